@@ -1,0 +1,38 @@
+//! `/api/admin/*` endpoints native to the host.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::SharedState;
+use crate::store::{AuditEntry, AuditQuery};
+
+#[derive(Deserialize)]
+pub struct AuditParams {
+    friend: Option<String>,
+    limit: Option<usize>,
+}
+
+const MAX_AUDIT_LIMIT: usize = 1000;
+
+pub async fn audit(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(params): Query<AuditParams>,
+) -> ApiResult<Json<Vec<AuditEntry>>> {
+    caller.require_admin()?;
+    let limit = params.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_AUDIT_LIMIT {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be 1-{MAX_AUDIT_LIMIT}"),
+        ));
+    }
+    let query = AuditQuery {
+        friend: params.friend.filter(|f| !f.is_empty()),
+        limit,
+    };
+    Ok(Json(state.store.audit_entries(&query)?))
+}

@@ -1,0 +1,80 @@
+//! `/api/agents`: the operator registers agents and gets each one's token once.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::{Caller, tokens};
+use crate::error::{ApiError, ApiResult};
+use crate::server::json::JsonBody;
+use crate::state::SharedState;
+use crate::store::{Agent, StoreError};
+use crate::validate;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewAgent {
+    id: String,
+    #[serde(default)]
+    display_name: Option<String>,
+}
+
+pub async fn create(
+    State(state): State<SharedState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<NewAgent>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    caller.require_admin()?;
+    let (agent, token) = register(&state, body.id, body.display_name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"id": agent.id, "display_name": agent.display_name, "token": token})),
+    ))
+}
+
+/// Shared by the endpoint and `portal agent add`.
+pub async fn register(
+    state: &crate::state::AppState,
+    id: String,
+    display_name: Option<String>,
+) -> ApiResult<(Agent, String)> {
+    validate::agent_id(&id).map_err(|rule| ApiError::invalid("id", rule))?;
+    let display_name = display_name.unwrap_or_else(|| id.clone());
+    validate::display_name(&display_name)
+        .map_err(|rule| ApiError::invalid("display_name", rule))?;
+    let agent = Agent {
+        id,
+        display_name,
+        created_at: state.clock.now(),
+    };
+    let token = tokens::generate();
+    match state
+        .store
+        .create_agent(&agent, &tokens::hash(&token))
+        .await
+    {
+        Ok(()) => Ok((agent, token)),
+        Err(StoreError::Conflict(msg)) => Err(ApiError::conflict(msg)),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn list(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Vec<Agent>>> {
+    caller.require_admin()?;
+    Ok(Json(state.store.agents()?))
+}
+
+pub async fn revoke(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    if state.store.revoke_agent(&id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no agent '{id}'")))
+    }
+}

@@ -1,0 +1,253 @@
+//! `/api/friends`: profiles of the people the agents work for.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::operator_subject;
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::server::guard::AuditSubject;
+use crate::server::json::JsonBody;
+use crate::state::{AppState, SharedState};
+use crate::store::{Friend, FriendPatch, Friendship, StoreError};
+use crate::validate;
+
+#[derive(Serialize)]
+pub struct FriendView {
+    #[serde(flatten)]
+    friend: Friend,
+    namespace: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    agents: Option<Vec<AgentLink>>,
+}
+
+#[derive(Serialize)]
+pub struct AgentLink {
+    pub agent_id: String,
+    pub display_name: String,
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+impl FriendView {
+    fn of(friend: Friend) -> Self {
+        Self {
+            namespace: friend.namespace(),
+            friend,
+            agents: None,
+        }
+    }
+}
+
+/// The friend's agents, with display names, oldest friendship first.
+pub fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink>> {
+    let mut links = Vec::new();
+    for Friendship {
+        agent_id, since, ..
+    } in state.store.agents_of_friend(friend_id)?
+    {
+        let display_name = state
+            .store
+            .agent(&agent_id)?
+            .map_or_else(|| agent_id.clone(), |a| a.display_name);
+        links.push(AgentLink {
+            agent_id,
+            display_name,
+            since,
+        });
+    }
+    links.sort_by_key(|l| l.since);
+    Ok(links)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewFriend {
+    id: String,
+    display_name: String,
+    #[serde(default)]
+    discord_id: Option<String>,
+    #[serde(default)]
+    signal: Option<String>,
+    #[serde(default)]
+    whatsapp: Option<String>,
+    #[serde(default)]
+    preferred_channel: Option<String>,
+}
+
+fn check(friend: &Friend) -> ApiResult<()> {
+    validate::friend_id(&friend.id).map_err(|r| ApiError::invalid("id", r))?;
+    validate::display_name(&friend.display_name)
+        .map_err(|r| ApiError::invalid("display_name", r))?;
+    if let Some(v) = &friend.discord_id {
+        validate::discord_id(v).map_err(|r| ApiError::invalid("discord_id", r))?;
+    }
+    if let Some(v) = &friend.signal {
+        validate::phone(v).map_err(|r| ApiError::invalid("signal", r))?;
+    }
+    if let Some(v) = &friend.whatsapp {
+        validate::phone(v).map_err(|r| ApiError::invalid("whatsapp", r))?;
+    }
+    if let Some(channel) = &friend.preferred_channel {
+        let channels = friend.channels();
+        if !channels.contains(&channel.as_str()) {
+            let known = if channels.is_empty() {
+                "none yet".to_owned()
+            } else {
+                channels.join(", ")
+            };
+            return Err(ApiError::invalid(
+                "preferred_channel",
+                format!("must be a channel the friend has an id for (known: {known})"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn create(
+    State(state): State<SharedState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<NewFriend>,
+) -> ApiResult<Response> {
+    caller.require_operator()?;
+    let now = state.clock.now();
+    let mut friend = Friend {
+        id: body.id,
+        display_name: body.display_name,
+        discord_id: body.discord_id,
+        signal: body.signal,
+        whatsapp: body.whatsapp,
+        preferred_channel: body.preferred_channel,
+        created_at: now,
+        updated_at: now,
+    };
+    check(&friend)?;
+    if friend.preferred_channel.is_none() {
+        friend.preferred_channel = friend.channels().first().map(|c| (*c).to_owned());
+    }
+    let agent = match &caller {
+        Caller::Agent(id) => Some(id.as_str()),
+        _ => None,
+    };
+    match state.store.create_friend(&friend, agent).await {
+        Ok(()) => {}
+        Err(StoreError::Conflict(msg)) => return Err(ApiError::conflict(msg)),
+        Err(e) => return Err(e.into()),
+    }
+    state
+        .workspace
+        .write_profile(&friend)
+        .await
+        .map_err(ApiError::internal)?;
+    tracing::info!(friend = %friend.id, "friend created");
+    let subject = AuditSubject(friend.id.clone());
+    let mut view = FriendView::of(friend);
+    view.agents = Some(agent_links(&state, &view.friend.id)?);
+    let mut response = (StatusCode::CREATED, Json(view)).into_response();
+    response.extensions_mut().insert(subject);
+    Ok(response)
+}
+
+pub async fn list(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<FriendView>>> {
+    caller.require_operator()?;
+    let friends = match &caller {
+        Caller::Agent(agent) => state.store.friends_of_agent(agent)?,
+        _ => state.store.friends()?,
+    };
+    Ok(Json(friends.into_iter().map(FriendView::of).collect()))
+}
+
+pub async fn get(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<FriendView>> {
+    let friend = operator_subject(&state, &caller, &id)?;
+    let mut view = FriendView::of(friend);
+    view.agents = Some(agent_links(&state, &id)?);
+    Ok(Json(view))
+}
+
+pub async fn update(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(patch): JsonBody<FriendPatch>,
+) -> ApiResult<Json<FriendView>> {
+    let mut friend = operator_subject(&state, &caller, &id)?;
+    patch.apply(&mut friend);
+    check(&friend)?;
+    friend.updated_at = state.clock.now();
+    state.store.put_friend(&friend).await?;
+    state
+        .workspace
+        .write_profile(&friend)
+        .await
+        .map_err(ApiError::internal)?;
+    let mut view = FriendView::of(friend);
+    view.agents = Some(agent_links(&state, &id)?);
+    Ok(Json(view))
+}
+
+#[derive(Deserialize)]
+pub struct DeleteParams {
+    #[serde(default)]
+    purge: bool,
+}
+
+pub async fn delete(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(params): Query<DeleteParams>,
+) -> ApiResult<StatusCode> {
+    operator_subject(&state, &caller, &id)?;
+    // The namespace is kept unless purge=true (and deleted by the cluster module, when
+    // one is configured); the workspace folder is the agent's and is never deleted here.
+    let _ = params.purge;
+    state.store.delete_friend(&id).await?;
+    tracing::info!(friend = %id, "friend deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Admin: links an agent to an existing friend (for a second agent, or an admin-created friend).
+pub async fn link_agent(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path((id, agent_id)): Path<(String, String)>,
+) -> ApiResult<Json<Vec<AgentLink>>> {
+    caller.require_admin()?;
+    operator_subject(&state, &caller, &id)?;
+    if state.store.agent(&agent_id)?.is_none() {
+        return Err(ApiError::not_found(format!("no agent '{agent_id}'")));
+    }
+    let friendship = Friendship {
+        agent_id,
+        friend_id: id.clone(),
+        since: state.clock.now(),
+    };
+    state.store.add_friendship(&friendship).await?;
+    Ok(Json(agent_links(&state, &id)?))
+}
+
+pub async fn unlink_agent(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Path((id, agent_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    caller.require_admin()?;
+    operator_subject(&state, &caller, &id)?;
+    if state.store.remove_friendship(&agent_id, &id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!(
+            "agent '{agent_id}' has no friendship with '{id}'"
+        )))
+    }
+}

@@ -1,0 +1,37 @@
+//! Host-native `/api/portal/*` endpoints: the friend's own profile and agents.
+
+use axum::Json;
+use axum::extract::State;
+use serde_json::{Value, json};
+
+use super::friends::{AgentLink, agent_links};
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::state::SharedState;
+
+pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Value>> {
+    let id = caller.require_friend()?;
+    let friend = state
+        .store
+        .friend(id)?
+        .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
+    let secrets = state.secret_count(&friend.id).await;
+    Ok(Json(json!({
+        "id": friend.id,
+        "display_name": friend.display_name,
+        "preferred_channel": friend.preferred_channel,
+        "namespace": friend.namespace(),
+        "stats": {
+            "logs": state.workspace.log_count(&friend.id),
+            "secrets": secrets,
+        }
+    })))
+}
+
+pub async fn agents(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AgentLink>>> {
+    let id = caller.require_friend()?;
+    Ok(Json(agent_links(&state, id)?))
+}

@@ -1,0 +1,204 @@
+//! The `portal` command line: `serve` runs the host; `agent` manages agent tokens.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::auth::admin_token::AdminToken;
+use crate::clock::SystemClock;
+use crate::config::ServeConfig;
+
+#[derive(Parser)]
+#[command(
+    name = "portal",
+    version,
+    about = "Friend Portal: a WebAssembly plugin host for an AI agent's friends"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the portal.
+    Serve(ServeArgs),
+    /// Manage the agents that may call the API.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+}
+
+#[derive(Args)]
+struct DataDirArg {
+    #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The URL friends reach the portal at; magic links start with it. Default: http://<listen>.
+    #[arg(long, env = "PORTAL_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// The operator's token. Default: generated on first start and kept in <data-dir>/admin-token.
+    #[arg(long, env = "PORTAL_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// The folder shared with the agent. Default: <data-dir>/workspace.
+    #[arg(long, env = "PORTAL_WORKSPACE_DIR")]
+    workspace_dir: Option<PathBuf>,
+    #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum AgentCommand {
+    /// Register an agent and print its token (shown once).
+    Add {
+        id: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+    /// List the registered agents.
+    List {
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+    /// Revoke an agent's token and end its friendships.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        data: DataDirArg,
+    },
+}
+
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Agent(cmd) => agent(cmd).await,
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new("info,wasmtime=warn,cranelift=warn")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init(),
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging(args.log_format);
+    let mut config = ServeConfig::new(args.listen, args.data.data_dir);
+    if let Some(url) = args.public_url {
+        config.public_url = Some(url.trim_end_matches('/').to_owned());
+    }
+    if let Some(dir) = args.workspace_dir {
+        config.workspace_dir = dir;
+    }
+    config.admin_token = args.admin_token;
+    let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock))?;
+    if let AdminToken::Generated { token, path } = &admin {
+        // Printed once, on the terminal only: tokens never go to the log.
+        eprintln!(
+            "\nGenerated an admin token (kept in {}, mode 0600):\n\n    {token}\n",
+            path.display()
+        );
+    }
+    let server = crate::server::start(state).await?;
+    tracing::info!(addr = %server.addr, url = %server.state.public_url(), "portal listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down: draining in-flight requests");
+    server.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+/// Agent commands work on the data dir directly; the store allows one process at a time,
+/// so with a running portal use `POST /api/agents` instead.
+async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
+    let open = |data: &DataDirArg| -> anyhow::Result<crate::state::SharedState> {
+        let config = ServeConfig::new(([127, 0, 0, 1], 0).into(), data.data_dir.clone());
+        crate::server::build_state(config, Arc::new(SystemClock))
+            .map(|(state, _)| state)
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}\n(is `portal serve` running on this data dir? then use POST /api/agents)"
+                )
+            })
+    };
+    match cmd {
+        AgentCommand::Add {
+            id,
+            display_name,
+            data,
+        } => {
+            let state = open(&data)?;
+            let (agent, token) = crate::api::register_agent(&state, id, display_name)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            eprintln!("Agent '{}' added. Its token (shown once):", agent.id);
+            println!("{token}");
+        }
+        AgentCommand::List { data } => {
+            let state = open(&data)?;
+            for agent in state.store.agents()? {
+                println!(
+                    "{}\t{}\t{}",
+                    agent.id,
+                    agent.display_name,
+                    agent.created_at.to_rfc3339()
+                );
+            }
+        }
+        AgentCommand::Revoke { id, data } => {
+            let state = open(&data)?;
+            if !state.store.revoke_agent(&id).await? {
+                anyhow::bail!("no agent '{id}'");
+            }
+            eprintln!("Agent '{id}' revoked.");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! What `portal serve` runs with, after flags, environment and defaults are merged.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The base URL friends reach the portal at, without a trailing slash.
+    /// `None`: `http://<the address actually bound>`.
+    pub public_url: Option<String>,
+    /// When `None`, the token kept in `<data-dir>/admin-token` is used (generated on first start).
+    pub admin_token: Option<String>,
+    pub workspace_dir: PathBuf,
+}
+
+impl ServeConfig {
+    /// Defaults for everything but the listen address and data dir (what tests vary).
+    pub fn new(listen: SocketAddr, data_dir: PathBuf) -> Self {
+        Self {
+            public_url: None,
+            workspace_dir: data_dir.join("workspace"),
+            admin_token: None,
+            listen,
+            data_dir,
+        }
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        self.data_dir.join("store")
+    }
+
+    pub fn admin_token_file(&self) -> PathBuf {
+        self.data_dir.join("admin-token")
+    }
+}

@@ -1,0 +1,17 @@
+//! Friend Portal: a WebAssembly plugin host that runs an AI agent's self-service portal.
+//!
+//! A request passes `server` (layers, routing), `auth` (who is calling), then either a
+//! host-native handler in `api` or a sandboxed plugin. State lives in `store` (sled)
+//! and the shared `workspace` folder.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod validate;
+pub mod workspace;

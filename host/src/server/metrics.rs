@@ -1,0 +1,167 @@
+//! Prometheus metrics: requests by route template and status, latency, plugin faults.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use super::guard::RouteTemplate;
+use crate::state::SharedState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    method: String,
+    route: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    method: String,
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PluginLabels {
+    pub plugin: String,
+}
+
+type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: HistogramFamily<RouteLabels>,
+    pub plugin_traps: Family<PluginLabels, Counter>,
+    pub plugin_timeouts: Family<PluginLabels, Counter>,
+    pub plugin_memory_limit_hits: Family<PluginLabels, Counter>,
+    pub plugin_rejected: Family<PluginLabels, Counter>,
+    pub plugin_instantiation: HistogramFamily<PluginLabels>,
+}
+
+fn latency_histogram() -> Histogram {
+    // 100 us .. ~6.5 s
+    Histogram::new(exponential_buckets(0.0001, 2.0, 17))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("portal");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency = HistogramFamily::<RouteLabels>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        let plugin_traps = Family::default();
+        let plugin_timeouts = Family::default();
+        let plugin_memory_limit_hits = Family::default();
+        let plugin_rejected = Family::default();
+        let plugin_instantiation = HistogramFamily::<PluginLabels>::new_with_constructor(
+            latency_histogram as fn() -> Histogram,
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests by route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        registry.register(
+            "plugin_traps",
+            "Plugin calls that trapped (panic, bad memory access)",
+            plugin_traps.clone(),
+        );
+        registry.register(
+            "plugin_timeouts",
+            "Plugin calls stopped at their CPU deadline",
+            plugin_timeouts.clone(),
+        );
+        registry.register(
+            "plugin_memory_limit_hits",
+            "Plugin calls stopped at their memory cap",
+            plugin_memory_limit_hits.clone(),
+        );
+        registry.register(
+            "plugin_rejected",
+            "Plugin calls refused with 503 after the queue wait",
+            plugin_rejected.clone(),
+        );
+        registry.register(
+            "plugin_instantiation_seconds",
+            "Time to create a fresh plugin instance for one request",
+            plugin_instantiation.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+            plugin_traps,
+            plugin_timeouts,
+            plugin_memory_limit_hits,
+            plugin_rejected,
+            plugin_instantiation,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn plugin(name: &str) -> PluginLabels {
+        PluginLabels {
+            plugin: name.to_owned(),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Outer layer: counts every request, including ones no route matched.
+pub async fn record(State(state): State<SharedState>, request: Request, next: Next) -> Response {
+    let method = request.method().to_string();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteTemplate>()
+        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+    let elapsed = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16().to_string();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&RouteLabels { method, route })
+        .observe(elapsed);
+    response
+}
+
+pub async fn endpoint(State(state): State<SharedState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+}

@@ -1,0 +1,164 @@
+//! HTTP: the router, the tower layers every request passes, and the server's lifecycle.
+
+pub mod guard;
+pub mod json;
+mod json_errors;
+pub mod metrics;
+pub mod request_id;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tower::ServiceBuilder;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::auth::admin_token::{self, AdminToken};
+use crate::clock::SharedClock;
+use crate::config::ServeConfig;
+use crate::error::ApiError;
+use crate::state::{AppState, SharedState};
+use crate::store::Store;
+use crate::workspace::Workspace;
+
+/// Request bodies larger than this get 413 (plugin uploads have their own cap).
+pub const MAX_BODY: usize = 1024 * 1024;
+/// A safety net behind the plugins' own CPU deadlines.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+pub fn router(state: SharedState) -> Router {
+    let request_id = HeaderName::from_static(request_id::HEADER);
+    let routes = crate::api::routes()
+        .route("/healthz", get(crate::api::health::healthz))
+        .route("/metrics", get(metrics::endpoint))
+        .route_layer(from_fn_with_state(state.clone(), guard::guard));
+    routes
+        .fallback(|| async { ApiError::not_found("no such route") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this route does not take that method")
+        })
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), request_id::RandomId))
+                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                    let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path(), caller = tracing::field::Empty)
+                }))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+                .layer(from_fn(request_id::scope))
+                .layer(from_fn_with_state(state.clone(), metrics::record))
+                .layer(from_fn(json_errors::ensure_json))
+                .layer(from_fn(timeout))
+                .layer(DefaultBodyLimit::max(MAX_BODY)),
+        )
+        .with_state(state)
+}
+
+async fn timeout(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            "the request took too long",
+        )
+        .into_response(),
+    }
+}
+
+/// Opens the state a server runs on: store, workspace, admin token.
+pub fn build_state(
+    config: ServeConfig,
+    clock: SharedClock,
+) -> anyhow::Result<(SharedState, AdminToken)> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = Store::open(&config.store_dir()).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the store in {}: {e}",
+            config.store_dir().display()
+        )
+    })?;
+    let workspace = Workspace::open(config.workspace_dir.clone())?;
+    let admin =
+        admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
+    let state = AppState {
+        admin_token: admin.secret().to_owned(),
+        config,
+        store,
+        clock,
+        metrics: metrics::Metrics::default(),
+        workspace,
+        session_issue_lock: tokio::sync::Mutex::new(()),
+        public_url: std::sync::OnceLock::new(),
+    };
+    Ok((Arc::new(state), admin))
+}
+
+/// A server running in this process; tests start one per case on a free port.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: SharedState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl RunningServer {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets in-flight requests finish, flushes the store.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        (&mut self.task).await?
+    }
+}
+
+pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
+    let listener = TcpListener::bind(state.config.listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", state.config.listen))?;
+    let addr = listener.local_addr()?;
+    let _ = state.public_url.set(
+        state
+            .config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}")),
+    );
+    let (tx, rx) = oneshot::channel::<()>();
+    let app = router(state.clone());
+    let task_state = state.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service())
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await?;
+        task_state.store.flush().await?;
+        tracing::info!("stopped; store flushed");
+        Ok(())
+    });
+    Ok(RunningServer {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}

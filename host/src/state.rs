@@ -1,0 +1,35 @@
+//! Everything a request handler can reach, built once at start-up.
+
+use std::sync::Arc;
+
+use crate::clock::SharedClock;
+use crate::config::ServeConfig;
+use crate::server::metrics::Metrics;
+use crate::store::Store;
+use crate::workspace::Workspace;
+
+pub struct AppState {
+    pub config: ServeConfig,
+    pub store: Store,
+    pub clock: SharedClock,
+    pub admin_token: String,
+    pub metrics: Metrics,
+    pub workspace: Workspace,
+    pub session_issue_lock: tokio::sync::Mutex<()>,
+    /// Set once the listener is bound (the port may have been chosen by the OS).
+    pub public_url: std::sync::OnceLock<String>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    /// The base of magic links.
+    pub fn public_url(&self) -> &str {
+        self.public_url.get().map_or("", String::as_str)
+    }
+
+    /// The number of portal-managed secrets in the friend's namespace (0 until a cluster is wired in).
+    pub async fn secret_count(&self, _friend_id: &str) -> usize {
+        0
+    }
+}

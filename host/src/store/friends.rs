@@ -1,0 +1,248 @@
+//! Friends and the friendships that tie them to agents.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::Transactional;
+
+use super::table::{decode, encode};
+use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Friend {
+    pub id: String,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discord_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_channel: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Friend {
+    pub fn namespace(&self) -> String {
+        namespace_of(&self.id)
+    }
+
+    /// The channels this friend can be reached on, given the ids on file.
+    pub fn channels(&self) -> Vec<&'static str> {
+        let mut channels = Vec::new();
+        if self.signal.is_some() {
+            channels.push("signal");
+        }
+        if self.whatsapp.is_some() {
+            channels.push("whatsapp");
+        }
+        if self.discord_id.is_some() {
+            channels.push("discord");
+        }
+        channels
+    }
+
+    /// Every id the friend is known by: their portal id and their platform ids.
+    pub fn identities(&self) -> Vec<&str> {
+        let mut ids = vec![self.id.as_str()];
+        ids.extend(self.discord_id.as_deref());
+        ids.extend(self.signal.as_deref());
+        ids.extend(self.whatsapp.as_deref());
+        ids
+    }
+}
+
+pub fn namespace_of(friend_id: &str) -> String {
+    format!("friend-{friend_id}")
+}
+
+/// A partial update: an absent field keeps its value, `null` clears it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FriendPatch {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub discord_id: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub signal: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub whatsapp: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub preferred_channel: Option<Option<String>>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+impl FriendPatch {
+    pub fn apply(self, friend: &mut Friend) {
+        if let Some(v) = self.display_name {
+            friend.display_name = v;
+        }
+        if let Some(v) = self.discord_id {
+            friend.discord_id = v;
+        }
+        if let Some(v) = self.signal {
+            friend.signal = v;
+        }
+        if let Some(v) = self.whatsapp {
+            friend.whatsapp = v;
+        }
+        if let Some(v) = self.preferred_channel {
+            friend.preferred_channel = v;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Friendship {
+    pub agent_id: String,
+    pub friend_id: String,
+    pub since: DateTime<Utc>,
+}
+
+impl Store {
+    /// Creates the friend and, when an agent creates it, their friendship, in one transaction.
+    pub async fn create_friend(&self, friend: &Friend, by_agent: Option<&str>) -> StoreResult<()> {
+        let friend_bytes = encode(friend)?;
+        let friendship = by_agent.map(|agent_id| Friendship {
+            agent_id: agent_id.to_owned(),
+            friend_id: friend.id.clone(),
+            since: friend.created_at,
+        });
+        let friendship_bytes = friendship.as_ref().map(encode).transpose()?;
+        (
+            &self.friends.tree,
+            &self.friendships.tree,
+            &self.agent_friends,
+        )
+            .transaction(|(friends, friendships, agent_friends)| {
+                if friends.get(friend.id.as_bytes())?.is_some() {
+                    return abort(StoreError::Conflict(format!(
+                        "friend '{}' already exists",
+                        friend.id
+                    )));
+                }
+                friends.insert(friend.id.as_bytes(), friend_bytes.as_slice())?;
+                if let (Some(f), Some(bytes)) = (&friendship, &friendship_bytes) {
+                    friendships.insert(
+                        pair_key(&f.friend_id, f.agent_id.as_bytes()),
+                        bytes.as_slice(),
+                    )?;
+                    agent_friends.insert(pair_key(&f.agent_id, f.friend_id.as_bytes()), &[])?;
+                }
+                Ok(())
+            })?;
+        self.flush().await
+    }
+
+    pub fn friend(&self, id: &str) -> StoreResult<Option<Friend>> {
+        self.friends.get(id)
+    }
+
+    pub fn friend_count(&self) -> usize {
+        self.friends.len()
+    }
+
+    pub fn friends(&self) -> StoreResult<Vec<Friend>> {
+        self.friends.values().collect()
+    }
+
+    pub fn friends_of_agent(&self, agent_id: &str) -> StoreResult<Vec<Friend>> {
+        let prefix = prefix_key(agent_id);
+        let mut out = Vec::new();
+        for key in self.agent_friends.scan_prefix(&prefix).keys() {
+            let key = key?;
+            let friend_id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            if let Some(friend) = self.friend(&friend_id)? {
+                out.push(friend);
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn put_friend(&self, friend: &Friend) -> StoreResult<()> {
+        self.friends.put(&friend.id, friend)?;
+        self.flush().await
+    }
+
+    /// Removes the friend, their friendships and every session of theirs. Returns whether it existed.
+    pub async fn delete_friend(&self, id: &str) -> StoreResult<bool> {
+        let agents: Vec<String> = self
+            .agents_of_friend(id)?
+            .into_iter()
+            .map(|f| f.agent_id)
+            .collect();
+        let existed = (
+            &self.friends.tree,
+            &self.friendships.tree,
+            &self.agent_friends,
+        )
+            .transaction(|(friends, friendships, agent_friends)| {
+                let existed = friends.remove(id.as_bytes())?.is_some();
+                for agent in &agents {
+                    friendships.remove(pair_key(id, agent.as_bytes()))?;
+                    agent_friends.remove(pair_key(agent, id.as_bytes()))?;
+                }
+                Ok(existed)
+            })?;
+        self.remove_friend_sessions(id)?;
+        self.flush().await?;
+        Ok(existed)
+    }
+
+    pub fn agents_of_friend(&self, friend_id: &str) -> StoreResult<Vec<Friendship>> {
+        self.friendships
+            .tree
+            .scan_prefix(prefix_key(friend_id))
+            .values()
+            .map(|v| decode(&v?))
+            .collect()
+    }
+
+    pub fn has_friendship(&self, agent_id: &str, friend_id: &str) -> StoreResult<bool> {
+        Ok(self
+            .agent_friends
+            .contains_key(pair_key(agent_id, friend_id.as_bytes()))?)
+    }
+
+    /// Links an agent to an existing friend. Idempotent: an existing friendship keeps its date.
+    pub async fn add_friendship(&self, friendship: &Friendship) -> StoreResult<Friendship> {
+        let key = pair_key(&friendship.friend_id, friendship.agent_id.as_bytes());
+        if let Some(existing) = self.friendships.get(&key)? {
+            return Ok(existing);
+        }
+        let bytes = encode(friendship)?;
+        (&self.friendships.tree, &self.agent_friends).transaction(
+            |(friendships, agent_friends)| {
+                friendships.insert(key.as_slice(), bytes.as_slice())?;
+                agent_friends.insert(
+                    pair_key(&friendship.agent_id, friendship.friend_id.as_bytes()),
+                    &[],
+                )?;
+                Ok(())
+            },
+        )?;
+        self.flush().await?;
+        Ok(friendship.clone())
+    }
+}
+
+impl Store {
+    pub async fn remove_friendship(&self, agent_id: &str, friend_id: &str) -> StoreResult<bool> {
+        let existed = (&self.friendships.tree, &self.agent_friends).transaction(
+            |(friendships, agent_friends)| {
+                let existed = friendships
+                    .remove(pair_key(friend_id, agent_id.as_bytes()))?
+                    .is_some();
+                agent_friends.remove(pair_key(agent_id, friend_id.as_bytes()))?;
+                Ok(existed)
+            },
+        )?;
+        self.flush().await?;
+        Ok(existed)
+    }
+}

@@ -1,0 +1,147 @@
+//! Durable state in sled: one typed tree per kind of record. Every public write method
+//! flushes before it returns, so a handler that got `Ok` may acknowledge the write.
+
+mod agents;
+mod audit;
+mod friends;
+mod sessions;
+mod table;
+
+use std::path::Path;
+
+pub use agents::Agent;
+pub use audit::{AuditEntry, AuditQuery};
+pub use friends::{Friend, FriendPatch, Friendship};
+pub use sessions::{Session, SessionState};
+pub use table::Table;
+
+/// The layout this build reads and writes. Bump it, and migrate in [`Store::migrate`],
+/// when a tree's key or value format changes.
+pub const SCHEMA_VERSION: u64 = 1;
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored record is not readable: {0}")]
+    Decode(#[from] serde_json::Error),
+    #[error(
+        "data directory has schema version {found}, this build reads up to {SCHEMA_VERSION}; upgrade the portal"
+    )]
+    NewerSchema { found: u64 },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
+    fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
+        match e {
+            sled::transaction::TransactionError::Abort(e) => e,
+            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+        }
+    }
+}
+
+/// Aborts a sled transaction with one of our errors.
+pub(crate) fn abort<T>(
+    e: StoreError,
+) -> sled::transaction::ConflictableTransactionResult<T, StoreError> {
+    Err(sled::transaction::ConflictableTransactionError::Abort(e))
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    pub(crate) friends: Table<Friend>,
+    pub(crate) friendships: Table<Friendship>,
+    /// `agent \0 friend` -> (): the friends of one agent, without a scan.
+    pub(crate) agent_friends: sled::Tree,
+    pub(crate) agents: Table<Agent>,
+    /// SHA-256 of an agent token -> agent id.
+    pub(crate) agent_tokens: sled::Tree,
+    /// SHA-256 of a session token -> session. Tokens themselves are never stored.
+    pub(crate) sessions: Table<Session>,
+    /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
+    pub(crate) friend_sessions: sled::Tree,
+    pub(crate) audit: Table<AuditEntry>,
+    /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
+    pub(crate) audit_by_friend: sled::Tree,
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> StoreResult<Self> {
+        let db = sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::HighThroughput)
+            .open()?;
+        let store = Self {
+            friends: Table::open(&db, "friends")?,
+            friendships: Table::open(&db, "friendships")?,
+            agent_friends: db.open_tree("agent_friends")?,
+            agents: Table::open(&db, "agents")?,
+            agent_tokens: db.open_tree("agent_tokens")?,
+            sessions: Table::open(&db, "sessions")?,
+            friend_sessions: db.open_tree("friend_sessions")?,
+            audit: Table::open(&db, "audit")?,
+            audit_by_friend: db.open_tree("audit_by_friend")?,
+            db,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let found = match self.db.get(SCHEMA_KEY)? {
+            Some(v) => u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8])),
+            None => 0,
+        };
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { found });
+        }
+        // Version 0 is a new data dir: nothing to convert.
+        if found < SCHEMA_VERSION {
+            self.db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+            self.db.flush()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> StoreResult<u64> {
+        Ok(self.db.get(SCHEMA_KEY)?.map_or(0, |v| {
+            u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8]))
+        }))
+    }
+
+    /// A tree for another component of the host (plugin kv, scheduler, dns records...).
+    pub fn tree(&self, name: &str) -> StoreResult<sled::Tree> {
+        Ok(self.db.open_tree(name)?)
+    }
+
+    pub fn generate_id(&self) -> StoreResult<u64> {
+        Ok(self.db.generate_id()?)
+    }
+
+    /// Makes every write so far durable.
+    pub async fn flush(&self) -> StoreResult<()> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+}
+
+/// `a \0 b` keys for the secondary indexes. Ids never contain NUL (they are validated).
+pub(crate) fn pair_key(a: &str, b: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(a.len() + 1 + b.len());
+    key.extend_from_slice(a.as_bytes());
+    key.push(0);
+    key.extend_from_slice(b);
+    key
+}
+
+pub(crate) fn prefix_key(a: &str) -> Vec<u8> {
+    pair_key(a, b"")
+}

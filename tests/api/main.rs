@@ -1,0 +1,11 @@
+//! The HTTP API, over real HTTP on 127.0.0.1, one fresh portal per test.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod agents;
+mod audit_metrics;
+mod conventions;
+mod friends;
+mod restart;
+mod sessions;

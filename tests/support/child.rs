@@ -1,0 +1,115 @@
+//! The `portal` binary as a child process on a free port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const ADMIN: &str = "child-admin-token-0123456789";
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_portal")
+}
+
+pub fn portal(args: &[&str], data_dir: &Path) -> Output {
+    Command::new(binary())
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .output()
+        .unwrap()
+}
+
+pub struct Child {
+    pub url: String,
+    process: Option<std::process::Child>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Child {
+    pub async fn serve(data_dir: &Path) -> Self {
+        Self::spawn(data_dir, Some(ADMIN), &[]).await
+    }
+
+    pub async fn serve_without_token(data_dir: &Path) -> Self {
+        Self::spawn(data_dir, None, &[]).await
+    }
+
+    pub async fn serve_with(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::spawn(data_dir, Some(ADMIN), extra).await
+    }
+
+    async fn spawn(data_dir: &Path, admin: Option<&str>, extra: &[&str]) -> Self {
+        let mut command = Command::new(binary());
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(extra)
+            .env_remove("PORTAL_ADMIN_TOKEN")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        if let Some(token) = admin {
+            command.args(["--admin-token", token]);
+        }
+        let mut process = command.spawn().unwrap();
+        let stderr = process.stderr.take().unwrap();
+        let captured = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = captured.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if line.contains("portal listening") {
+                    let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+                    let _ = tx.send(v["addr"].as_str().unwrap_or_default().to_owned());
+                }
+                let mut s = sink.lock().unwrap();
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        let addr = tokio::task::spawn_blocking(move || rx.recv_timeout(Duration::from_secs(60)))
+            .await
+            .unwrap()
+            .unwrap_or_else(|_| panic!("portal did not start:\n{}", captured.lock().unwrap()));
+        Self {
+            url: format!("http://{addr}"),
+            process: Some(process),
+            stderr: captured,
+        }
+    }
+
+    pub fn stderr_text(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.as_ref().unwrap().id()
+    }
+
+    pub fn kill_9(mut self) {
+        if let Some(mut p) = self.process.take() {
+            let _ = p.kill(); // SIGKILL
+            let _ = p.wait();
+        }
+    }
+
+    pub fn terminate(mut self) -> ExitStatus {
+        let mut p = self.process.take().unwrap();
+        let _ = Command::new("kill")
+            .args(["-TERM", &p.id().to_string()])
+            .status();
+        p.wait().unwrap()
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
+    }
+}

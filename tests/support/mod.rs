@@ -1,0 +1,158 @@
+//! Shared by the integration tests: a portal in this process on a free port, a temp
+//! data dir, a manual clock, and a small JSON client.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use portal::clock::ManualClock;
+use portal::config::ServeConfig;
+use portal::server::{self, RunningServer};
+use reqwest::{Method, StatusCode, header::HeaderMap};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+pub const ADMIN: &str = "test-admin-token-0123456789";
+
+pub struct TestPortal {
+    pub server: RunningServer,
+    pub clock: Arc<ManualClock>,
+    pub dir: TempDir,
+    pub http: reqwest::Client,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    /// The `error.code` of a JSON error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["error"]["message"].as_str().unwrap_or("")
+    }
+}
+
+pub fn config_for(dir: &Path) -> ServeConfig {
+    let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.to_owned());
+    config.admin_token = Some(ADMIN.to_owned());
+    config
+}
+
+impl TestPortal {
+    pub async fn start() -> Self {
+        Self::start_in(tempfile::tempdir().unwrap()).await
+    }
+
+    pub async fn start_in(dir: TempDir) -> Self {
+        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
+        let (state, _) = server::build_state(config_for(dir.path()), clock.clone()).unwrap();
+        let server = server::start(state).await.unwrap();
+        Self {
+            server,
+            clock,
+            dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Stops the server and starts a new one on the same data dir.
+    pub async fn restart(self) -> Self {
+        let TestPortal { server, dir, .. } = self;
+        server.shutdown().await.unwrap();
+        Self::start_in(dir).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.server.url())
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        reply(request.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.send(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn add_agent(&self, id: &str) -> String {
+        let r = self
+            .post(
+                "/api/agents",
+                ADMIN,
+                json!({"id": id, "display_name": format!("Agent {id}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn add_friend(&self, token: &str, id: &str) -> Value {
+        let r = self
+            .post(
+                "/api/friends",
+                token,
+                json!({"id": id, "display_name": id.to_uppercase()}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body
+    }
+
+    pub async fn session_for(&self, token: &str, friend: &str) -> String {
+        let r = self
+            .post(
+                "/api/auth/portal-session",
+                token,
+                json!({"friend_id": friend}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["session_token"].as_str().unwrap().to_owned()
+    }
+}
+
+pub async fn reply(response: reqwest::Response) -> Reply {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
