@@ -13,6 +13,7 @@ pub struct ServeConfig {
     /// When `None`, the token kept in `<data-dir>/admin-token` is used (generated on first start).
     pub admin_token: Option<String>,
     pub workspace_dir: PathBuf,
+    pub policies: crate::policy::PolicySource,
 }
 
 impl ServeConfig {
@@ -22,6 +23,7 @@ impl ServeConfig {
             public_url: None,
             workspace_dir: data_dir.join("workspace"),
             admin_token: None,
+            policies: crate::policy::PolicySource::Embedded,
             listen,
             data_dir,
         }

@@ -6,10 +6,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod capabilities;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fsutil;
+pub mod policy;
+pub mod runtime;
 pub mod server;
 pub mod state;
 pub mod store;

@@ -9,11 +9,12 @@ use crate::store::Store;
 use crate::workspace::Workspace;
 
 pub struct AppState {
+    pub runtime: crate::runtime::Runtime,
     pub config: ServeConfig,
     pub store: Store,
     pub clock: SharedClock,
     pub admin_token: String,
-    pub metrics: Metrics,
+    pub metrics: Arc<Metrics>,
     pub workspace: Workspace,
     pub session_issue_lock: tokio::sync::Mutex<()>,
     /// Set once the listener is bound (the port may have been chosen by the OS).

@@ -2,12 +2,13 @@
 //! data dir, a manual clock, and a small JSON client.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 use portal::clock::ManualClock;
 use portal::config::ServeConfig;
+use portal::policy::PolicySource;
 use portal::server::{self, RunningServer};
 use reqwest::{Method, StatusCode, header::HeaderMap};
 use serde_json::{Value, json};
@@ -43,7 +44,18 @@ impl Reply {
 pub fn config_for(dir: &Path) -> ServeConfig {
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.to_owned());
     config.admin_token = Some(ADMIN.to_owned());
+    config.policies = PolicySource::Dir(test_policies());
     config
+}
+
+/// `tests/policies`: the hello fixture and the misbehaving plugins.
+pub fn test_policies() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/policies")
+}
+
+/// A fixture component built by build.rs.
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("PORTAL_PLUGIN_DIR")).join(format!("{name}.wasm"))).unwrap()
 }
 
 impl TestPortal {

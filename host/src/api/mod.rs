@@ -4,11 +4,13 @@ mod admin;
 mod agents;
 mod friends;
 pub mod health;
+mod plugins;
 mod portal;
 mod sessions;
 mod subject;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post, put};
 
 pub use agents::register as register_agent;
@@ -40,4 +42,13 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/portal/me", get(portal::me))
         .route("/api/portal/agents", get(portal::agents))
         .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/plugins", get(plugins::list))
+        .route(
+            "/api/admin/plugins/{name}",
+            put(plugins::install).layer(DefaultBodyLimit::max(crate::runtime::MAX_COMPONENT_BYTES)),
+        )
+        .route(
+            "/api/admin/plugins/{name}/rollback",
+            post(plugins::rollback),
+        )
 }

@@ -4,6 +4,7 @@ pub mod guard;
 pub mod json;
 mod json_errors;
 pub mod metrics;
+mod plugin_routes;
 pub mod request_id;
 
 use std::net::SocketAddr;
@@ -38,6 +39,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 pub fn router(state: SharedState) -> Router {
     let request_id = HeaderName::from_static(request_id::HEADER);
     let routes = crate::api::routes()
+        .merge(plugin_routes::routes(&state))
         .route("/healthz", get(crate::api::health::healthz))
         .route("/metrics", get(metrics::endpoint))
         .route_layer(from_fn_with_state(state.clone(), guard::guard));
@@ -95,12 +97,23 @@ pub fn build_state(
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let policy = config.policies.load_plugins()?;
+    let services = Arc::new(crate::capabilities::Services::new(&store)?);
+    let runtime = crate::runtime::Runtime::start(
+        &policy,
+        &config.data_dir,
+        services,
+        metrics.clone(),
+        clock.clone(),
+    )?;
     let state = AppState {
+        runtime,
         admin_token: admin.secret().to_owned(),
         config,
         store,
         clock,
-        metrics: metrics::Metrics::default(),
+        metrics,
         workspace,
         session_issue_lock: tokio::sync::Mutex::new(()),
         public_url: std::sync::OnceLock::new(),

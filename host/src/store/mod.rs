@@ -11,7 +11,7 @@ use std::path::Path;
 
 pub use agents::Agent;
 pub use audit::{AuditEntry, AuditQuery};
-pub use friends::{Friend, FriendPatch, Friendship};
+pub use friends::{Friend, FriendPatch, Friendship, namespace_of};
 pub use sessions::{Session, SessionState};
 pub use table::Table;
 

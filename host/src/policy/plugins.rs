@@ -1,0 +1,332 @@
+//! `plugins.toml`: per plugin, its component, grants, limits and routes.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{ComponentSource, PolicyError};
+use crate::auth::CallerKind;
+use crate::runtime::grants::Grant;
+
+#[derive(Debug, Clone)]
+pub struct PluginsPolicy {
+    pub file: String,
+    pub plugins: BTreeMap<String, PluginPolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PluginPolicy {
+    pub name: String,
+    pub component: ComponentSource,
+    pub grants: Vec<Grant>,
+    pub memory_mib: u64,
+    pub deadline_ms: u64,
+    pub concurrency: usize,
+    pub queue_wait_ms: u64,
+    pub routes: Vec<RoutePolicy>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoutePolicy {
+    pub method: axum::http::Method,
+    /// As written in the policy: `/api/portal/secrets/:name`.
+    pub path: String,
+    pub name: String,
+    pub callers: Vec<CallerKind>,
+}
+
+impl RoutePolicy {
+    /// The path in axum's syntax: `/api/portal/secrets/{name}`.
+    pub fn axum_path(&self) -> String {
+        self.path
+            .split('/')
+            .map(|seg| match seg.strip_prefix(':') {
+                Some(param) => format!("{{{param}}}"),
+                None => seg.to_owned(),
+            })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    #[serde(default)]
+    plugins: BTreeMap<String, RawPlugin>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlugin {
+    component: String,
+    #[serde(default)]
+    grants: Vec<String>,
+    #[serde(default = "defaults::memory_mib")]
+    memory_mib: u64,
+    #[serde(default = "defaults::deadline_ms")]
+    deadline_ms: u64,
+    #[serde(default = "defaults::concurrency")]
+    concurrency: usize,
+    #[serde(default = "defaults::queue_wait_ms")]
+    queue_wait_ms: u64,
+    #[serde(default)]
+    routes: Vec<RawRoute>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    method: String,
+    path: String,
+    name: String,
+    callers: Vec<String>,
+}
+
+mod defaults {
+    pub fn memory_mib() -> u64 {
+        64
+    }
+    pub fn deadline_ms() -> u64 {
+        2_000
+    }
+    pub fn concurrency() -> usize {
+        32
+    }
+    pub fn queue_wait_ms() -> u64 {
+        1_000
+    }
+}
+
+/// Upper bounds that keep one plugin from starving the host.
+pub const MAX_MEMORY_MIB: u64 = 1024;
+pub const MAX_DEADLINE_MS: u64 = 60_000;
+pub const MAX_CONCURRENCY: usize = 256;
+
+/// Paths the host serves itself; a plugin route may not take them over.
+const NATIVE_PATHS: &[&str] = &[
+    "/api/agents",
+    "/api/agents/:id",
+    "/api/auth/portal-session",
+    "/api/portal/session",
+    "/api/portal/me",
+    "/api/portal/agents",
+    "/api/friends",
+    "/api/friends/:id",
+    "/api/friends/:id/sessions",
+    "/api/friends/:id/agents/:agent_id",
+    "/api/admin/audit",
+    "/api/admin/plugins",
+    "/api/admin/plugins/:name",
+    "/api/admin/plugins/:name/rollback",
+];
+
+impl PluginsPolicy {
+    pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Self, PolicyError> {
+        let raw: RawFile = toml::from_str(text)
+            .map_err(|e| PolicyError::new(file, "toml", e.to_string().trim().to_owned()))?;
+        let mut plugins = BTreeMap::new();
+        let mut seen_routes = HashSet::new();
+        for (name, raw) in raw.plugins {
+            let plugin = check_plugin(file, &name, raw, base, &mut seen_routes)?;
+            plugins.insert(name, plugin);
+        }
+        Ok(Self {
+            file: file.to_owned(),
+            plugins,
+        })
+    }
+}
+
+fn check_plugin(
+    file: &str,
+    name: &str,
+    raw: RawPlugin,
+    base: Option<&Path>,
+    seen_routes: &mut HashSet<(String, String)>,
+) -> Result<PluginPolicy, PolicyError> {
+    let entry = format!("plugins.{name}");
+    let fail =
+        |field: &str, problem: String| PolicyError::new(file, format!("{entry}.{field}"), problem);
+    crate::validate::dns_label(name)
+        .map_err(|r| PolicyError::new(file, &entry, format!("plugin name {r}")))?;
+    let grants = raw
+        .grants
+        .iter()
+        .map(|g| {
+            Grant::from_name(g).ok_or_else(|| {
+                fail(
+                    "grants",
+                    format!("unknown grant '{g}' (known: {})", Grant::names().join(", ")),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !(1..=MAX_MEMORY_MIB).contains(&raw.memory_mib) {
+        return Err(fail("memory_mib", format!("must be 1-{MAX_MEMORY_MIB}")));
+    }
+    if !(1..=MAX_DEADLINE_MS).contains(&raw.deadline_ms) {
+        return Err(fail("deadline_ms", format!("must be 1-{MAX_DEADLINE_MS}")));
+    }
+    if !(1..=MAX_CONCURRENCY).contains(&raw.concurrency) {
+        return Err(fail("concurrency", format!("must be 1-{MAX_CONCURRENCY}")));
+    }
+    if raw.queue_wait_ms > MAX_DEADLINE_MS {
+        return Err(fail(
+            "queue_wait_ms",
+            format!("must be at most {MAX_DEADLINE_MS}"),
+        ));
+    }
+    let mut routes = Vec::new();
+    for (i, route) in raw.routes.into_iter().enumerate() {
+        let route_entry = format!("{entry}.routes[{i}]");
+        let route = check_route(file, &route_entry, route)?;
+        if !seen_routes.insert((route.method.to_string(), route.axum_path())) {
+            return Err(PolicyError::new(
+                file,
+                route_entry,
+                format!("{} {} is routed twice", route.method, route.path),
+            ));
+        }
+        routes.push(route);
+    }
+    Ok(PluginPolicy {
+        name: name.to_owned(),
+        component: ComponentSource::parse(&raw.component, base),
+        grants,
+        memory_mib: raw.memory_mib,
+        deadline_ms: raw.deadline_ms,
+        concurrency: raw.concurrency,
+        queue_wait_ms: raw.queue_wait_ms,
+        routes,
+    })
+}
+
+fn check_route(file: &str, entry: &str, raw: RawRoute) -> Result<RoutePolicy, PolicyError> {
+    let fail = |problem: String| PolicyError::new(file, entry, problem);
+    let method = match raw.method.to_ascii_uppercase().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE") => {
+            m.parse().map_err(|_| fail(format!("bad method '{m}'")))?
+        }
+        other => {
+            return Err(fail(format!(
+                "method '{other}' is not one of GET, POST, PUT, PATCH, DELETE"
+            )));
+        }
+    };
+    let path_ok = raw.path.starts_with("/api/")
+        && raw.path.split('/').skip(1).all(|seg| {
+            let seg = seg.strip_prefix(':').unwrap_or(seg);
+            !seg.is_empty()
+                && seg
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if !path_ok {
+        return Err(fail(format!(
+            "path '{}' must start with /api/ and hold only plain segments and :params",
+            raw.path
+        )));
+    }
+    if NATIVE_PATHS.contains(&raw.path.as_str()) {
+        return Err(fail(format!(
+            "path '{}' is served by the host itself",
+            raw.path
+        )));
+    }
+    let callers = raw
+        .callers
+        .iter()
+        .map(|c| match c.as_str() {
+            "admin" => Ok(CallerKind::Admin),
+            "agent" => Ok(CallerKind::Agent),
+            "friend" => Ok(CallerKind::Friend),
+            other => Err(fail(format!(
+                "caller '{other}' is not one of admin, agent, friend"
+            ))),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if callers.is_empty() {
+        return Err(fail(
+            "callers is empty: nobody could call this route".into(),
+        ));
+    }
+    // The subject friend comes from the path, so the path decides who may call.
+    let portal = raw.path.starts_with("/api/portal/");
+    if portal && callers != [CallerKind::Friend] {
+        return Err(fail(
+            "/api/portal/* routes are for friends only (callers = [\"friend\"])".into(),
+        ));
+    }
+    if !portal && callers.contains(&CallerKind::Friend) {
+        return Err(fail("friends may only call /api/portal/* routes".into()));
+    }
+    let friend_scoped = raw.path.starts_with("/api/friends/:id/");
+    if !portal && !friend_scoped && callers.contains(&CallerKind::Agent) {
+        return Err(fail(
+            "agents may only call routes under /api/friends/:id/".into(),
+        ));
+    }
+    if raw.name.is_empty() || raw.name.len() > 64 {
+        return Err(fail("name must be 1-64 characters".into()));
+    }
+    Ok(RoutePolicy {
+        method,
+        path: raw.path,
+        name: raw.name,
+        callers,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<PluginsPolicy, PolicyError> {
+        PluginsPolicy::parse(text, "plugins.toml", None)
+    }
+
+    #[test]
+    fn the_embedded_policy_is_valid() {
+        let policy = parse(crate::policy::EMBEDDED_PLUGINS_TOML).unwrap();
+        assert!(!policy.plugins.is_empty());
+    }
+
+    #[test]
+    fn errors_name_file_entry_and_problem() {
+        let bad_grant =
+            parse("[plugins.x]\ncomponent = \"builtin:x\"\ngrants = [\"root\"]\n").unwrap_err();
+        assert_eq!(
+            bad_grant
+                .to_string()
+                .split(": ")
+                .take(2)
+                .collect::<Vec<_>>(),
+            ["plugins.toml", "plugins.x.grants"]
+        );
+        assert!(bad_grant.problem.contains("unknown grant 'root'"));
+
+        let route = "[plugins.x]\ncomponent = \"builtin:x\"\n[[plugins.x.routes]]\nmethod = \"GET\"\npath = \"/api/portal/x\"\nname = \"x\"\n";
+        let wrong_caller = parse(&format!("{route}callers = [\"admin\"]\n")).unwrap_err();
+        assert_eq!(wrong_caller.entry, "plugins.x.routes[0]");
+        assert!(parse(&format!("{route}callers = [\"friend\"]\n")).is_ok());
+
+        let limits = parse("[plugins.x]\ncomponent = \"builtin:x\"\nmemory_mib = 0\n").unwrap_err();
+        assert_eq!(limits.entry, "plugins.x.memory_mib");
+        let unknown =
+            parse("[plugins.x]\ncomponent = \"builtin:x\"\nmemroy_mib = 3\n").unwrap_err();
+        assert!(unknown.problem.contains("memroy_mib"), "{unknown}");
+    }
+
+    #[test]
+    fn paths_convert_to_axum_syntax() {
+        let route = RoutePolicy {
+            method: axum::http::Method::GET,
+            path: "/api/friends/:id/secrets/:name".into(),
+            name: "n".into(),
+            callers: vec![],
+        };
+        assert_eq!(route.axum_path(), "/api/friends/{id}/secrets/{name}");
+    }
+}

@@ -1,0 +1,146 @@
+//! One request, one fresh instance: wait for a permit, instantiate from the version's
+//! `InstancePre`, call `handle` under the CPU deadline and the memory cap, and turn
+//! every way it can end into a response or a typed error.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wasmtime::{Store, Trap};
+
+use super::Runtime;
+use super::bindings::friend::portal::types::{Request, Response};
+use super::engine::ticks_for;
+use super::plugin::Plugin;
+use super::store_data::{Scope, StoreData};
+use crate::server::metrics::Metrics;
+
+#[derive(Debug)]
+pub enum InvokeError {
+    /// No permit within the queue wait.
+    Busy { retry_after: u64 },
+    /// Stopped at the CPU deadline.
+    Timeout { deadline_ms: u64 },
+    /// Died after its memory cap refused to grow.
+    MemoryLimit { cap_mib: u64 },
+    /// Panicked or otherwise trapped; the detail is in the log.
+    Trap,
+}
+
+impl Runtime {
+    pub async fn invoke(
+        &self,
+        plugin: &Arc<Plugin>,
+        scope: Scope,
+        request: Request,
+    ) -> Result<Response, InvokeError> {
+        let started = Instant::now();
+        let labels = Metrics::plugin(plugin.name());
+        let policy = &plugin.policy;
+        let wait = Duration::from_millis(policy.queue_wait_ms);
+        let _permit = match tokio::time::timeout(wait, plugin.permits.acquire()).await {
+            Ok(Ok(permit)) => permit,
+            _ => {
+                plugin
+                    .stats
+                    .rejected
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.metrics().plugin_rejected.get_or_create(&labels).inc();
+                return Err(InvokeError::Busy { retry_after: 1 });
+            }
+        };
+
+        // Taken once: a hot swap during this call does not affect it.
+        let version = plugin.current();
+        let request_id = scope.request_id.clone();
+        let memory_cap = (policy.memory_mib as usize) << 20;
+        let mut store = Store::new(
+            self.engine(),
+            StoreData::new(scope, self.services().clone(), memory_cap),
+        );
+        store.limiter(|data| &mut data.limiter);
+        store.set_epoch_deadline(ticks_for(Duration::from_millis(policy.deadline_ms)));
+        store.epoch_deadline_trap();
+
+        let instantiated = Instant::now();
+        let outcome = match version.pre.instantiate_async(&mut store).await {
+            Ok(instance) => {
+                self.metrics()
+                    .plugin_instantiation
+                    .get_or_create(&labels)
+                    .observe(instantiated.elapsed().as_secs_f64());
+                instance
+                    .friend_portal_handler()
+                    .call_handle(&mut store, &request)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        log_guest_output(plugin.name(), &request_id, store.data());
+
+        let result = match outcome {
+            Ok(response) => Ok(response),
+            Err(error) => {
+                let stats = &plugin.stats;
+                let counter = std::sync::atomic::Ordering::Relaxed;
+                if store.data().limiter.hit {
+                    stats.memory_limit_hits.fetch_add(1, counter);
+                    self.metrics()
+                        .plugin_memory_limit_hits
+                        .get_or_create(&labels)
+                        .inc();
+                    tracing::warn!(
+                        plugin = plugin.name(),
+                        request_id,
+                        "plugin hit its memory limit"
+                    );
+                    Err(InvokeError::MemoryLimit {
+                        cap_mib: policy.memory_mib,
+                    })
+                } else if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
+                    stats.timeouts.fetch_add(1, counter);
+                    self.metrics().plugin_timeouts.get_or_create(&labels).inc();
+                    tracing::warn!(
+                        plugin = plugin.name(),
+                        request_id,
+                        deadline_ms = policy.deadline_ms,
+                        "plugin stopped at its deadline"
+                    );
+                    Err(InvokeError::Timeout {
+                        deadline_ms: policy.deadline_ms,
+                    })
+                } else {
+                    stats.traps.fetch_add(1, counter);
+                    self.metrics().plugin_traps.get_or_create(&labels).inc();
+                    tracing::error!(
+                        plugin = plugin.name(),
+                        request_id,
+                        error = format!("{error:#}"),
+                        "plugin trapped"
+                    );
+                    Err(InvokeError::Trap)
+                }
+            }
+        };
+        let status = match &result {
+            Ok(response) => response.status,
+            Err(InvokeError::Busy { .. }) => 503,
+            Err(InvokeError::Timeout { .. }) => 504,
+            Err(_) => 500,
+        };
+        plugin.stats.record(started.elapsed(), status);
+        result
+    }
+}
+
+/// What the guest wrote to stdout/stderr goes to the host's log, line by line.
+fn log_guest_output(plugin: &str, request_id: &str, data: &StoreData) {
+    for (stream, pipe) in [("stdout", &data.stdout), ("stderr", &data.stderr)] {
+        let bytes = pipe.contents();
+        for line in String::from_utf8_lossy(&bytes)
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+        {
+            tracing::info!(plugin, request_id, stream, "{line}");
+        }
+    }
+}

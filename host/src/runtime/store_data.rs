@@ -1,0 +1,109 @@
+//! What one request's wasmtime `Store` carries: the scope every capability reads its
+//! friend, namespace and key prefix from, the WASI context (empty), the memory limiter.
+
+use std::sync::Arc;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::auth::Caller;
+use crate::capabilities::Services;
+
+/// Who a plugin call acts for. Set by the host from the authenticated request, never
+/// from anything the guest says.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub plugin: String,
+    pub caller: Caller,
+    /// The subject friend: the caller on `/api/portal/*`, the checked `:id` on `/api/friends/:id/*`.
+    pub friend: Option<String>,
+    pub request_id: String,
+}
+
+impl Scope {
+    pub fn namespace(&self) -> Option<String> {
+        self.friend.as_deref().map(crate::store::namespace_of)
+    }
+}
+
+/// Guest output kept per request and logged afterwards (panic messages land here).
+const OUTPUT_CAPACITY: usize = 16 * 1024;
+
+pub struct StoreData {
+    pub scope: Scope,
+    pub services: Arc<Services>,
+    pub limiter: MemoryLimiter,
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub stdout: MemoryOutputPipe,
+    pub stderr: MemoryOutputPipe,
+}
+
+impl StoreData {
+    pub fn new(scope: Scope, services: Arc<Services>, memory_cap: usize) -> Self {
+        let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+        // No preopened directories, no environment, no arguments, no network.
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .build();
+        Self {
+            scope,
+            services,
+            limiter: MemoryLimiter {
+                cap: memory_cap,
+                hit: false,
+            },
+            wasi,
+            table: ResourceTable::new(),
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl WasiView for StoreData {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Caps linear memory and remembers that the cap was hit, so a guest that dies of it
+/// gets "memory limit" rather than a bare trap.
+pub struct MemoryLimiter {
+    pub cap: usize,
+    pub hit: bool,
+}
+
+/// Tables hold function references; no plugin needs more.
+const MAX_TABLE_ELEMENTS: usize = 100_000;
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.cap {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}

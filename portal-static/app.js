@@ -1,0 +1,279 @@
+// Friend Portal: the friend-facing single-page app. No build step, no dependency, no other host.
+// Served at /portal (index.html) with modules under /portal/js/. Hash routing: #/overview ...
+//
+// Test contract (data-testid unless marked #id; <name>, <key>, <i> are filled in):
+//  Shell     nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
+//            nav-expose nav-crons (active one has aria-current="page"), logout, whoami,
+//            view (the <main>), view-<route> (each view's root), view-title (its h1),
+//            toast (live region with the last success/failure message), loading, error,
+//            error-message, error-code, error-request-id, error-retry,
+//            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
+//  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
+//            #expired / expired (any 401: token cleared), expired-reason,
+//            #signed-out / signed-out (after logout), signed-out-warning.
+//  Overview  me-display-name me-id me-namespace me-channel me-stat-logs me-stat-secrets
+//            agents-list agent-row-<agent_id> agents-empty
+//  Memory /  <p> = memory | heartbeat: <p>-editor (textarea) <p>-save <p>-reload <p>-status
+//  Heartbeat <p>-preview <p>-conflict <p>-conflict-theirs <p>-conflict-overwrite
+//            <p>-conflict-load <p>-conflict-dismiss
+//  Notes     notes-content notes-empty
+//  Secrets   secret-create-form secret-create-name secret-create-key-<i> secret-create-value-<i>
+//            secret-create-remove-<i> secret-create-add-row secret-create-submit
+//            secrets-list secrets-empty secret-row-<name> secret-keys-<name>
+//            secret-reveal-<name> (toggles) secret-value-<name>-<key> secret-edit-<name>
+//            secret-delete-<name>; edit form: secret-edit-form-<name>, secret-edit-key-<i>,
+//            secret-edit-value-<i>, secret-edit-remove-<i>, secret-edit-add-row,
+//            secret-edit-submit, secret-edit-cancel
+//  Namespace namespace-refresh quota-list quota-<key> (data-percent attribute) quota-empty
+//            deployments-list deployment-row-<name> pods-list pod-row-<name>
+//            services-list service-row-<name> exposed-list exposed-row-<name> exposed-url-<name>
+//            (<name> of exposed rows is the IngressRoute name, e.g. expose-my-app)
+//  Expose    expose-form expose-service expose-port expose-name expose-domain
+//            expose-hostname-preview expose-submit expose-result expose-result-url
+//            expose-list expose-row-<name> expose-remove-<name> (<name> without "expose-"),
+//            expose-no-services expose-no-domains
+//  Crons     cron-create-form cron-create-name cron-create-message cron-create-expr
+//            cron-create-tz cron-create-session cron-create-description
+//            cron-create-next-runs cron-create-next-run-<i> (0..2, <time datetime=ISO>)
+//            cron-create-submit crons-list crons-empty cron-row-<name> cron-description-<name>
+//            cron-next-run-<name> cron-last-run-<name> cron-toggle-<name> (aria-pressed)
+//            cron-run-<name> cron-delete-<name>
+// Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
+
+import { api, session, onUnauthorized, isSilent } from './js/api.js';
+import { h, clear, confirmDialog, toast } from './js/dom.js';
+import * as overview from './js/view-overview.js';
+import * as files from './js/view-files.js';
+import * as secrets from './js/view-secrets.js';
+import * as namespace from './js/view-namespace.js';
+import * as expose from './js/view-expose.js';
+import * as crons from './js/view-crons.js';
+
+const ROUTES = {
+  overview: { title: 'Overview', render: overview.render },
+  memory: { title: 'My memory', render: files.renderMemory },
+  notes: { title: "Agent's notes", render: files.renderNotes },
+  heartbeat: { title: 'Heartbeat', render: files.renderHeartbeat },
+  secrets: { title: 'Secrets', render: secrets.render },
+  namespace: { title: 'Namespace', render: namespace.render },
+  expose: { title: 'Expose a service', render: expose.render },
+  crons: { title: 'Scheduled messages', render: crons.render },
+};
+const DEFAULT_ROUTE = 'overview';
+
+const main = document.getElementById('view');
+const nav = document.getElementById('site-nav');
+const account = document.getElementById('account');
+const whoami = document.getElementById('whoami');
+
+const state = {
+  authView: null, // null | 'expired' | 'signed-out' | 'no-session'
+  authReason: null,
+  current: null, // {route, controller, dirty}
+  currentHash: '',
+  mePromise: null,
+  firstRender: true,
+};
+
+/** The friend's profile, fetched once per page load and shared by the views. */
+function me() {
+  if (!state.mePromise) {
+    state.mePromise = api.get('/me').then((r) => r.data);
+    state.mePromise.catch(() => { state.mePromise = null; });
+  }
+  return state.mePromise;
+}
+
+function routeFromHash() {
+  const m = window.location.hash.match(/^#\/([a-z-]+)/);
+  return m && ROUTES[m[1]] ? m[1] : null;
+}
+
+function leaveCurrent() {
+  if (state.current) {
+    state.current.controller.abort();
+    if (typeof state.current.cleanup === 'function') state.current.cleanup();
+  }
+  state.current = null;
+}
+
+function setChrome(signedIn) {
+  nav.hidden = !signedIn;
+  account.hidden = !signedIn;
+  if (!signedIn) whoami.textContent = '';
+}
+
+function markNav(route) {
+  for (const a of nav.querySelectorAll('a[data-route]')) {
+    if (a.dataset.route === route) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+function sessionView(id, title, paragraphs, extra) {
+  leaveCurrent();
+  setChrome(false);
+  clear(main);
+  document.title = `${title} · Friend Portal`;
+  const box = h('section', { class: 'card session-card', id, testid: id, 'aria-labelledby': `${id}-title` },
+    h('h1', { id: `${id}-title`, class: 'view-title', tabindex: '-1' }, title),
+    paragraphs.map((p) => h('p', {}, p)),
+    extra);
+  main.append(box);
+  box.querySelector('h1').focus();
+}
+
+function showAuthView() {
+  if (state.authView === 'expired') {
+    const r = state.authReason;
+    sessionView('expired', 'Your session has expired or was revoked', [
+      'Your session has expired or was revoked — ask your agent for a new link.',
+      'For your safety, this browser has forgotten the old session. Open the new link your agent sends you to continue.',
+    ], r && r.message ? h('p', { class: 'hint', testid: 'expired-reason' }, `Server said: ${r.message}${r.code ? ` (${r.code})` : ''}${r.requestId ? ` · request id ${r.requestId}` : ''}`) : null);
+  } else if (state.authView === 'signed-out') {
+    sessionView('signed-out', 'You are signed out', [
+      'This browser no longer holds your portal session.',
+      'To come back, open a new link from your agent.',
+    ], state.authReason ? h('p', { class: 'notice notice-warn', testid: 'signed-out-warning' }, state.authReason) : null);
+  } else {
+    sessionView('no-session', 'Open the link your agent sent you', [
+      'The Friend Portal has no passwords. Ask your agent for a portal link and open it in this browser: it signs you in for 30 days.',
+    ]);
+  }
+}
+
+onUnauthorized((err) => {
+  state.mePromise = null;
+  if (err.code === 'no_session') {
+    state.authView = state.authView || 'no-session';
+  } else {
+    state.authView = 'expired';
+    state.authReason = err;
+  }
+  showAuthView();
+});
+
+async function render() {
+  if (!session.get()) {
+    state.authView = state.authView || 'no-session';
+    showAuthView();
+    return;
+  }
+  const route = routeFromHash();
+  if (!route) {
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}#/${DEFAULT_ROUTE}`);
+  }
+  const name = route || DEFAULT_ROUTE;
+  const def = ROUTES[name];
+  leaveCurrent();
+  setChrome(true);
+  markNav(name);
+  document.title = `${def.title} · Friend Portal`;
+  clear(main);
+  const root = h('div', { class: 'view-root', testid: `view-${name}` });
+  main.append(root);
+  const controller = new AbortController();
+  const current = { route: name, controller, dirty: () => false, cleanup: null };
+  state.current = current;
+  state.currentHash = window.location.hash;
+  const ctx = {
+    signal: controller.signal,
+    me,
+    setDirty(fn) { current.dirty = fn; },
+    onLeave(fn) { current.cleanup = fn; },
+  };
+  const focusHeading = !state.firstRender;
+  state.firstRender = false;
+  try {
+    def.render(root, ctx);
+  } catch (e) {
+    if (!isSilent(e)) throw e;
+  }
+  if (focusHeading) {
+    const heading = root.querySelector('h1');
+    if (heading) heading.focus();
+  }
+}
+
+async function onHashChange() {
+  if (!session.get()) { render(); return; }
+  const cur = state.current;
+  if (cur && cur.dirty() && window.location.hash !== state.currentHash) {
+    const target = window.location.hash;
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${state.currentHash}`);
+    const leave = await confirmDialog({
+      title: 'Leave without saving?',
+      message: 'You have changes that are not saved yet. If you leave this page now they are lost.',
+      confirmLabel: 'Discard changes',
+      danger: true,
+    });
+    if (!leave) return;
+    cur.dirty = () => false;
+    window.history.pushState(null, '', `${window.location.pathname}${window.location.search}${target}`);
+  }
+  render();
+}
+
+async function logout(ev) {
+  const button = ev.currentTarget;
+  button.disabled = true;
+  let warning = null;
+  try {
+    await api.del('/session', { noAuthRedirect: true });
+  } catch (e) {
+    if (e.status !== 401) {
+      warning = `The server could not confirm the sign-out (${e.message}${e.requestId ? `, request id ${e.requestId}` : ''}). This browser has forgotten the session anyway; it stays valid on the server until it expires, so ask your agent to revoke it if you are worried.`;
+    }
+  } finally {
+    button.disabled = false;
+  }
+  session.clear();
+  state.mePromise = null;
+  state.authView = 'signed-out';
+  state.authReason = warning;
+  showAuthView();
+}
+
+function boot() {
+  // Magic link: /portal?s=<token>. Keep the token, then take it out of the address bar and
+  // out of the history entry before anything else happens.
+  const params = new URLSearchParams(window.location.search);
+  const token = params.get('s');
+  if (token !== null) {
+    params.delete('s');
+    const query = params.toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash || `#/${DEFAULT_ROUTE}`}`);
+    if (token.trim()) {
+      session.set(token.trim());
+      state.authView = null;
+    }
+  }
+
+  document.getElementById('logout').addEventListener('click', logout);
+  window.addEventListener('hashchange', onHashChange);
+  window.addEventListener('beforeunload', (ev) => {
+    if (state.current && state.current.dirty()) {
+      ev.preventDefault();
+      ev.returnValue = '';
+    }
+  });
+  // Signed out in another tab: follow along.
+  window.addEventListener('storage', (ev) => {
+    if (ev.key === 'portal.session' && !ev.newValue && state.current) {
+      state.authView = 'signed-out';
+      state.authReason = null;
+      showAuthView();
+    }
+  });
+
+  render();
+  if (session.get()) {
+    me().then((profile) => {
+      whoami.textContent = profile && profile.display_name ? `Signed in as ${profile.display_name}` : '';
+    }).catch((e) => {
+      if (!isSilent(e)) toast(`Could not load your profile: ${e.message}`, 'error');
+    });
+  }
+}
+
+boot();

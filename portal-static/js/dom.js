@@ -1,0 +1,186 @@
+// DOM helpers. Everything is built with createElement/textContent: server data never goes
+// through innerHTML, and nothing sets a style attribute (the page runs under a strict CSP).
+
+const PROPS = new Set(['value', 'checked', 'disabled', 'required', 'hidden', 'selected', 'readOnly', 'multiple']);
+
+/**
+ * h('button', {class: 'btn', testid: 'x', on: {click: fn}}, 'Label', child, [more]) -> Element.
+ * Props: class, text, testid (data-testid), on (event listeners), DOM properties in PROPS,
+ * anything else is an attribute (true -> empty attribute; null/false/undefined -> skipped).
+ */
+export function h(tag, props, ...children) {
+  const el = document.createElement(tag);
+  if (props) {
+    for (const [key, val] of Object.entries(props)) {
+      if (val === null || val === undefined || val === false) continue;
+      if (key === 'class') el.className = val;
+      else if (key === 'text') el.textContent = String(val);
+      else if (key === 'testid') el.setAttribute('data-testid', val);
+      else if (key === 'on') for (const [ev, fn] of Object.entries(val)) el.addEventListener(ev, fn);
+      else if (PROPS.has(key)) el[key] = val;
+      else if (key === 'style') throw new Error('style attributes are not allowed under the CSP');
+      else el.setAttribute(key, val === true ? '' : String(val));
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(parent, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+export function clear(el) {
+  while (el.firstChild) el.removeChild(el.firstChild);
+  return el;
+}
+
+let uidCounter = 0;
+export function uid(prefix = 'f') {
+  uidCounter += 1;
+  return `${prefix}-${uidCounter}`;
+}
+
+/**
+ * A labelled form field: {label, control, hint, id}. The control gets the id, and the hint is
+ * tied to it with aria-describedby. Returns {wrap, control, hintEl, setError(msg)}.
+ */
+export function field({ label, control, hint, id }) {
+  const cid = id || control.id || uid('field');
+  control.id = cid;
+  const hintId = `${cid}-hint`;
+  const errId = `${cid}-error`;
+  const hintEl = hint ? h('p', { class: 'hint', id: hintId }, hint) : null;
+  const errEl = h('p', { class: 'field-error', id: errId, hidden: true, testid: `${control.getAttribute('data-testid') || cid}-error` });
+  const describe = () => {
+    const ids = [hintEl ? hintId : null, errEl.hidden ? null : errId].filter(Boolean);
+    if (ids.length) control.setAttribute('aria-describedby', ids.join(' '));
+    else control.removeAttribute('aria-describedby');
+  };
+  describe();
+  const wrap = h('div', { class: 'field' }, h('label', { for: cid }, label), control, hintEl, errEl);
+  return {
+    wrap,
+    control,
+    hintEl,
+    setError(msg) {
+      errEl.textContent = msg || '';
+      errEl.hidden = !msg;
+      if (msg) control.setAttribute('aria-invalid', 'true');
+      else control.removeAttribute('aria-invalid');
+      describe();
+    },
+  };
+}
+
+export function loading(text = 'Loading…') {
+  return h('p', { class: 'loading', role: 'status', testid: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
+}
+
+/** The server's message, its code and the request id, so a report can be matched to the log. */
+export function errorBox(err, { retry, title } = {}) {
+  const box = h('div', { class: 'notice notice-error', role: 'alert', testid: 'error' });
+  box.append(h('p', { class: 'notice-title' }, title || 'The request failed'));
+  box.append(h('p', { class: 'error-message', testid: 'error-message' }, err && err.message ? err.message : String(err)));
+  const meta = [];
+  if (err && err.code) meta.push(h('span', { testid: 'error-code' }, `Code: ${err.code}`));
+  if (err && err.status) meta.push(h('span', {}, `HTTP ${err.status}`));
+  if (err && err.requestId) meta.push(h('span', { testid: 'error-request-id' }, `Request id: ${err.requestId}`));
+  if (meta.length) box.append(h('p', { class: 'error-meta' }, meta));
+  if (retry) box.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn', testid: 'error-retry', on: { click: retry } }, 'Try again')));
+  return box;
+}
+
+let toastTimer = null;
+/** A short message in the polite live region at the bottom of the page. */
+export function toast(message, kind = 'ok') {
+  const el = document.getElementById('toast');
+  if (!el) return;
+  el.textContent = message;
+  el.className = `toast toast-${kind} toast-visible`;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { el.className = 'toast'; el.textContent = ''; }, 6000);
+}
+
+/**
+ * A modal confirmation (<dialog>). Focus goes to Cancel, Escape cancels, and focus returns to
+ * the element that was focused before. Resolves true only when the user confirms.
+ */
+export function confirmDialog({ title, message, confirmLabel = 'Confirm', danger = false }) {
+  const dialog = document.getElementById('confirm-dialog');
+  const previous = document.activeElement;
+  if (!dialog || typeof dialog.showModal !== 'function') {
+    return Promise.resolve(window.confirm(`${title}\n\n${typeof message === 'string' ? message : ''}`));
+  }
+  document.getElementById('confirm-title').textContent = title;
+  const msg = clear(document.getElementById('confirm-message'));
+  append(msg, [typeof message === 'string' ? h('p', {}, message) : message]);
+  const ok = document.getElementById('confirm-ok');
+  ok.textContent = confirmLabel;
+  ok.className = danger ? 'btn btn-danger' : 'btn btn-primary';
+  dialog.returnValue = 'cancel';
+  return new Promise((resolve) => {
+    dialog.addEventListener('close', () => {
+      resolve(dialog.returnValue === 'ok');
+      if (previous && typeof previous.focus === 'function' && document.contains(previous)) previous.focus();
+    }, { once: true });
+    dialog.showModal();
+    document.getElementById('confirm-cancel').focus();
+  });
+}
+
+export function fmtDate(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return String(iso);
+  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function relTime(iso, now = Date.now()) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso ? String(iso) : '—';
+  const secs = Math.round((d.getTime() - now) / 1000);
+  const units = [['year', 31536000], ['month', 2592000], ['day', 86400], ['hour', 3600], ['minute', 60]];
+  const rtf = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+  for (const [unit, size] of units) {
+    if (Math.abs(secs) >= size) return rtf.format(Math.trunc(secs / size), unit);
+  }
+  return rtf.format(secs, 'second');
+}
+
+/** <time> element showing a relative time, with the exact local time as its tooltip. */
+export function timeEl(iso, props = {}) {
+  const d = new Date(iso);
+  const valid = iso && !Number.isNaN(d.getTime());
+  return h('time', { ...props, datetime: valid ? d.toISOString() : null, title: valid ? fmtDate(iso) : null }, valid ? relTime(iso) : (iso ? String(iso) : '—'));
+}
+
+/** A heading that receives focus when its view opens (tabindex -1: focusable by script only). */
+export function viewHeading(text, testid) {
+  return h('h1', { class: 'view-title', id: 'view-title', tabindex: '-1', testid }, text);
+}
+
+export function section(title, testid, ...children) {
+  const hid = uid('sec');
+  return h('section', { class: 'card', 'aria-labelledby': hid, testid }, h('h2', { id: hid }, title), children);
+}
+
+export function empty(text, testid) {
+  return h('p', { class: 'empty', testid }, text);
+}
+
+/** Runs fn with the button disabled and marked busy; re-enables it afterwards. */
+export async function busy(button, fn) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    return await fn();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
