@@ -5,7 +5,18 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Every component the binary carries: the default plugins and the test fixtures.
-const PLUGINS: &[&str] = &["hello", "hello2", "spin", "hog", "crash", "greedy"];
+const PLUGINS: &[&str] = &[
+    "secrets",
+    "namespace",
+    "workspace",
+    "crons",
+    "hello",
+    "hello2",
+    "spin",
+    "hog",
+    "crash",
+    "greedy",
+];
 
 fn main() {
     let manifest_dir =

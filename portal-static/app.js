@@ -73,6 +73,8 @@ const state = {
   currentHash: '',
   mePromise: null,
   firstRender: true,
+  leaving: null, // {target} while the "leave without saving?" dialog is open
+  draft: null, // {label, text}: unsaved editor text at the moment the session ended
 };
 
 /** The friend's profile, fetched once per page load and shared by the views. */
@@ -123,13 +125,25 @@ function sessionView(id, title, paragraphs, extra) {
   box.querySelector('h1').focus();
 }
 
+function draftBox(draft) {
+  if (!draft || !draft.text) return null;
+  const area = h('textarea', { id: 'expired-draft', readOnly: true, rows: '8', class: 'editor', testid: 'expired-draft' });
+  area.value = draft.text;
+  return h('div', { class: 'field notice notice-warn' },
+    h('label', { for: 'expired-draft' }, `Your unsaved changes to ${draft.label} were not saved. Copy them before you leave this page:`),
+    area);
+}
+
 function showAuthView() {
   if (state.authView === 'expired') {
     const r = state.authReason;
     sessionView('expired', 'Your session has expired or was revoked', [
       'Your session has expired or was revoked — ask your agent for a new link.',
       'For your safety, this browser has forgotten the old session. Open the new link your agent sends you to continue.',
-    ], r && r.message ? h('p', { class: 'hint', testid: 'expired-reason' }, `Server said: ${r.message}${r.code ? ` (${r.code})` : ''}${r.requestId ? ` · request id ${r.requestId}` : ''}`) : null);
+    ], [
+      r && r.message ? h('p', { class: 'hint', testid: 'expired-reason' }, `Server said: ${r.message}${r.code ? ` (${r.code})` : ''}${r.requestId ? ` · request id ${r.requestId}` : ''}`) : null,
+      draftBox(state.draft),
+    ]);
   } else if (state.authView === 'signed-out') {
     sessionView('signed-out', 'You are signed out', [
       'This browser no longer holds your portal session.',
@@ -144,6 +158,9 @@ function showAuthView() {
 
 onUnauthorized((err) => {
   state.mePromise = null;
+  // Unsaved text in an editor must not vanish with the session: show it on the expired page.
+  const cur = state.current;
+  if (cur) state.draft = cur.draft ? cur.draft() : null;
   if (err.code === 'no_session') {
     state.authView = state.authView || 'no-session';
   } else {
@@ -173,13 +190,14 @@ async function render() {
   const root = h('div', { class: 'view-root', testid: `view-${name}` });
   main.append(root);
   const controller = new AbortController();
-  const current = { route: name, controller, dirty: () => false, cleanup: null };
+  const current = { route: name, controller, dirty: () => false, draft: null, cleanup: null };
   state.current = current;
   state.currentHash = window.location.hash;
   const ctx = {
     signal: controller.signal,
     me,
     setDirty(fn) { current.dirty = fn; },
+    setDraft(fn) { current.draft = fn; },
     onLeave(fn) { current.cleanup = fn; },
   };
   const focusHeading = !state.firstRender;
@@ -198,18 +216,33 @@ async function render() {
 async function onHashChange() {
   if (!session.get()) { render(); return; }
   const cur = state.current;
+  const here = `${window.location.pathname}${window.location.search}`;
+  if (state.leaving) {
+    // A confirmation is already open: remember the latest target and stay put.
+    state.leaving.target = window.location.hash;
+    window.history.replaceState(null, '', `${here}${state.currentHash}`);
+    return;
+  }
   if (cur && cur.dirty() && window.location.hash !== state.currentHash) {
-    const target = window.location.hash;
-    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${state.currentHash}`);
-    const leave = await confirmDialog({
-      title: 'Leave without saving?',
-      message: 'You have changes that are not saved yet. If you leave this page now they are lost.',
-      confirmLabel: 'Discard changes',
-      danger: true,
-    });
+    state.leaving = { target: window.location.hash };
+    window.history.replaceState(null, '', `${here}${state.currentHash}`);
+    let leave;
+    try {
+      leave = await confirmDialog({
+        title: 'Leave without saving?',
+        message: 'You have changes that are not saved yet. If you leave this page now they are lost.',
+        confirmLabel: 'Discard changes',
+        danger: true,
+      });
+    } finally {
+      const { target } = state.leaving;
+      state.leaving = null;
+      if (leave) {
+        cur.dirty = () => false;
+        window.history.pushState(null, '', `${here}${target}`);
+      }
+    }
     if (!leave) return;
-    cur.dirty = () => false;
-    window.history.pushState(null, '', `${window.location.pathname}${window.location.search}${target}`);
   }
   render();
 }
@@ -250,6 +283,11 @@ function boot() {
   }
 
   document.getElementById('logout').addEventListener('click', logout);
+  // The skip link must not change the hash (that is the router's): move focus by hand.
+  document.querySelector('.skip-link').addEventListener('click', (ev) => {
+    ev.preventDefault();
+    (main.querySelector('h1') || main).focus();
+  });
   window.addEventListener('hashchange', onHashChange);
   window.addEventListener('beforeunload', (ev) => {
     if (state.current && state.current.dirty()) {

@@ -53,6 +53,21 @@ struct ServeArgs {
     workspace_dir: Option<PathBuf>,
     #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// Kubernetes: `embedded` (a simulated cluster kept in the data dir) or `kube` (the
+    /// kubeconfig, or the in-cluster service account).
+    #[arg(long, env = "PORTAL_CLUSTER", value_enum, default_value_t = crate::cluster::ClusterMode::Embedded)]
+    cluster: crate::cluster::ClusterMode,
+    /// A folder with plugins.toml, cluster.toml and namespace/ to use instead of the
+    /// policies built into the binary.
+    #[arg(long, env = "PORTAL_POLICIES_DIR")]
+    policies_dir: Option<PathBuf>,
+    /// Where cron runs go: the agent gateway's base URL (runs are POSTed to <URL>/hooks/agent).
+    /// Default: none, runs go to the local outbox (GET /api/admin/outbox).
+    #[arg(long, env = "PORTAL_AGENT_GATEWAY")]
+    agent_gateway: Option<String>,
+    /// The bearer token sent to the agent gateway.
+    #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN", hide_env_values = true)]
+    agent_gateway_token: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +134,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.workspace_dir = dir;
     }
     config.admin_token = args.admin_token;
+    config.cluster = args.cluster;
+    if let Some(dir) = args.policies_dir {
+        config.policies = crate::policy::PolicySource::Dir(dir);
+    }
+    config.scheduler.gateway = args.agent_gateway.filter(|url| !url.trim().is_empty());
+    config.scheduler.gateway_token = args.agent_gateway_token;
     let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock))?;
     if let AdminToken::Generated { token, path } = &admin {
         // Printed once, on the terminal only: tokens never go to the log.

@@ -14,6 +14,9 @@ pub struct ServeConfig {
     pub admin_token: Option<String>,
     pub workspace_dir: PathBuf,
     pub policies: crate::policy::PolicySource,
+    pub cluster: crate::cluster::ClusterMode,
+    /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
+    pub scheduler: crate::scheduler::SchedulerConfig,
 }
 
 impl ServeConfig {
@@ -24,6 +27,8 @@ impl ServeConfig {
             workspace_dir: data_dir.join("workspace"),
             admin_token: None,
             policies: crate::policy::PolicySource::Embedded,
+            cluster: crate::cluster::ClusterMode::Embedded,
+            scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
             data_dir,
         }

@@ -16,6 +16,8 @@ pub struct AppState {
     pub admin_token: String,
     pub metrics: Arc<Metrics>,
     pub workspace: Workspace,
+    pub scheduler: crate::scheduler::Scheduler,
+    pub cluster: Arc<crate::cluster::Cluster>,
     pub session_issue_lock: tokio::sync::Mutex<()>,
     /// Set once the listener is bound (the port may have been chosen by the OS).
     pub public_url: std::sync::OnceLock<String>,
@@ -29,8 +31,14 @@ impl AppState {
         self.public_url.get().map_or("", String::as_str)
     }
 
-    /// The number of portal-managed secrets in the friend's namespace (0 until a cluster is wired in).
-    pub async fn secret_count(&self, _friend_id: &str) -> usize {
-        0
+    /// The number of portal-managed secrets in the friend's namespace (0 if the cluster cannot say).
+    pub async fn secret_count(&self, friend_id: &str) -> usize {
+        match self.cluster.list_secrets(&crate::store::namespace_of(friend_id)).await {
+            Ok(secrets) => secrets.len(),
+            Err(e) => {
+                tracing::warn!(friend = friend_id, error = %e, "could not count secrets");
+                0
+            }
+        }
     }
 }

@@ -171,11 +171,11 @@ function createForm(ctx, profile, reload) {
   tz.addEventListener('change', updatePreview);
 
   const form = h('form', { class: 'stack', testid: 'cron-create-form', novalidate: true },
-    f.name.wrap, f.message.wrap, f.expr.wrap,
+    f.name.wrap, f.message.wrap, f.expr.wrap, f.tz.wrap, datalist,
     h('div', { class: 'preview-box', 'aria-live': 'polite' },
       h('span', { class: 'muted small' }, 'In plain words'), description,
-      h('span', { class: 'muted small' }, 'Next three times'), nextList),
-    f.tz.wrap, datalist, f.session.wrap, formError,
+      h('span', { class: 'muted small' }, 'Next three times (in that time zone)'), nextList),
+    f.session.wrap, formError,
     h('div', { class: 'actions' }, submit));
 
   form.addEventListener('submit', async (ev) => {

@@ -59,7 +59,7 @@ function editor(root, ctx, cfg) {
 
   const st = { etag: null, exists: false, saved: '', saving: false };
   const textarea = h('textarea', {
-    class: 'editor', rows: '16', spellcheck: 'true', testid: `${p}-editor`, placeholder: cfg.placeholder,
+    class: 'editor', rows: '14', spellcheck: 'true', testid: `${p}-editor`, placeholder: cfg.placeholder,
   });
   const status = h('p', { class: 'status-line', role: 'status', testid: `${p}-status` });
   const preview = h('div', { class: 'markdown preview', testid: `${p}-preview`, 'aria-live': 'off' });
@@ -74,6 +74,7 @@ function editor(root, ctx, cfg) {
 
   const dirty = () => textarea.value !== st.saved;
   ctx.setDirty(dirty);
+  ctx.setDraft(() => (dirty() ? { label: cfg.file, text: textarea.value } : null));
 
   function refreshStatus(extra) {
     if (extra) { status.textContent = extra; return; }

@@ -142,6 +142,10 @@ pub async fn create(
         .write_profile(&friend)
         .await
         .map_err(ApiError::internal)?;
+    if let Err(e) = state.cluster.provision(&friend.id).await {
+        // The friend exists either way; POST .../namespace/provision retries.
+        tracing::warn!(friend = %friend.id, error = %e, "namespace provisioning failed");
+    }
     tracing::info!(friend = %friend.id, "friend created");
     let subject = AuditSubject(friend.id.clone());
     let mut view = FriendView::of(friend);
@@ -208,9 +212,13 @@ pub async fn delete(
     Query(params): Query<DeleteParams>,
 ) -> ApiResult<StatusCode> {
     operator_subject(&state, &caller, &id)?;
-    // The namespace is kept unless purge=true (and deleted by the cluster module, when
-    // one is configured); the workspace folder is the agent's and is never deleted here.
-    let _ = params.purge;
+    // The namespace is kept unless purge=true; the workspace folder is the agent's and is
+    // never deleted here.
+    if params.purge {
+        state.cluster.purge(&id).await.map_err(|e| {
+            ApiError::new(StatusCode::BAD_GATEWAY, "cluster", format!("could not delete the namespace: {e}"))
+        })?;
+    }
     state.store.delete_friend(&id).await?;
     tracing::info!(friend = %id, "friend deleted");
     Ok(StatusCode::NO_CONTENT)

@@ -13,6 +13,7 @@ pub async fn healthz(State(state): State<SharedState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
+        "cluster": state.cluster.mode.name(),
         "plugins": plugins,
     }))
 }

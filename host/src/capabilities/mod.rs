@@ -1,18 +1,36 @@
 //! The host side of each WIT interface, one file per interface, named after it.
 //! Every function reads the friend, namespace and key prefix from the store's scope.
 
+mod cluster;
+mod cron;
 mod kv;
 mod log;
+mod secrets;
+pub mod workspace;
 
 /// What the capabilities reach: built once at start, shared by every request.
 pub struct Services {
     pub kv: sled::Tree,
+    /// The workspace files (`workspace` interface).
+    pub files: workspace::Files,
+    /// The cron jobs (`cron` interface).
+    pub scheduler: crate::scheduler::Scheduler,
+    /// The friend namespaces (`secrets` and `cluster` interfaces).
+    pub cluster: std::sync::Arc<crate::cluster::Cluster>,
 }
 
 impl Services {
-    pub fn new(store: &crate::store::Store) -> crate::store::StoreResult<Self> {
+    pub fn new(
+        store: &crate::store::Store,
+        workspace: crate::workspace::Workspace,
+        scheduler: crate::scheduler::Scheduler,
+        cluster: std::sync::Arc<crate::cluster::Cluster>,
+    ) -> crate::store::StoreResult<Self> {
         Ok(Self {
             kv: store.tree("plugin_kv")?,
+            files: workspace::Files::new(workspace),
+            scheduler,
+            cluster,
         })
     }
 }

@@ -15,15 +15,23 @@ pub const VERSION: &str = "0.1.0";
 pub enum Grant {
     Kv,
     Log,
+    Workspace,
+    Cron,
+    Secrets,
+    Cluster,
 }
 
 impl Grant {
-    pub const ALL: &[Grant] = &[Grant::Kv, Grant::Log];
+    pub const ALL: &[Grant] = &[Grant::Kv, Grant::Log, Grant::Workspace, Grant::Cron, Grant::Secrets, Grant::Cluster];
 
     pub fn name(self) -> &'static str {
         match self {
             Grant::Kv => "kv",
             Grant::Log => "log",
+            Grant::Workspace => "workspace",
+            Grant::Cron => "cron",
+            Grant::Secrets => "secrets",
+            Grant::Cluster => "cluster",
         }
     }
 
@@ -44,6 +52,12 @@ impl Grant {
         match self {
             Grant::Kv => portal::kv::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
             Grant::Log => portal::log::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Workspace => {
+                portal::workspace::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d)
+            }
+            Grant::Cron => portal::cron::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Secrets => portal::secrets::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Cluster => portal::cluster::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
         }
     }
 }

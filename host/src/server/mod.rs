@@ -99,7 +99,15 @@ pub fn build_state(
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
-    let services = Arc::new(crate::capabilities::Services::new(&store)?);
+    let scheduler =
+        crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
+    let cluster = Arc::new(crate::cluster::connect(config.cluster, &store, clock.clone(), &config.policies)?);
+    let services = Arc::new(crate::capabilities::Services::new(
+        &store,
+        workspace.clone(),
+        scheduler.clone(),
+        cluster.clone(),
+    )?);
     let runtime = crate::runtime::Runtime::start(
         &policy,
         &config.data_dir,
@@ -115,6 +123,8 @@ pub fn build_state(
         clock,
         metrics,
         workspace,
+        scheduler,
+        cluster,
         session_issue_lock: tokio::sync::Mutex::new(()),
         public_url: std::sync::OnceLock::new(),
     };
@@ -157,13 +167,17 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
     );
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
+    state.scheduler.start();
     let task_state = state.clone();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service())
+        let served = axum::serve(listener, app.into_make_service())
             .with_graceful_shutdown(async move {
                 let _ = rx.await;
             })
-            .await?;
+            .await;
+        // Stopped with the server, whichever way it stopped.
+        task_state.scheduler.shutdown().await;
+        served?;
         task_state.store.flush().await?;
         tracing::info!("stopped; store flushed");
         Ok(())

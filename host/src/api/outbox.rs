@@ -1,0 +1,37 @@
+//! `GET /api/admin/outbox`: cron runs kept locally because no agent gateway is configured.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::Deserialize;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, ApiResult};
+use crate::scheduler::{JobError, OutboxEntry};
+use crate::state::SharedState;
+
+#[derive(Deserialize)]
+pub struct OutboxParams {
+    friend: Option<String>,
+    limit: Option<usize>,
+}
+
+const MAX_LIMIT: usize = 1000;
+
+/// Newest first; `?friend=<id>` for one friend's, `?limit=` (1-1000, default 100).
+pub async fn list(
+    State(state): State<SharedState>,
+    caller: Caller,
+    Query(params): Query<OutboxParams>,
+) -> ApiResult<Json<Vec<OutboxEntry>>> {
+    caller.require_admin()?;
+    let limit = params.limit.unwrap_or(100);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::invalid("limit", format!("must be 1-{MAX_LIMIT}")));
+    }
+    let friend = params.friend.as_deref().filter(|f| !f.is_empty());
+    match state.scheduler.outbox(friend, limit) {
+        Ok(entries) => Ok(Json(entries)),
+        Err(e @ JobError::Unavailable) => Err(ApiError::internal(e)),
+        Err(e) => Err(ApiError::bad_request(e.to_string())),
+    }
+}

@@ -1,0 +1,117 @@
+//! `apply`: manifests into a friend's namespace. Every document is checked (kind, name,
+//! namespace, service type, pod templates against the namespace's Pod Security Standard)
+//! before any is applied: all or nothing.
+
+use kube::api::{Api, DynamicObject, PostParams};
+use serde_json::Value;
+
+use super::kinds::api_resource;
+use super::merge::already_holds;
+use super::provision::Applied;
+use super::{Cluster, ClusterError, pss};
+
+/// The formats `apply` accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+/// Turns a request body into documents: YAML (multi-document), or JSON (one object or
+/// `{"manifests":[...]}`).
+pub fn parse(body: &str, format: Format) -> Result<Vec<Value>, ClusterError> {
+    let documents: Vec<Value> = match format {
+        Format::Yaml => serde_saphyr::from_multiple::<Value>(body).map_err(|e| ClusterError::Invalid(format!("body: not valid YAML: {e}")))?,
+        Format::Json => {
+            let value: Value = serde_json::from_str(body).map_err(|e| ClusterError::Invalid(format!("body: not valid JSON: {e}")))?;
+            match value.get("manifests") {
+                Some(Value::Array(items)) => items.clone(),
+                Some(_) => return Err(ClusterError::Invalid("manifests: must be an array".into())),
+                None => vec![value],
+            }
+        }
+    };
+    let documents: Vec<Value> = documents.into_iter().filter(|d| !d.is_null()).collect();
+    if documents.is_empty() {
+        return Err(ClusterError::Invalid("body: holds no manifest".into()));
+    }
+    Ok(documents)
+}
+
+impl Cluster {
+    /// Checks one document; the error names the document and the field.
+    pub fn check_manifest(&self, index: usize, doc: &Value, namespace: &str) -> Result<(), ClusterError> {
+        let kind = doc["kind"].as_str().unwrap_or_default();
+        let name = doc["metadata"]["name"].as_str().unwrap_or_default();
+        let label = format!("document {} ({} {})", index + 1, if kind.is_empty() { "?" } else { kind }, if name.is_empty() { "?" } else { name });
+        let fail = |rule: String| ClusterError::Invalid(format!("{label}: {rule}"));
+        let policy = &self.policy.apply;
+        if !doc.is_object() {
+            return Err(fail("is not an object".into()));
+        }
+        if kind.ends_with("List") {
+            return Err(fail("kind: List wrappers are not accepted; send the items as separate documents".into()));
+        }
+        if !policy.allowed_kinds.iter().any(|k| k == kind) {
+            return Err(fail(format!("kind: '{kind}' is not one of {}", policy.allowed_kinds.join(", "))));
+        }
+        let (resource, _) = api_resource(kind).ok_or_else(|| fail(format!("kind: '{kind}' is unknown")))?;
+        if doc["apiVersion"] != resource.api_version.as_str() {
+            return Err(fail(format!("apiVersion: {kind} must be {}", resource.api_version)));
+        }
+        crate::validate::dns_label(name).map_err(|r| fail(format!("metadata.name: {r}")))?;
+        if let Some(ns) = doc["metadata"]["namespace"].as_str()
+            && ns != namespace
+        {
+            return Err(fail(format!("metadata.namespace: '{ns}' is another namespace; this one is '{namespace}'")));
+        }
+        if kind == "Service" {
+            if let Some(t) = doc["spec"]["type"].as_str()
+                && policy.refused_service_types.iter().any(|r| r == t)
+            {
+                return Err(fail(format!("spec.type: {t} services are not allowed; expose a service through the portal instead")));
+            }
+            if doc["spec"]["externalIPs"].as_array().is_some_and(|a| !a.is_empty()) {
+                return Err(fail("spec.externalIPs: not allowed".into()));
+            }
+        }
+        let template = match kind {
+            "Deployment" | "Job" => Some((&doc["spec"]["template"], "spec.template")),
+            "CronJob" => Some((&doc["spec"]["jobTemplate"]["spec"]["template"], "spec.jobTemplate.spec.template")),
+            _ => None,
+        };
+        if let Some((template, at)) = template {
+            pss::check_template(template, at, self.policy.pod_security, policy).map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    pub async fn apply(&self, namespace: &str, documents: Vec<Value>) -> Result<Vec<Applied>, ClusterError> {
+        for (i, doc) in documents.iter().enumerate() {
+            self.check_manifest(i, doc, namespace)?;
+        }
+        let mut applied = Vec::new();
+        for mut doc in documents {
+            doc["metadata"]["namespace"] = namespace.into();
+            let kind = doc["kind"].as_str().unwrap_or_default().to_owned();
+            let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+            let (resource, _) = api_resource(&kind).ok_or_else(|| ClusterError::Invalid(format!("kind '{kind}' is unknown")))?;
+            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), namespace, &resource);
+            let action = match api.get_opt(&name).await? {
+                None => {
+                    api.create(&PostParams::default(), &serde_json::from_value(doc)?).await?;
+                    "created"
+                }
+                Some(current) if already_holds(&serde_json::to_value(&current)?, &doc) => "unchanged",
+                Some(current) => {
+                    let mut object: DynamicObject = serde_json::from_value(doc)?;
+                    object.metadata.resource_version = current.metadata.resource_version;
+                    api.replace(&name, &PostParams::default(), &object).await?;
+                    "configured"
+                }
+            };
+            applied.push(Applied { kind, name, action });
+        }
+        Ok(applied)
+    }
+}

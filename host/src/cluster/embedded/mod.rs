@@ -1,0 +1,14 @@
+//! The embedded cluster: a simulated Kubernetes API server inside the process, persisted
+//! in sled, served as a tower service behind the same `kube::Client` a real cluster uses.
+//! It implements what the portal needs: CRUD with label selectors, merge patch and
+//! server-side apply (approximated as create-or-merge), dry-run, namespaces with cascade
+//! delete, simulated pods for Deployments and Jobs, LimitRange defaults, and ResourceQuota
+//! usage and enforcement of counts.
+
+mod api;
+mod controllers;
+mod objects;
+mod resources;
+mod status;
+
+pub use api::EmbeddedApi;

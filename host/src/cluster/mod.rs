@@ -1,0 +1,70 @@
+//! Kubernetes: the client (a real cluster, or the embedded one behind the same
+//! `kube::Client`), provisioning of friends' namespaces, and the operations the
+//! `secrets` and `cluster` capabilities perform, each inside one friend's namespace.
+
+pub mod apply;
+pub mod embedded;
+mod error;
+mod kinds;
+mod merge;
+pub mod overview;
+pub mod policy;
+mod provision;
+mod pss;
+pub mod quantity;
+pub mod secrets;
+
+use std::sync::Arc;
+
+pub use error::ClusterError;
+pub use policy::ClusterPolicy;
+pub use provision::Applied;
+
+use crate::clock::SharedClock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClusterMode {
+    /// A simulated API server inside the process, persisted in the data dir.
+    Embedded,
+    /// A real cluster: the kubeconfig, or the in-cluster service account.
+    Kube,
+}
+
+impl ClusterMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ClusterMode::Embedded => "embedded",
+            ClusterMode::Kube => "kube",
+        }
+    }
+}
+
+pub struct Cluster {
+    pub mode: ClusterMode,
+    pub client: kube::Client,
+    pub policy: Arc<ClusterPolicy>,
+}
+
+impl Cluster {
+    /// A cluster over any client: tests pass kube-fake-client's.
+    pub fn with_client(mode: ClusterMode, client: kube::Client, policy: ClusterPolicy) -> Self {
+        Self { mode, client, policy: Arc::new(policy) }
+    }
+}
+
+/// Connects in the configured mode, with the policy from the same place as the plugins'.
+pub fn connect(mode: ClusterMode, store: &crate::store::Store, clock: SharedClock, policies: &crate::policy::PolicySource) -> anyhow::Result<Cluster> {
+    let policy = ClusterPolicy::load(policies)?;
+    let client = match mode {
+        ClusterMode::Embedded => kube::Client::new(embedded::EmbeddedApi::new(store, clock)?, "default"),
+        // Reading the kubeconfig is async; start-up is not, and runs on the multi-thread runtime.
+        ClusterMode::Kube => tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async {
+                let config = kube::Config::infer().await?;
+                anyhow::Ok(kube::Client::try_from(config)?)
+            })
+        })
+        .map_err(|e| anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}"))?,
+    };
+    Ok(Cluster::with_client(mode, client, policy))
+}

@@ -1,0 +1,169 @@
+//! The namespace overview in the spec's shape: pods, services, deployments (with the
+//! secrets they reference), quota (hard and used) and the exposures' IngressRoutes.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Pod, PodSpec, ResourceQuota, Service};
+use kube::api::{Api, DeleteParams, DynamicObject, ListParams, LogParams};
+use serde_json::{Map, Value, json};
+
+use super::kinds::api_resource;
+use super::{Cluster, ClusterError};
+
+fn age(meta: &kube::api::ObjectMeta) -> String {
+    meta.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default()
+}
+
+/// Every secret a pod spec names: env, envFrom and volumes.
+pub fn secret_refs(spec: &PodSpec) -> Vec<String> {
+    let mut refs = BTreeSet::new();
+    for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+        for env in c.env.iter().flatten() {
+            if let Some(r) = env.value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref()) {
+                refs.insert(r.name.clone());
+            }
+        }
+        for from in c.env_from.iter().flatten() {
+            if let Some(r) = &from.secret_ref {
+                refs.insert(r.name.clone());
+            }
+        }
+    }
+    for volume in spec.volumes.iter().flatten() {
+        if let Some(name) = volume.secret.as_ref().and_then(|s| s.secret_name.clone()) {
+            refs.insert(name);
+        }
+    }
+    refs.into_iter().collect()
+}
+
+fn pod_view(pod: &Pod) -> Value {
+    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
+    let ready = statuses.iter().filter(|s| s.ready).count();
+    let total = pod.spec.as_ref().map_or(statuses.len(), |s| s.containers.len());
+    json!({
+        "name": pod.metadata.name,
+        "status": pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
+        "ready": format!("{ready}/{total}"),
+        "restarts": statuses.iter().map(|s| s.restart_count).sum::<i32>(),
+        "image": pod.spec.as_ref().and_then(|s| s.containers.first()).and_then(|c| c.image.clone()),
+        "age": age(&pod.metadata),
+    })
+}
+
+impl Cluster {
+    pub async fn pods(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
+        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        Ok(list_or_empty(pods.list(&ListParams::default()).await)?.iter().map(pod_view).collect())
+    }
+
+    pub async fn overview(&self, namespace: &str) -> Result<Value, ClusterError> {
+        let services: Api<Service> = Api::namespaced(self.client.clone(), namespace);
+        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
+        let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), namespace);
+        let services: Vec<Value> = list_or_empty(services.list(&ListParams::default()).await)?
+            .iter()
+            .map(|s| {
+                let spec = s.spec.clone().unwrap_or_default();
+                json!({
+                    "name": s.metadata.name,
+                    "type": spec.type_.unwrap_or_else(|| "ClusterIP".into()),
+                    "clusterIP": spec.cluster_ip,
+                    "ports": spec.ports.unwrap_or_default().iter().map(|p| json!({
+                        "name": p.name, "port": p.port, "targetPort": p.target_port, "protocol": p.protocol,
+                    })).collect::<Vec<_>>(),
+                    "age": age(&s.metadata),
+                })
+            })
+            .collect();
+        let deployments: Vec<Value> = list_or_empty(deployments.list(&ListParams::default()).await)?
+            .iter()
+            .map(|d| {
+                let spec = d.spec.clone().unwrap_or_default();
+                let pod_spec = spec.template.spec.clone().unwrap_or_default();
+                let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
+                json!({
+                    "name": d.metadata.name,
+                    "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
+                    "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
+                    "age": age(&d.metadata),
+                    "secretRefs": secret_refs(&pod_spec),
+                })
+            })
+            .collect();
+        let mut hard = Map::new();
+        let mut used = Map::new();
+        for quota in list_or_empty(quotas.list(&ListParams::default()).await)? {
+            for (k, v) in quota.status.as_ref().and_then(|s| s.hard.clone()).or_else(|| quota.spec.as_ref().and_then(|s| s.hard.clone())).unwrap_or_default() {
+                hard.insert(k, v.0.into());
+            }
+            for (k, v) in quota.status.and_then(|s| s.used).unwrap_or_default() {
+                used.insert(k, v.0.into());
+            }
+        }
+        Ok(json!({
+            "namespace": namespace,
+            "pods": self.pods(namespace).await?,
+            "services": services,
+            "deployments": deployments,
+            "quota": {"hard": hard, "used": used},
+            "ingressRoutes": self.ingress_routes(namespace).await?,
+        }))
+    }
+
+    /// `[{name, hostname, service}]` of the namespace's IngressRoutes.
+    pub async fn ingress_routes(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
+        let Some((resource, _)) = api_resource("IngressRoute") else { return Ok(Vec::new()) };
+        let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), namespace, &resource);
+        let routes = match api.list(&ListParams::default()).await {
+            Ok(list) => list.items,
+            // No Traefik CRD in this cluster, or no namespace: nothing is exposed.
+            Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
+            Err(e) => return Err(e.into()),
+        };
+        Ok(routes
+            .iter()
+            .map(|r| {
+                let route = &r.data["spec"]["routes"][0];
+                let rule = route["match"].as_str().unwrap_or_default();
+                let hostname = rule.split("Host(`").nth(1).and_then(|s| s.split('`').next()).unwrap_or_default();
+                json!({"name": r.metadata.name, "hostname": hostname, "service": route["services"][0]["name"]})
+            })
+            .collect())
+    }
+
+    pub async fn delete_deployment(&self, namespace: &str, name: &str) -> Result<(), ClusterError> {
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
+        if crate::validate::dns_subdomain(name).is_err() {
+            return Err(ClusterError::NotFound(format!("no deployment '{name}'")));
+        }
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Err(ClusterError::NotFound(format!("no deployment '{name}'"))),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn pod_logs(&self, namespace: &str, pod: &str, tail: i64) -> Result<Vec<String>, ClusterError> {
+        if crate::validate::dns_subdomain(pod).is_err() {
+            return Err(ClusterError::NotFound(format!("no pod '{pod}'")));
+        }
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+        let params = LogParams { tail_lines: Some(tail), ..Default::default() };
+        match api.logs(pod, &params).await {
+            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Err(ClusterError::NotFound(format!("no pod '{pod}'"))),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
+/// A list in a namespace that does not exist (yet) is empty, not an error.
+fn list_or_empty<K: Clone>(result: Result<kube::api::ObjectList<K>, kube::Error>) -> Result<Vec<K>, ClusterError> {
+    match result {
+        Ok(list) => Ok(list.items),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+        Err(e) => Err(e.into()),
+    }
+}

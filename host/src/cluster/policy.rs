@@ -1,0 +1,94 @@
+//! `policies/cluster.toml` and the namespace templates in `policies/namespace/`.
+
+use serde::Deserialize;
+
+use crate::policy::{PolicyError, PolicySource};
+
+const EMBEDDED_CLUSTER_TOML: &str = include_str!("../../../policies/cluster.toml");
+const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
+    ("00-namespace.yaml", include_str!("../../../policies/namespace/00-namespace.yaml")),
+    ("10-quota.yaml", include_str!("../../../policies/namespace/10-quota.yaml")),
+    ("20-limits.yaml", include_str!("../../../policies/namespace/20-limits.yaml")),
+    ("30-network.yaml", include_str!("../../../policies/namespace/30-network.yaml")),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterPolicy {
+    pub pod_security: PodSecurity,
+    pub ingress_namespace: String,
+    pub apply: ApplyPolicy,
+    /// Namespace templates, in file order: (file name, YAML text).
+    #[serde(skip)]
+    pub templates: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurity {
+    Baseline,
+    Restricted,
+}
+
+impl PodSecurity {
+    pub fn label(self) -> &'static str {
+        match self {
+            PodSecurity::Baseline => "baseline",
+            PodSecurity::Restricted => "restricted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApplyPolicy {
+    pub allowed_kinds: Vec<String>,
+    pub refused_service_types: Vec<String>,
+    pub refused_pod_fields: Vec<String>,
+    pub baseline_capabilities: Vec<String>,
+    pub safe_sysctls: Vec<String>,
+}
+
+impl ClusterPolicy {
+    pub fn load(source: &PolicySource) -> Result<Self, PolicyError> {
+        let (text, file, templates) = match source {
+            PolicySource::Embedded => (
+                EMBEDDED_CLUSTER_TOML.to_owned(),
+                "policies/cluster.toml (embedded)".to_owned(),
+                EMBEDDED_TEMPLATES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect(),
+            ),
+            PolicySource::Dir(dir) => {
+                let path = dir.join("cluster.toml");
+                let file = path.display().to_string();
+                let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::new(&file, "file", e.to_string()))?;
+                (text, file, read_templates(&dir.join("namespace"))?)
+            }
+        };
+        let mut policy: ClusterPolicy = toml::from_str(&text).map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
+        if policy.templates.is_empty() {
+            policy.templates = templates;
+        }
+        if policy.templates.is_empty() {
+            return Err(PolicyError::new(&file, "namespace/", "no namespace templates found"));
+        }
+        Ok(policy)
+    }
+}
+
+fn read_templates(dir: &std::path::Path) -> Result<Vec<(String, String)>, PolicyError> {
+    let file = dir.display().to_string();
+    let entries = std::fs::read_dir(dir).map_err(|e| PolicyError::new(&file, "folder", e.to_string()))?;
+    let mut names: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml") || n.ends_with(".yml"))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|n| {
+            let text = std::fs::read_to_string(dir.join(&n)).map_err(|e| PolicyError::new(&file, &n, e.to_string()))?;
+            Ok((n, text))
+        })
+        .collect()
+}

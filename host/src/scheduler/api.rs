@@ -1,0 +1,137 @@
+//! What the `cron` capability (and the admin outbox endpoint) call. Every function takes
+//! the friend the host resolved for the request; a job is only ever found under it.
+
+use super::validate::{self, JobError, NewJob};
+use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
+
+impl Scheduler {
+    /// The friend's jobs, by name.
+    pub async fn list(&self, friend: &str) -> Result<Vec<JobView>, JobError> {
+        let jobs = self.inner.jobs.of_friend(friend)?;
+        jobs.into_iter()
+            .map(|job| Ok(self.inner.jobs.view(job)?))
+            .collect()
+    }
+
+    pub async fn get(&self, friend: &str, name: &str) -> Result<JobView, JobError> {
+        let job = self.find(friend, name)?;
+        Ok(self.inner.jobs.view(job)?)
+    }
+
+    fn find(&self, friend: &str, name: &str) -> Result<Job, JobError> {
+        self.inner
+            .jobs
+            .get(friend, name)?
+            .ok_or_else(|| JobError::NotFound(format!("no cron job '{name}'")))
+    }
+
+    /// Checks the job (422 naming the field), that its session is the friend's own (403),
+    /// that the name is free (409) and the friend under the policy's limit (422).
+    pub async fn create(&self, friend: &str, input: NewJob) -> Result<JobView, JobError> {
+        let now = self.inner.clock.now();
+        let checked = validate::check(&input, now)?;
+        let profile = self
+            .inner
+            .store
+            .friend(friend)?
+            .ok_or_else(|| JobError::NotFound(format!("no friend '{friend}'")))?;
+        if !validate::owns_session(&profile, &input.session) {
+            return Err(JobError::Forbidden(format!(
+                "session '{}' is not one of your sessions: its last ':'-separated part must be \
+                 your id or one of your platform ids",
+                input.session
+            )));
+        }
+        let _guard = self.inner.lock.lock().await;
+        if self.inner.jobs.get(friend, &input.name)?.is_some() {
+            return Err(JobError::Conflict(format!(
+                "a cron job named '{}' already exists",
+                input.name
+            )));
+        }
+        let max = self.inner.config.max_jobs_per_friend;
+        if self.inner.jobs.count_of_friend(friend) >= max {
+            return Err(JobError::invalid(
+                "jobs",
+                format!("at most {max} cron jobs per friend; delete one first"),
+            ));
+        }
+        let enabled = input.enabled.unwrap_or(true);
+        let job = Job {
+            friend: friend.to_owned(),
+            name: input.name,
+            message: input.message,
+            cron: input.cron.split_whitespace().collect::<Vec<_>>().join(" "),
+            session: input.session,
+            tz: checked.tz.name().to_owned(),
+            enabled,
+            created_at: now,
+            next_run: enabled.then_some(checked.next_run),
+        };
+        self.inner.jobs.put(&job)?;
+        self.inner.jobs.flush().await?;
+        self.timer()
+            .set((job.friend.clone(), job.name.clone()), job.next_run);
+        self.changed();
+        tracing::info!(%friend, job = %job.name, next_run = ?job.next_run, "cron job created");
+        Ok(JobView {
+            job,
+            last_run: None,
+        })
+    }
+
+    /// Removes the job and its runs; it never fires again.
+    pub async fn delete(&self, friend: &str, name: &str) -> Result<(), JobError> {
+        let _guard = self.inner.lock.lock().await;
+        if !self.inner.jobs.remove(friend, name)? {
+            return Err(JobError::NotFound(format!("no cron job '{name}'")));
+        }
+        self.inner.jobs.flush().await?;
+        self.timer().remove(&(friend.to_owned(), name.to_owned()));
+        self.changed();
+        tracing::info!(%friend, job = %name, "cron job deleted");
+        Ok(())
+    }
+
+    /// Enabling schedules the next run after now (missed runs are not made up);
+    /// disabling unschedules the job at once.
+    pub async fn toggle(&self, friend: &str, name: &str, enabled: bool) -> Result<JobView, JobError> {
+        let _guard = self.inner.lock.lock().await;
+        let mut job = self.find(friend, name)?;
+        if enabled != job.enabled {
+            job.enabled = enabled;
+            job.next_run = if enabled {
+                parse(&job).and_then(|(schedule, tz)| schedule.next_after(self.inner.clock.now(), tz))
+            } else {
+                None
+            };
+            self.inner.jobs.put(&job)?;
+            self.inner.jobs.flush().await?;
+            self.timer()
+                .set((job.friend.clone(), job.name.clone()), job.next_run);
+            self.changed();
+            tracing::info!(%friend, job = %name, enabled, "cron job toggled");
+        }
+        Ok(self.inner.jobs.view(job)?)
+    }
+
+    /// Runs the job now, enabled or not; returns the pending run. Its schedule is unchanged.
+    pub async fn run_now(&self, friend: &str, name: &str) -> Result<Run, JobError> {
+        let _guard = self.inner.lock.lock().await;
+        let job = self.find(friend, name)?;
+        let run = self.start_run(&job, Trigger::Manual, self.inner.clock.now())?;
+        self.inner.jobs.flush().await?;
+        Ok(run)
+    }
+
+    /// The newest `limit` runs of a job, newest first.
+    pub fn runs(&self, friend: &str, name: &str, limit: usize) -> Result<Vec<Run>, JobError> {
+        self.find(friend, name)?;
+        Ok(self.inner.jobs.runs(friend, name, limit)?)
+    }
+
+    /// The local outbox, newest first.
+    pub fn outbox(&self, friend: Option<&str>, limit: usize) -> Result<Vec<OutboxEntry>, JobError> {
+        Ok(self.inner.outbox.list(friend, limit)?)
+    }
+}

@@ -1,0 +1,387 @@
+//! The cron scheduler: friends' jobs, persisted in sled, fired by one timer task and
+//! delivered to the agent (its gateway, or the local outbox).
+//!
+//! * **Timer.** Enabled jobs sit in a [`timer::Timer`] ordered by next fire time. The task
+//!   sleeps until the earliest one (at most [`MAX_SLEEP`], so a wall-clock jump is noticed)
+//!   and is woken at once by any create, toggle or delete. A due job fires within
+//!   milliseconds of its time; nothing scans every job on a tick.
+//! * **Clock.** Time comes from the injected [`SharedClock`]. Tests use a manual clock and
+//!   call [`Scheduler::tick`] / [`Scheduler::run_due`] and [`Scheduler::settle`] instead of
+//!   sleeping.
+//! * **Late and missed runs.** A job whose time has passed fires once, however many of its
+//!   times passed (no catch-up burst), provided one of them lies within the grace window
+//!   ([`DEFAULT_GRACE`], 15 minutes, before now). After downtime this means: a run missed in
+//!   the last 15 minutes runs once at start; older missed runs are skipped (logged). Either
+//!   way the next run is computed from now.
+//! * **Daylight-saving time** (see [`schedule`]): a local time skipped by a spring-forward
+//!   gap fires at the first instant after the gap (02:30 on a 02:00->03:00 night fires at
+//!   03:00); a local time repeated by a fall-back fires once, at its first occurrence.
+//! * **Runs.** Scheduled and manual runs are recorded (`pending`, then `ok` or `failed`
+//!   with the error); the newest [`SchedulerConfig::runs_kept`] per job are kept. A manual
+//!   run works whether the job is enabled or not and leaves its schedule alone.
+
+pub mod delivery;
+pub mod jobs;
+pub mod outbox;
+pub mod schedule;
+mod timer;
+pub mod validate;
+
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+pub use jobs::{Job, JobView, Run, RunStatus, Trigger};
+pub use outbox::OutboxEntry;
+pub use validate::{JobError, NewJob};
+
+use crate::clock::SharedClock;
+use crate::store::Store;
+use delivery::{Delivery, Message};
+use jobs::JobStore;
+use outbox::Outbox;
+use schedule::Schedule;
+use timer::Timer;
+
+/// How long after its time a missed run still fires (after downtime, at start).
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(15 * 60);
+/// The timer re-reads the clock at least this often.
+pub const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct SchedulerConfig {
+    /// The agent gateway's base URL; runs are POSTed to `<URL>/hooks/agent`.
+    /// `None`: the local outbox.
+    pub gateway: Option<String>,
+    /// Sent as `Authorization: Bearer`. Never logged.
+    pub gateway_token: Option<String>,
+    /// Policy: how many jobs one friend may have.
+    pub max_jobs_per_friend: usize,
+    pub grace: Duration,
+    /// Runs kept per job.
+    pub runs_kept: usize,
+    /// One delivery attempt's timeout.
+    pub attempt_timeout: Duration,
+    /// The waits between attempts: `n` waits, `n + 1` attempts.
+    pub retry_backoff: Vec<Duration>,
+    /// How long shutdown waits for deliveries in flight.
+    pub shutdown_wait: Duration,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            gateway: None,
+            gateway_token: None,
+            max_jobs_per_friend: 50,
+            grace: DEFAULT_GRACE,
+            runs_kept: 50,
+            attempt_timeout: Duration::from_secs(10),
+            retry_backoff: vec![
+                Duration::from_secs(1),
+                Duration::from_secs(5),
+                Duration::from_secs(30),
+            ],
+            shutdown_wait: Duration::from_secs(10),
+        }
+    }
+}
+
+impl std::fmt::Debug for SchedulerConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchedulerConfig")
+            .field("gateway", &self.gateway)
+            .field("gateway_token", &self.gateway_token.as_ref().map(|_| "<redacted>"))
+            .field("max_jobs_per_friend", &self.max_jobs_per_friend)
+            .field("grace", &self.grace)
+            .field("runs_kept", &self.runs_kept)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("retry_backoff", &self.retry_backoff)
+            .finish()
+    }
+}
+
+#[derive(Clone)]
+pub struct Scheduler {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    jobs: JobStore,
+    outbox: Outbox,
+    store: Store,
+    clock: SharedClock,
+    config: SchedulerConfig,
+    delivery: Delivery,
+    timer: Mutex<Timer>,
+    /// Serialises every read-modify-write of job records: API calls and firing.
+    lock: tokio::sync::Mutex<()>,
+    wake: Notify,
+    inflight: Inflight,
+    stop: watch::Sender<bool>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+/// Deliveries under way, so that tests and shutdown can wait for them.
+#[derive(Default)]
+struct Inflight {
+    count: AtomicUsize,
+    idle: Notify,
+}
+
+impl Inflight {
+    async fn wait_idle(&self) {
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            idle.as_mut().enable();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
+
+fn parse(job: &Job) -> Option<(Schedule, Tz)> {
+    let schedule = Schedule::parse(&job.cron).ok()?;
+    Some((schedule, Tz::from_str(&job.tz).ok()?))
+}
+
+impl Scheduler {
+    /// Opens the jobs and builds the timer; nothing fires until [`Scheduler::start`].
+    pub fn open(store: &Store, clock: SharedClock, config: SchedulerConfig) -> anyhow::Result<Self> {
+        let jobs = JobStore::open(store, config.runs_kept)?;
+        let outbox = Outbox::open(store)?;
+        let delivery = Delivery::new(&config, outbox.clone())?;
+        let interrupted = jobs.fail_interrupted_runs()?;
+        if interrupted > 0 {
+            tracing::warn!(runs = interrupted, "cron runs interrupted by the last stop were marked failed");
+        }
+        let mut timer = Timer::default();
+        for job in jobs.all()? {
+            if job.enabled {
+                timer.set((job.friend.clone(), job.name.clone()), job.next_run);
+            }
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                jobs,
+                outbox,
+                store: store.clone(),
+                clock,
+                config,
+                delivery,
+                timer: Mutex::new(timer),
+                lock: tokio::sync::Mutex::new(()),
+                wake: Notify::new(),
+                inflight: Inflight::default(),
+                stop: watch::Sender::new(false),
+                task: Mutex::new(None),
+            }),
+        })
+    }
+
+    fn timer(&self) -> std::sync::MutexGuard<'_, Timer> {
+        self.inner.timer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts the timer task. Runs missed while the portal was down fire now (see the
+    /// module's grace rule).
+    pub fn start(&self) {
+        let mut task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner());
+        if task.is_some() {
+            return;
+        }
+        let stop = self.inner.stop.subscribe();
+        let scheduler = self.clone();
+        *task = Some(tokio::spawn(async move { scheduler.run_timer(stop).await }));
+        tracing::info!(
+            jobs = self.timer().len(),
+            delivery = %self.inner.delivery.describe(),
+            grace_secs = self.inner.config.grace.as_secs(),
+            "scheduler started"
+        );
+    }
+
+    async fn run_timer(self, mut stop: watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            self.tick().await;
+            let wait = self.sleep_time();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.inner.wake.notified() => {}
+                _ = stop.changed() => break,
+            }
+        }
+    }
+
+    fn sleep_time(&self) -> Duration {
+        match self.timer().next() {
+            Some(next) => (next - self.inner.clock.now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+                .min(MAX_SLEEP),
+            None => MAX_SLEEP,
+        }
+    }
+
+    /// Stops the timer and waits (a bounded time) for deliveries in flight.
+    pub async fn shutdown(&self) {
+        self.inner.stop.send_replace(true);
+        let task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+        if tokio::time::timeout(self.inner.config.shutdown_wait, self.settle())
+            .await
+            .is_err()
+        {
+            tracing::warn!("cron deliveries still in flight at shutdown; they are marked failed at the next start");
+        }
+        if let Err(e) = self.inner.jobs.flush().await {
+            tracing::error!(error = %e, "could not flush the scheduler's store");
+        }
+    }
+
+    /// Fires every job due at the clock's now. Returns how many runs started.
+    pub async fn tick(&self) -> usize {
+        self.run_due(self.inner.clock.now()).await
+    }
+
+    /// Fires every job due at `now`. Returns how many runs started.
+    pub async fn run_due(&self, now: DateTime<Utc>) -> usize {
+        let _guard = self.inner.lock.lock().await;
+        let due = self.timer().take_due(now);
+        let mut started = 0;
+        for (_, (friend, name)) in due {
+            match self.fire_due(now, &friend, &name) {
+                Ok(true) => started += 1,
+                Ok(false) => {}
+                Err(e) => tracing::error!(%friend, job = %name, error = %e, "cron job could not fire"),
+            }
+        }
+        if let Err(e) = self.inner.jobs.flush().await {
+            tracing::error!(error = %e, "could not flush the scheduler's store");
+        }
+        started
+    }
+
+    /// One job taken from the timer as due. Caller holds the lock.
+    fn fire_due(&self, now: DateTime<Utc>, friend: &str, name: &str) -> Result<bool, JobError> {
+        let id = (friend.to_owned(), name.to_owned());
+        let Some(mut job) = self.inner.jobs.get(friend, name)? else {
+            return Ok(false);
+        };
+        let scheduled = match job.next_run {
+            Some(at) if job.enabled && at <= now => at,
+            // The timer was ahead of the record: follow the record.
+            _ => {
+                self.timer().set(id, job.next_run.filter(|_| job.enabled));
+                return Ok(false);
+            }
+        };
+        if self.inner.store.friend(friend)?.is_none() {
+            self.inner.jobs.remove(friend, name)?;
+            tracing::info!(%friend, job = %name, "cron job removed: its friend no longer exists");
+            return Ok(false);
+        }
+        let Some((schedule, tz)) = parse(&job) else {
+            tracing::error!(%friend, job = %name, "stored cron job does not parse; disabled");
+            job.enabled = false;
+            job.next_run = None;
+            self.inner.jobs.put(&job)?;
+            return Ok(false);
+        };
+        let fire = self.missed_within_grace(&schedule, tz, scheduled, now);
+        job.next_run = schedule.next_after(now, tz);
+        self.inner.jobs.put(&job)?;
+        self.timer().set(id, job.next_run);
+        if fire {
+            self.start_run(&job, Trigger::Scheduled, now)?;
+        } else {
+            tracing::warn!(%friend, job = %name, %scheduled, grace_secs = self.inner.config.grace.as_secs(),
+                "cron run skipped: missed by more than the grace window");
+        }
+        Ok(fire)
+    }
+
+    /// Whether one of the job's times in `[now - grace, now]` was reached, the first
+    /// missed one being `scheduled`.
+    fn missed_within_grace(&self, schedule: &Schedule, tz: Tz, scheduled: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+        let grace = TimeDelta::from_std(self.inner.config.grace).unwrap_or(TimeDelta::MAX);
+        if now - scheduled <= grace {
+            return true;
+        }
+        let window_start = now - grace - TimeDelta::seconds(1);
+        schedule
+            .next_after(window_start, tz)
+            .is_some_and(|t| t <= now)
+    }
+
+    /// Records a pending run and delivers it in the background.
+    fn start_run(&self, job: &Job, trigger: Trigger, now: DateTime<Utc>) -> Result<Run, JobError> {
+        let run = Run {
+            at: now,
+            trigger,
+            status: RunStatus::Pending,
+            error: None,
+        };
+        let key = self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
+        let message = Message {
+            friend: job.friend.clone(),
+            name: job.name.clone(),
+            session_key: job.session.clone(),
+            message: job.message.clone(),
+            trigger,
+            at: now,
+        };
+        let inner = self.inner.clone();
+        inner.inflight.count.fetch_add(1, Ordering::SeqCst);
+        tokio::spawn(async move {
+            let (status, error) = match inner.delivery.deliver(&message).await {
+                Ok(()) => (RunStatus::Ok, None),
+                Err(e) => (RunStatus::Failed, Some(e)),
+            };
+            if let Err(e) = inner.jobs.finish_run(&key, status, error) {
+                tracing::error!(error = %e, "could not record a cron run's outcome");
+            }
+            if let Err(e) = inner.jobs.flush().await {
+                tracing::error!(error = %e, "could not flush the scheduler's store");
+            }
+            if inner.inflight.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+                inner.inflight.idle.notify_waiters();
+            }
+        });
+        Ok(run)
+    }
+
+    /// Waits until no delivery is in flight.
+    pub async fn settle(&self) {
+        self.inner.inflight.wait_idle().await;
+    }
+
+    /// The earliest time any job fires.
+    pub fn next_wakeup(&self) -> Option<DateTime<Utc>> {
+        self.timer().next()
+    }
+
+    pub fn delivery_target(&self) -> String {
+        self.inner.delivery.describe()
+    }
+
+    fn changed(&self) {
+        self.inner.wake.notify_one();
+    }
+}
+
+mod api;

@@ -1,0 +1,214 @@
+//! The rules a new job must meet. Broken rules name the field (422); a session that is not
+//! the friend's own is refused (403).
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+use super::schedule::Schedule;
+use crate::store::Friend;
+
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+pub const MAX_SESSION_CHARS: usize = 256;
+
+/// What a caller sends to create a job.
+#[derive(Debug, Clone, Default)]
+pub struct NewJob {
+    pub name: String,
+    pub message: String,
+    pub cron: String,
+    pub session: String,
+    /// Default `UTC`.
+    pub tz: Option<String>,
+    /// Default true.
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobError {
+    /// 422, naming the field.
+    Invalid { field: &'static str, rule: String },
+    /// 403: the session is not the friend's own.
+    Forbidden(String),
+    NotFound(String),
+    /// 409: the name is taken.
+    Conflict(String),
+    /// Storage failed; the detail went to the log.
+    Unavailable,
+}
+
+impl JobError {
+    pub fn invalid(field: &'static str, rule: impl Into<String>) -> Self {
+        JobError::Invalid {
+            field,
+            rule: rule.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for JobError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobError::Invalid { field, rule } => write!(f, "{field}: {rule}"),
+            JobError::Forbidden(m) | JobError::NotFound(m) | JobError::Conflict(m) => {
+                f.write_str(m)
+            }
+            JobError::Unavailable => f.write_str("the scheduler's storage failed"),
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for JobError {
+    fn from(e: crate::store::StoreError) -> Self {
+        tracing::error!(error = %e, "scheduler storage failed");
+        JobError::Unavailable
+    }
+}
+
+/// A job's checked fields: its schedule, zone, and first fire time after `now`.
+#[derive(Debug)]
+pub struct Checked {
+    pub schedule: Schedule,
+    pub tz: Tz,
+    pub next_run: DateTime<Utc>,
+}
+
+/// The rules that need nothing but the job itself.
+pub fn check(job: &NewJob, now: DateTime<Utc>) -> Result<Checked, JobError> {
+    crate::validate::dns_label(&job.name).map_err(|rule| JobError::invalid("name", rule))?;
+    let chars = job.message.chars().count();
+    if chars == 0 || chars > MAX_MESSAGE_CHARS || job.message.trim().is_empty() {
+        return Err(JobError::invalid(
+            "message",
+            format!("must be 1-{MAX_MESSAGE_CHARS} characters, not blank"),
+        ));
+    }
+    let session_chars = job.session.chars().count();
+    if session_chars == 0
+        || session_chars > MAX_SESSION_CHARS
+        || job.session.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(JobError::invalid(
+            "session",
+            format!("must be a session key of 1-{MAX_SESSION_CHARS} characters without spaces"),
+        ));
+    }
+    let tz_name = job.tz.as_deref().unwrap_or("UTC");
+    let tz = Tz::from_str(tz_name).map_err(|_| {
+        JobError::invalid(
+            "tz",
+            format!("'{tz_name}' is not an IANA time zone name (e.g. Europe/Berlin, UTC)"),
+        )
+    })?;
+    let schedule = Schedule::parse(&job.cron).map_err(|e| JobError::invalid("cron", e.to_string()))?;
+    let next_run = schedule.next_after(now, tz).ok_or_else(|| {
+        JobError::invalid(
+            "cron",
+            format!(
+                "never fires (within {} years)",
+                super::schedule::HORIZON_YEARS
+            ),
+        )
+    })?;
+    Ok(Checked {
+        schedule,
+        tz,
+        next_run,
+    })
+}
+
+/// Whether `session` is one of the friend's own sessions: its last `:`-separated segment
+/// is the friend's id or one of their platform ids (discord, signal, whatsapp). Phone
+/// numbers compare without spaces and dashes.
+pub fn owns_session(friend: &Friend, session: &str) -> bool {
+    let Some(last) = session.rsplit(':').next().filter(|s| !s.is_empty()) else {
+        return false;
+    };
+    let phone = |s: &str| -> String { s.chars().filter(|c| *c != ' ' && *c != '-').collect() };
+    last == friend.id
+        || friend.discord_id.as_deref() == Some(last)
+        || [&friend.signal, &friend.whatsapp]
+            .into_iter()
+            .flatten()
+            .any(|number| phone(number) == phone(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn friend() -> Friend {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        Friend {
+            id: "alice".into(),
+            display_name: "Alice".into(),
+            discord_id: Some("123456789012345678".into()),
+            signal: Some("+49 151 2345678".into()),
+            whatsapp: None,
+            preferred_channel: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn sessions_are_the_friends_own_by_their_last_segment() {
+        let f = friend();
+        for own in [
+            "agent:main:direct:channel:alice",
+            "alice",
+            "agent:main:discord:direct:123456789012345678",
+            "agent:main:signal:direct:+491512345678",
+            "agent:main:signal:direct:+49-151-2345678",
+        ] {
+            assert!(owns_session(&f, own), "{own}");
+        }
+        for foreign in [
+            "agent:main:direct:channel:bob",
+            "agent:main:direct:channel:alice:bob",
+            "agent:main:direct:alice:",
+            "agent:main:alice-x",
+            "",
+            "agent:main:direct:channel:ALICE",
+        ] {
+            assert!(!owns_session(&f, foreign), "{foreign}");
+        }
+    }
+
+    #[test]
+    fn each_broken_rule_names_its_field() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let ok = NewJob {
+            name: "daily-check".into(),
+            message: "Check my portfolio".into(),
+            cron: "0 9 * * *".into(),
+            session: "agent:main:direct:channel:alice".into(),
+            tz: Some("Europe/Berlin".into()),
+            enabled: None,
+        };
+        let checked = check(&ok, now).unwrap();
+        assert_eq!(
+            checked.next_run,
+            Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()
+        );
+        let cases: Vec<(&str, NewJob)> = vec![
+            ("name", NewJob { name: "Daily".into(), ..ok.clone() }),
+            ("message", NewJob { message: "".into(), ..ok.clone() }),
+            ("message", NewJob { message: "x".repeat(4001), ..ok.clone() }),
+            ("session", NewJob { session: "a b".into(), ..ok.clone() }),
+            ("tz", NewJob { tz: Some("Mars/Olympus".into()), ..ok.clone() }),
+            ("cron", NewJob { cron: "61 * * * *".into(), ..ok.clone() }),
+            ("cron", NewJob { cron: "0 0 30 2 *".into(), ..ok.clone() }),
+        ];
+        for (field, job) in cases {
+            match check(&job, now) {
+                Err(JobError::Invalid { field: f, .. }) => assert_eq!(f, field, "{job:?}"),
+                other => panic!("{job:?}: {other:?}"),
+            }
+        }
+        assert!(check(&NewJob { message: "é".repeat(4000), ..ok.clone() }, now).is_ok());
+        assert!(check(&NewJob { tz: None, ..ok }, now).is_ok());
+    }
+}
