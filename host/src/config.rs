@@ -15,6 +15,8 @@ pub struct ServeConfig {
     pub workspace_dir: PathBuf,
     pub policies: crate::policy::PolicySource,
     pub cluster: crate::cluster::ClusterMode,
+    /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
+    pub compiled_cache: Option<PathBuf>,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
     pub scheduler: crate::scheduler::SchedulerConfig,
 }
@@ -28,6 +30,7 @@ impl ServeConfig {
             admin_token: None,
             policies: crate::policy::PolicySource::Embedded,
             cluster: crate::cluster::ClusterMode::Embedded,
+            compiled_cache: None,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
             data_dir,
@@ -36,6 +39,10 @@ impl ServeConfig {
 
     pub fn store_dir(&self) -> PathBuf {
         self.data_dir.join("store")
+    }
+
+    pub fn compiled_dir(&self) -> PathBuf {
+        self.compiled_cache.clone().unwrap_or_else(|| self.data_dir.join("compiled"))
     }
 
     pub fn admin_token_file(&self) -> PathBuf {

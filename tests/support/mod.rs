@@ -45,6 +45,8 @@ pub fn config_for(dir: &Path) -> ServeConfig {
     let mut config = ServeConfig::new("127.0.0.1:0".parse().unwrap(), dir.to_owned());
     config.admin_token = Some(ADMIN.to_owned());
     config.policies = PolicySource::Dir(test_policies());
+    // One cache of compiled plugins for every test portal: compiling is the slow part of a start.
+    config.compiled_cache = Some(Path::new(env!("CARGO_TARGET_TMPDIR")).join("compiled-plugins"));
     config
 }
 

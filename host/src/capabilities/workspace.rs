@@ -50,7 +50,8 @@ pub fn etag(bytes: Option<&[u8]>) -> String {
 }
 
 /// `If-Match` / `If-None-Match` (RFC 9110: lists, `*`, weak tags compared weakly for
-/// `If-None-Match`) against the file as it is.
+/// `If-None-Match`) against the file as it is. `current` is [`etag`] of the file, so the
+/// tag a GET gave for a missing file satisfies `If-Match` until someone creates it.
 pub fn preconditions_hold(current: &str, exists: bool, if_match: Option<&str>, if_none_match: Option<&str>) -> bool {
     let tags = |value: &str| -> Vec<String> {
         value
@@ -61,9 +62,10 @@ pub fn preconditions_hold(current: &str, exists: bool, if_match: Option<&str>, i
             .collect()
     };
     if let Some(value) = if_match {
+        // A missing file's tag (from a GET) matches while it is still missing.
         let ok = tags(value)
             .iter()
-            .any(|t| (t == "*" && exists) || (exists && t == current));
+            .any(|t| (t == "*" && exists) || t == current);
         if !ok {
             return false;
         }

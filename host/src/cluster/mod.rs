@@ -43,20 +43,33 @@ pub struct Cluster {
     pub mode: ClusterMode,
     pub client: kube::Client,
     pub policy: Arc<ClusterPolicy>,
+    embedded: Option<embedded::EmbeddedApi>,
 }
 
 impl Cluster {
     /// A cluster over any client: tests pass kube-fake-client's.
     pub fn with_client(mode: ClusterMode, client: kube::Client, policy: ClusterPolicy) -> Self {
-        Self { mode, client, policy: Arc::new(policy) }
+        Self { mode, client, policy: Arc::new(policy), embedded: None }
+    }
+
+    /// On shutdown: the embedded cluster lets go of the store.
+    pub fn close(&self) {
+        if let Some(api) = &self.embedded {
+            api.close();
+        }
     }
 }
 
 /// Connects in the configured mode, with the policy from the same place as the plugins'.
 pub fn connect(mode: ClusterMode, store: &crate::store::Store, clock: SharedClock, policies: &crate::policy::PolicySource) -> anyhow::Result<Cluster> {
     let policy = ClusterPolicy::load(policies)?;
+    let mut embedded = None;
     let client = match mode {
-        ClusterMode::Embedded => kube::Client::new(embedded::EmbeddedApi::new(store, clock)?, "default"),
+        ClusterMode::Embedded => {
+            let api = embedded::EmbeddedApi::new(store, clock)?;
+            embedded = Some(api.clone());
+            kube::Client::new(api, "default")
+        }
         // Reading the kubeconfig is async; start-up is not, and runs on the multi-thread runtime.
         ClusterMode::Kube => tokio::task::block_in_place(|| {
             tokio::runtime::Handle::current().block_on(async {
@@ -66,5 +79,5 @@ pub fn connect(mode: ClusterMode, store: &crate::store::Store, clock: SharedCloc
         })
         .map_err(|e| anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}"))?,
     };
-    Ok(Cluster::with_client(mode, client, policy))
+    Ok(Cluster { embedded, ..Cluster::with_client(mode, client, policy) })
 }

@@ -57,6 +57,8 @@ impl ClusterPolicy {
                 "policies/cluster.toml (embedded)".to_owned(),
                 EMBEDDED_TEMPLATES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect(),
             ),
+            // A folder without cluster.toml overrides other policies only.
+            PolicySource::Dir(dir) if !dir.join("cluster.toml").exists() => return Self::load(&PolicySource::Embedded),
             PolicySource::Dir(dir) => {
                 let path = dir.join("cluster.toml");
                 let file = path.display().to_string();

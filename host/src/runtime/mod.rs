@@ -84,6 +84,7 @@ impl Runtime {
     pub fn start(
         policy: &PluginsPolicy,
         data_dir: &Path,
+        compiled_dir: &Path,
         services: Arc<Services>,
         metrics: Arc<Metrics>,
         clock: SharedClock,
@@ -96,7 +97,7 @@ impl Runtime {
             .unwrap_or(64) as usize;
         let engine = engine::build(max_memory << 20)
             .map_err(|e| anyhow::anyhow!("cannot configure wasmtime: {e:#}"))?;
-        let cache = Arc::new(ArtifactCache::new(data_dir.join("compiled"), &engine)?);
+        let cache = Arc::new(ArtifactCache::new(compiled_dir.to_owned(), &engine)?);
         let versions = VersionStore::new(data_dir.join("plugins"));
         let total: usize = policy.plugins.values().map(|p| p.concurrency).sum();
         anyhow::ensure!(

@@ -111,6 +111,7 @@ pub fn build_state(
     let runtime = crate::runtime::Runtime::start(
         &policy,
         &config.data_dir,
+        &config.compiled_dir(),
         services,
         metrics.clone(),
         clock.clone(),
@@ -177,6 +178,7 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
             .await;
         // Stopped with the server, whichever way it stopped.
         task_state.scheduler.shutdown().await;
+        task_state.cluster.close();
         served?;
         task_state.store.flush().await?;
         tracing::info!("stopped; store flushed");

@@ -78,7 +78,9 @@ fn content(request: &Request) -> Result<String> {
     let text = std::str::from_utf8(&request.body)
         .map_err(|_| Error::invalid("content", "must be UTF-8 text"))?;
     let body: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        if e.to_string().contains("surrogate") {
+        // serde_json refuses lone UTF-16 surrogates (`"\ud800"`), which no UTF-8 text holds.
+        let text = e.to_string();
+        if text.contains("surrogate") || text.contains("hex escape") {
             Error::invalid("content", "must be UTF-8 text (no lone surrogates)")
         } else {
             Error::bad_request(format!("malformed JSON: {e}"))

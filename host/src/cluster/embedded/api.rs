@@ -20,7 +20,9 @@ use crate::clock::SharedClock;
 
 #[derive(Clone)]
 pub struct EmbeddedApi {
-    objects: Objects,
+    /// `None` once closed: the client's background worker may outlive the server, and
+    /// must not keep the data dir's store open.
+    objects: Arc<std::sync::RwLock<Option<Objects>>>,
     clock: SharedClock,
     /// Writes happen one at a time, as if behind etcd's transactions.
     write_lock: Arc<tokio::sync::Mutex<()>>,
@@ -31,12 +33,34 @@ type Reply = Result<(StatusCode, Value), Status>;
 impl EmbeddedApi {
     pub fn new(store: &crate::store::Store, clock: SharedClock) -> crate::store::StoreResult<Self> {
         Ok(Self {
-            objects: Objects::open(store.tree("cluster_objects")?, store.tree("cluster_meta")?),
+            objects: Arc::new(std::sync::RwLock::new(Some(Objects::open(store.tree("cluster_objects")?, store.tree("cluster_meta")?)))),
             clock,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })
     }
 
+    /// Lets go of the store; later requests get 503.
+    pub fn close(&self) {
+        *self.objects.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    async fn handle(&self, request: Request<kube::client::Body>) -> Response<Full<Bytes>> {
+        let objects = self.objects.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let Some(objects) = objects else {
+            return respond(Err(Status { code: 503, reason: "ServiceUnavailable", message: "the embedded cluster is closed".into() }));
+        };
+        Server { objects, clock: &self.clock, write_lock: &self.write_lock }.handle(request).await
+    }
+}
+
+/// One request's view of the embedded API server.
+struct Server<'a> {
+    objects: Objects,
+    clock: &'a SharedClock,
+    write_lock: &'a tokio::sync::Mutex<()>,
+}
+
+impl Server<'_> {
     async fn handle(&self, request: Request<kube::client::Body>) -> Response<Full<Bytes>> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();

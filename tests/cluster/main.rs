@@ -1,0 +1,10 @@
+//! Kubernetes: the cluster code against kube-fake-client (an independent implementation
+//! of the API semantics), and the endpoints over HTTP against the embedded cluster.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod apply;
+mod kube_fake;
+mod namespace;
+mod secrets;
