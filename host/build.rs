@@ -8,6 +8,7 @@ use std::process::Command;
 const PLUGINS: &[&str] = &[
     "secrets",
     "namespace",
+    "exposure",
     "workspace",
     "crons",
     "hello",

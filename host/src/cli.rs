@@ -57,6 +57,18 @@ struct ServeArgs {
     /// kubeconfig, or the in-cluster service account).
     #[arg(long, env = "PORTAL_CLUSTER", value_enum, default_value_t = crate::cluster::ClusterMode::Embedded)]
     cluster: crate::cluster::ClusterMode,
+    /// DNS records for exposed services: `local` (kept in the data dir) or `cloudflare`.
+    #[arg(long, env = "PORTAL_DNS", value_enum, default_value_t = crate::dns::DnsMode::Local)]
+    dns: crate::dns::DnsMode,
+    /// Domains friends may expose services under (comma-separated); replaces exposure.toml's list.
+    #[arg(long, env = "PORTAL_DOMAINS", value_delimiter = ',')]
+    domains: Option<Vec<String>>,
+    /// A file holding the Cloudflare API token (else PORTAL_CLOUDFLARE_TOKEN).
+    #[arg(long, env = "PORTAL_CLOUDFLARE_TOKEN_FILE")]
+    cloudflare_token_file: Option<PathBuf>,
+    /// Cloudflare's API base URL.
+    #[arg(long, env = "PORTAL_CLOUDFLARE_API", default_value = "https://api.cloudflare.com/client/v4")]
+    cloudflare_api: String,
     /// A folder with plugins.toml, cluster.toml and namespace/ to use instead of the
     /// policies built into the binary.
     #[arg(long, env = "PORTAL_POLICIES_DIR")]
@@ -135,6 +147,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     config.admin_token = args.admin_token;
     config.cluster = args.cluster;
+    config.dns = args.dns;
+    config.domains = args.domains;
+    if args.dns == crate::dns::DnsMode::Cloudflare {
+        config.cloudflare = Some(crate::dns::cloudflare_config(args.cloudflare_api, args.cloudflare_token_file.as_deref())?);
+    }
     if let Some(dir) = args.policies_dir {
         config.policies = crate::policy::PolicySource::Dir(dir);
     }

@@ -15,6 +15,11 @@ pub struct ServeConfig {
     pub workspace_dir: PathBuf,
     pub policies: crate::policy::PolicySource,
     pub cluster: crate::cluster::ClusterMode,
+    pub dns: crate::dns::DnsMode,
+    /// Replaces the allowed domains of `exposure.toml` when set.
+    pub domains: Option<Vec<String>>,
+    /// Where Cloudflare's API is and the token for it (`--dns cloudflare`).
+    pub cloudflare: Option<crate::dns::CloudflareConfig>,
     /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
     pub compiled_cache: Option<PathBuf>,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
@@ -31,6 +36,9 @@ impl ServeConfig {
             policies: crate::policy::PolicySource::Embedded,
             cluster: crate::cluster::ClusterMode::Embedded,
             compiled_cache: None,
+            dns: crate::dns::DnsMode::Local,
+            domains: None,
+            cloudflare: None,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
             data_dir,

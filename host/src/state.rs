@@ -18,6 +18,8 @@ pub struct AppState {
     pub workspace: Workspace,
     pub scheduler: crate::scheduler::Scheduler,
     pub cluster: Arc<crate::cluster::Cluster>,
+    pub exposure: Arc<crate::exposure::ExposurePolicy>,
+    pub dns: Arc<crate::dns::Dns>,
     pub session_issue_lock: tokio::sync::Mutex<()>,
     /// Set once the listener is bound (the port may have been chosen by the OS).
     pub public_url: std::sync::OnceLock<String>,

@@ -24,7 +24,10 @@ async fn create_list_toggle_run_and_delete() {
     let w = World::new().await;
     let r = w.create_job(&w.alice, body("daily-check")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(r.headers["location"], "/api/portal/workspace/crons/daily-check");
+    assert_eq!(
+        r.headers["location"],
+        "/api/portal/workspace/crons/daily-check"
+    );
     assert_eq!(
         r.body,
         json!({
@@ -43,12 +46,23 @@ async fn create_list_toggle_run_and_delete() {
     let list = w.p.get(CRONS, &w.alice).await;
     assert_eq!(list.body, json!([r.body]));
 
-    let r = w.p.post(&format!("{CRONS}/daily-check/toggle"), &w.alice, json!({"enabled": false})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/daily-check/toggle"),
+            &w.alice,
+            json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!((r.body["enabled"].clone(), r.body["next_run"].clone()), (json!(false), Value::Null));
+    assert_eq!(
+        (r.body["enabled"].clone(), r.body["next_run"].clone()),
+        (json!(false), Value::Null)
+    );
 
     // A manual run works while disabled.
-    let r = w.p.post(&format!("{CRONS}/daily-check/run"), &w.alice, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/daily-check/run"), &w.alice, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     assert_eq!(
         r.body,
@@ -65,7 +79,13 @@ async fn create_list_toggle_run_and_delete() {
     assert_eq!(outbox[0]["sessionKey"], "agent:main:direct:channel:alice");
     assert_eq!(outbox[0]["message"], "Check my portfolio");
 
-    let r = w.p.post(&format!("{CRONS}/daily-check/toggle"), &w.alice, json!({"enabled": true})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/daily-check/toggle"),
+            &w.alice,
+            json!({"enabled": true}),
+        )
+        .await;
     assert_eq!(r.body["next_run"], "2026-03-02T08:00:00Z");
 
     let r = w.p.delete(&format!("{CRONS}/daily-check"), &w.alice).await;
@@ -75,7 +95,13 @@ async fn create_list_toggle_run_and_delete() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // Mutations are audited.
     let audit = w.p.get("/api/admin/audit?friend=alice", ADMIN).await;
-    assert!(audit.text.contains("/api/portal/workspace/crons/{name}/run"), "{}", audit.text);
+    assert!(
+        audit
+            .text
+            .contains("/api/portal/workspace/crons/{name}/run"),
+        "{}",
+        audit.text
+    );
 }
 
 #[tokio::test]
@@ -114,20 +140,45 @@ async fn every_broken_rule_is_a_422_naming_its_field() {
     ];
     for (field, case) in cases {
         let r = w.create_job(&w.alice, case.clone()).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{case}: {}", r.text);
-        assert!(r.message().starts_with(&format!("{field}:")), "{case}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}: {}",
+            r.text
+        );
+        assert!(
+            r.message().starts_with(&format!("{field}:")),
+            "{case}: {}",
+            r.text
+        );
     }
-    let r = w.create_job(&w.alice, with("cron", json!("61 * * * *"))).await;
-    assert!(r.message().contains("minute"), "the cron field names the sub-field: {}", r.text);
+    let r = w
+        .create_job(&w.alice, with("cron", json!("61 * * * *")))
+        .await;
+    assert!(
+        r.message().contains("minute"),
+        "the cron field names the sub-field: {}",
+        r.text
+    );
     assert_eq!(w.p.get(CRONS, &w.alice).await.body, json!([]));
 
     // Defaults: UTC, enabled; 6 fields with seconds; 4000 characters exactly.
-    let r = w.create_job(&w.alice, json!({"name": "utc", "message": "é".repeat(4000), "cron": "30 0 9 * * MON-FRI",
-        "session": "agent:main:direct:channel:alice"})).await;
+    let r = w
+        .create_job(
+            &w.alice,
+            json!({"name": "utc", "message": "é".repeat(4000), "cron": "30 0 9 * * MON-FRI",
+        "session": "agent:main:direct:channel:alice"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!((r.body["tz"].clone(), r.body["enabled"].clone()), (json!("UTC"), json!(true)));
+    assert_eq!(
+        (r.body["tz"].clone(), r.body["enabled"].clone()),
+        (json!("UTC"), json!(true))
+    );
     assert_eq!(r.body["next_run"], "2026-03-02T09:00:30Z");
-    let r = w.p.post(&format!("{CRONS}/utc/toggle"), &w.alice, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/utc/toggle"), &w.alice, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.message().starts_with("enabled"), "{}", r.text);
 }
@@ -135,7 +186,10 @@ async fn every_broken_rule_is_a_422_naming_its_field() {
 #[tokio::test]
 async fn names_are_unique_per_friend_and_jobs_limited_by_policy() {
     let w = World::new().await;
-    assert_eq!(w.create_job(&w.alice, body("daily")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        w.create_job(&w.alice, body("daily")).await.status,
+        StatusCode::CREATED
+    );
     let r = w.create_job(&w.alice, body("daily")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     // Bob may use the same name for his own job.
@@ -149,11 +203,29 @@ async fn names_are_unique_per_friend_and_jobs_limited_by_policy() {
     }
     let r = w.create_job(&w.alice, body("one-too-many")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    assert!(r.message().starts_with("jobs:") && r.message().contains("50"), "{}", r.text);
-    assert_eq!(w.p.get(CRONS, &w.alice).await.body.as_array().unwrap().len(), 50);
+    assert!(
+        r.message().starts_with("jobs:") && r.message().contains("50"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        w.p.get(CRONS, &w.alice)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .len(),
+        50
+    );
     // Deleting one makes room.
-    assert_eq!(w.p.delete(&format!("{CRONS}/job-7"), &w.alice).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(w.create_job(&w.alice, body("one-more")).await.status, StatusCode::CREATED);
+    assert_eq!(
+        w.p.delete(&format!("{CRONS}/job-7"), &w.alice).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        w.create_job(&w.alice, body("one-more")).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -192,24 +264,58 @@ async fn a_job_may_only_target_the_friends_own_sessions() {
 async fn alice_and_bob_cannot_touch_each_others_jobs() {
     let w = World::new().await;
     let alices = w.alice_job("morning-check", "0 9 * * *").await;
-    assert!(w.p.get(CRONS, &w.bob).await.body.as_array().unwrap().is_empty());
+    assert!(
+        w.p.get(CRONS, &w.bob)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     for (method, path, body) in [
-        (reqwest::Method::DELETE, format!("{CRONS}/morning-check"), None),
-        (reqwest::Method::POST, format!("{CRONS}/morning-check/run"), Some(json!({}))),
-        (reqwest::Method::POST, format!("{CRONS}/morning-check/toggle"), Some(json!({"enabled": false}))),
+        (
+            reqwest::Method::DELETE,
+            format!("{CRONS}/morning-check"),
+            None,
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{CRONS}/morning-check/run"),
+            Some(json!({})),
+        ),
+        (
+            reqwest::Method::POST,
+            format!("{CRONS}/morning-check/toggle"),
+            Some(json!({"enabled": false})),
+        ),
     ] {
         let r = w.p.send(method.clone(), &path, Some(&w.bob), body).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.text
+        );
         assert!(!r.text.contains("alice"), "no leak: {}", r.text);
     }
     w.scheduler().settle().await;
-    assert_eq!(w.job(&w.alice, "morning-check").await.unwrap(), alices, "untouched, never run");
+    assert_eq!(
+        w.job(&w.alice, "morning-check").await.unwrap(),
+        alices,
+        "untouched, never run"
+    );
     assert!(w.outbox().await.is_empty());
     // Agent and admin tokens are refused on the portal's routes.
     for token in [w.agent.as_str(), ADMIN] {
         assert_eq!(w.p.get(CRONS, token).await.status, StatusCode::FORBIDDEN);
     }
     // The outbox is the operator's.
-    assert_eq!(w.p.get("/api/admin/outbox", &w.agent).await.status, StatusCode::FORBIDDEN);
-    assert_eq!(w.p.get("/api/admin/outbox", &w.alice).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.p.get("/api/admin/outbox", &w.agent).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        w.p.get("/api/admin/outbox", &w.alice).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

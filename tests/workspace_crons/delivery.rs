@@ -3,7 +3,7 @@
 //! never reaches the log or a run record.
 
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use portal::config::ServeConfig;
@@ -39,8 +39,14 @@ async fn a_run_posts_the_message_with_the_bearer_token() {
     let received = gw.received();
     assert_eq!(received.len(), 1);
     let r = &received[0];
-    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/hooks/agent"));
-    assert_eq!(r.authorization.as_deref(), Some(format!("Bearer {TOKEN}").as_str()));
+    assert_eq!(
+        (r.method.as_str(), r.path.as_str()),
+        ("POST", "/hooks/agent")
+    );
+    assert_eq!(
+        r.authorization.as_deref(),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     assert_eq!(
         r.body,
@@ -50,10 +56,15 @@ async fn a_run_posts_the_message_with_the_bearer_token() {
         last_run(&w, "daily").await,
         json!({"at": "2026-03-02T09:00:00Z", "trigger": "scheduled", "status": "ok", "error": null})
     );
-    assert!(w.outbox().await.is_empty(), "with a gateway the outbox stays empty");
+    assert!(
+        w.outbox().await.is_empty(),
+        "with a gateway the outbox stays empty"
+    );
 
     // A manual run goes the same way.
-    let r = w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     w.scheduler().settle().await;
     assert_eq!(gw.received().len(), 2);
@@ -64,7 +75,8 @@ async fn the_gateway_url_may_have_a_base_path() {
     let gw = Receiver::start(&[], 204).await;
     let w = World::with(gateway(format!("{}/agent-gw", gw.url))).await;
     w.alice_job("daily", "0 9 * * *").await;
-    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({})).await;
+    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({}))
+        .await;
     w.scheduler().settle().await;
     assert_eq!(gw.received()[0].path, "/agent-gw/hooks/agent");
     assert_eq!(last_run(&w, "daily").await["status"], "ok");
@@ -75,13 +87,32 @@ async fn a_gateway_that_is_down_is_retried_with_backoff() {
     let gw = Receiver::start(&[503, 502], 200).await;
     let w = World::with(gateway(gw.url.clone())).await;
     w.alice_job("daily", "0 9 * * *").await;
-    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({})).await;
+    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({}))
+        .await;
     w.scheduler().settle().await;
     assert_eq!(gw.received().len(), 3, "two failures, then delivered");
     assert_eq!(last_run(&w, "daily").await["status"], "ok");
 }
 
-/// Everything the portal logs while `f` runs on this (current-thread) runtime.
+/// What the portal logs, from the first call on, in every test of this binary: a global
+/// subscriber (a thread-local one would miss events whose callsites other threads
+/// registered first).
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter("portal=debug")
+            .with_ansi(false)
+            .with_writer(move || Capture(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber");
+        logs
+    })
+    .clone()
+}
+
 struct Capture(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Capture {
@@ -96,15 +127,7 @@ impl Write for Capture {
 
 #[tokio::test]
 async fn the_failure_is_recorded_after_the_last_retry_and_the_token_stays_secret() {
-    let logs = Arc::new(Mutex::new(Vec::new()));
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("portal=trace")
-        .with_ansi(false)
-        .with_writer(move || Capture(sink.clone()))
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let logs = captured_logs();
     let gw = Receiver::start(&[], 503).await;
     let w = World::with(gateway(gw.url.clone())).await;
     w.alice_job("daily", "0 9 * * *").await;
@@ -112,15 +135,22 @@ async fn the_failure_is_recorded_after_the_last_retry_and_the_token_stays_secret
     w.fire().await;
     assert_eq!(gw.received().len(), 3, "1 attempt + 2 retries");
     let run = last_run(&w, "daily").await;
-    assert_eq!((&run["status"], &run["trigger"]), (&json!("failed"), &json!("scheduled")));
+    assert_eq!(
+        (&run["status"], &run["trigger"]),
+        (&json!("failed"), &json!("scheduled"))
+    );
     let error = run["error"].as_str().unwrap();
-    assert!(error.contains("503") && error.contains("3 attempts"), "{error}");
+    assert!(
+        error.contains("503") && error.contains("3 attempts"),
+        "{error}"
+    );
 
     // Refused outright (401): no retry.
     let refused = Receiver::start(&[], 401).await;
     let w2 = World::with(gateway(refused.url.clone())).await;
     w2.alice_job("daily", "0 9 * * *").await;
-    w2.p.post(&format!("{CRONS}/daily/run"), &w2.alice, json!({})).await;
+    w2.p.post(&format!("{CRONS}/daily/run"), &w2.alice, json!({}))
+        .await;
     w2.scheduler().settle().await;
     assert_eq!(refused.received().len(), 1);
     let run = last_run(&w2, "daily").await;
@@ -128,9 +158,15 @@ async fn the_failure_is_recorded_after_the_last_retry_and_the_token_stays_secret
     assert!(run["error"].as_str().unwrap().contains("401"), "{run}");
 
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("cron delivery failed"), "the failures are logged");
+    assert!(
+        logs.contains("cron delivery failed") && logs.contains("cron delivery refused"),
+        "the failures are logged"
+    );
     assert!(!logs.contains(TOKEN), "the gateway token is never logged");
-    assert!(!format!("{:?}", w.p.server.state.config).contains(TOKEN), "nor printed by Debug");
+    assert!(
+        !format!("{:?}", w.p.server.state.config).contains(TOKEN),
+        "nor printed by Debug"
+    );
     assert!(!w.p.get(CRONS, &w.alice).await.text.contains(TOKEN));
 }
 
@@ -138,13 +174,18 @@ async fn the_failure_is_recorded_after_the_last_retry_and_the_token_stays_secret
 async fn an_unreachable_gateway_fails_after_the_retries() {
     let w = World::with(gateway(closed_url().await)).await;
     w.alice_job("daily", "0 9 * * *").await;
-    let r = w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({}))
+            .await;
     assert_eq!(r.body["status"], "pending");
     w.scheduler().settle().await;
     let run = last_run(&w, "daily").await;
     assert_eq!(run["status"], "failed");
     let error = run["error"].as_str().unwrap();
-    assert!(error.contains("unreachable") && error.contains("3 attempts"), "{error}");
+    assert!(
+        error.contains("unreachable") && error.contains("3 attempts"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -40,9 +40,7 @@ impl Receiver {
             then,
             received: Vec::new(),
         }));
-        let app = axum::Router::new()
-            .fallback(record)
-            .with_state(log.clone());
+        let app = axum::Router::new().fallback(record).with_state(log.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {

@@ -17,7 +17,12 @@ const CRONS: &str = "/api/portal/workspace/crons";
 fn outbox_names(outbox: &[Value]) -> Vec<(String, String)> {
     let mut names: Vec<_> = outbox
         .iter()
-        .map(|e| (e["name"].as_str().unwrap().to_owned(), e["at"].as_str().unwrap().to_owned()))
+        .map(|e| {
+            (
+                e["name"].as_str().unwrap().to_owned(),
+                e["at"].as_str().unwrap().to_owned(),
+            )
+        })
         .collect();
     names.sort();
     names
@@ -28,7 +33,10 @@ async fn a_due_job_fires_once_at_its_time() {
     let w = World::new().await;
     let job = w.alice_job("every-5", "*/5 * * * *").await;
     assert_eq!(job["next_run"], "2026-03-01T10:05:00Z");
-    assert_eq!(w.scheduler().next_wakeup(), Some(at("2026-03-01T10:05:00Z")));
+    assert_eq!(
+        w.scheduler().next_wakeup(),
+        Some(at("2026-03-01T10:05:00Z"))
+    );
 
     w.set_clock("2026-03-01T10:04:59Z");
     w.fire().await;
@@ -40,8 +48,18 @@ async fn a_due_job_fires_once_at_its_time() {
     assert_eq!(outbox.len(), 1);
     let entry = &outbox[0];
     assert_eq!(
-        (&entry["friend"], &entry["name"], &entry["trigger"], &entry["at"]),
-        (&json!("alice"), &json!("every-5"), &json!("scheduled"), &json!("2026-03-01T10:05:00Z"))
+        (
+            &entry["friend"],
+            &entry["name"],
+            &entry["trigger"],
+            &entry["at"]
+        ),
+        (
+            &json!("alice"),
+            &json!("every-5"),
+            &json!("scheduled"),
+            &json!("2026-03-01T10:05:00Z")
+        )
     );
     assert_eq!(entry["sessionKey"], "agent:main:direct:channel:alice");
     assert_eq!(entry["message"], "message of every-5");
@@ -59,31 +77,51 @@ async fn a_due_job_fires_once_at_its_time() {
     w.set_clock("2026-03-01T10:21:00Z");
     w.fire().await;
     assert_eq!(w.outbox().await.len(), 2);
-    assert_eq!(w.job(&w.alice, "every-5").await.unwrap()["next_run"], "2026-03-01T10:25:00Z");
+    assert_eq!(
+        w.job(&w.alice, "every-5").await.unwrap()["next_run"],
+        "2026-03-01T10:25:00Z"
+    );
 }
 
 #[tokio::test]
 async fn toggling_takes_effect_at_once_and_manual_runs_ignore_it() {
     let w = World::new().await;
     w.alice_job("every-5", "*/5 * * * *").await;
-    let r = w.p.post(&format!("{CRONS}/every-5/toggle"), &w.alice, json!({"enabled": false})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/every-5/toggle"),
+            &w.alice,
+            json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(w.scheduler().next_wakeup(), None, "off the timer");
     w.set_clock("2026-03-01T10:05:00Z");
     w.fire().await;
     assert!(w.outbox().await.is_empty());
 
-    let r = w.p.post(&format!("{CRONS}/every-5/run"), &w.alice, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/every-5/run"), &w.alice, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::ACCEPTED);
     w.scheduler().settle().await;
     let outbox = w.outbox().await;
     assert_eq!((outbox.len(), &outbox[0]["trigger"]), (1, &json!("manual")));
     let job = w.job(&w.alice, "every-5").await.unwrap();
-    assert_eq!((&job["enabled"], &job["next_run"]), (&json!(false), &Value::Null));
+    assert_eq!(
+        (&job["enabled"], &job["next_run"]),
+        (&json!(false), &Value::Null)
+    );
 
     // Enabled again at 10:07: the next time is 10:10; the missed 10:05 is not made up.
     w.set_clock("2026-03-01T10:07:00Z");
-    let r = w.p.post(&format!("{CRONS}/every-5/toggle"), &w.alice, json!({"enabled": true})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/every-5/toggle"),
+            &w.alice,
+            json!({"enabled": true}),
+        )
+        .await;
     assert_eq!(r.body["next_run"], "2026-03-01T10:10:00Z");
     w.fire().await;
     assert_eq!(w.outbox().await.len(), 1);
@@ -96,13 +134,23 @@ async fn toggling_takes_effect_at_once_and_manual_runs_ignore_it() {
 async fn deleting_takes_effect_at_once() {
     let w = World::new().await;
     w.alice_job("every-5", "*/5 * * * *").await;
-    w.p.post(&format!("{CRONS}/every-5/run"), &w.alice, json!({})).await;
+    w.p.post(&format!("{CRONS}/every-5/run"), &w.alice, json!({}))
+        .await;
     w.scheduler().settle().await;
-    assert_eq!(w.p.delete(&format!("{CRONS}/every-5"), &w.alice).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        w.p.delete(&format!("{CRONS}/every-5"), &w.alice)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(w.scheduler().next_wakeup(), None);
     w.set_clock("2026-03-01T10:05:00Z");
     w.fire().await;
-    assert_eq!(w.outbox().await.len(), 1, "only the manual run before the delete");
+    assert_eq!(
+        w.outbox().await.len(),
+        1,
+        "only the manual run before the delete"
+    );
     // The name is free again, with no history.
     let job = w.alice_job("every-5", "*/5 * * * *").await;
     assert_eq!(job["last_run"], Value::Null);
@@ -113,17 +161,30 @@ async fn restart_keeps_jobs_and_schedules() {
     let w = World::new().await;
     w.alice_job("every-5", "*/5 * * * *").await;
     w.alice_job("daily", "0 10 * * *").await;
-    w.p.post(&format!("{CRONS}/daily/toggle"), &w.alice, json!({"enabled": false})).await;
-    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({})).await;
+    w.p.post(
+        &format!("{CRONS}/daily/toggle"),
+        &w.alice,
+        json!({"enabled": false}),
+    )
+    .await;
+    w.p.post(&format!("{CRONS}/daily/run"), &w.alice, json!({}))
+        .await;
     w.scheduler().settle().await;
     let before = w.p.get(CRONS, &w.alice).await.body;
 
     let w = w.restart("2026-03-01T10:01:00Z", |_| {}).await;
     assert_eq!(w.p.get(CRONS, &w.alice).await.body, before);
-    assert_eq!(w.scheduler().next_wakeup(), Some(at("2026-03-01T10:05:00Z")));
+    assert_eq!(
+        w.scheduler().next_wakeup(),
+        Some(at("2026-03-01T10:05:00Z"))
+    );
     w.set_clock("2026-03-01T10:05:00Z");
     w.fire().await;
-    assert_eq!(w.outbox().await.len(), 2, "the manual run before, the scheduled one after");
+    assert_eq!(
+        w.outbox().await.len(),
+        2,
+        "the manual run before, the scheduled one after"
+    );
 }
 
 #[tokio::test]
@@ -132,8 +193,13 @@ async fn runs_missed_while_down_fire_once_within_the_grace_window() {
     w.alice_job("every-5", "*/5 * * * *").await;
     w.alice_job("half-past", "30 10 * * *").await;
     w.alice_job("daily", "0 10 * * *").await; // next: 2 March 10:00
-    let r = w.create_job(&w.alice, json!({"name": "paused", "message": "m", "cron": "* * * * *",
-        "session": "alice", "enabled": false})).await;
+    let r = w
+        .create_job(
+            &w.alice,
+            json!({"name": "paused", "message": "m", "cron": "* * * * *",
+        "session": "alice", "enabled": false}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
     // Down from 10:00 to 10:40: every-5 missed 10:05..10:40 and half-past 10:30 (10 minutes
@@ -147,8 +213,14 @@ async fn runs_missed_while_down_fire_once_within_the_grace_window() {
             ("half-past".into(), "2026-03-01T10:40:00Z".into()),
         ]
     );
-    assert_eq!(w.job(&w.alice, "every-5").await.unwrap()["next_run"], "2026-03-01T10:45:00Z");
-    assert_eq!(w.job(&w.alice, "half-past").await.unwrap()["next_run"], "2026-03-02T10:30:00Z");
+    assert_eq!(
+        w.job(&w.alice, "every-5").await.unwrap()["next_run"],
+        "2026-03-01T10:45:00Z"
+    );
+    assert_eq!(
+        w.job(&w.alice, "half-past").await.unwrap()["next_run"],
+        "2026-03-02T10:30:00Z"
+    );
 
     // Down until 2 March 10:20: daily's 10:00 is 20 minutes old, beyond the 15-minute
     // window: skipped. every-5 missed times up to 10:20: runs once.
@@ -158,8 +230,14 @@ async fn runs_missed_while_down_fire_once_within_the_grace_window() {
     assert_eq!(names.len(), 3, "{names:?}");
     assert!(names.contains(&("every-5".into(), "2026-03-02T10:20:00Z".into())));
     let daily = w.job(&w.alice, "daily").await.unwrap();
-    assert_eq!((&daily["next_run"], &daily["last_run"]), (&json!("2026-03-03T10:00:00Z"), &Value::Null));
-    assert_eq!(w.job(&w.alice, "paused").await.unwrap()["last_run"], Value::Null);
+    assert_eq!(
+        (&daily["next_run"], &daily["last_run"]),
+        (&json!("2026-03-03T10:00:00Z"), &Value::Null)
+    );
+    assert_eq!(
+        w.job(&w.alice, "paused").await.unwrap()["last_run"],
+        Value::Null
+    );
 }
 
 #[tokio::test]
@@ -168,7 +246,9 @@ async fn the_last_fifty_runs_are_kept() {
     w.alice_job("chatty", "0 9 * * *").await;
     for i in 0..55 {
         w.set_clock(&format!("2026-03-01T10:{i:02}:00Z"));
-        let r = w.p.post(&format!("{CRONS}/chatty/run"), &w.alice, json!({})).await;
+        let r =
+            w.p.post(&format!("{CRONS}/chatty/run"), &w.alice, json!({}))
+                .await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     w.scheduler().settle().await;
@@ -176,33 +256,59 @@ async fn the_last_fifty_runs_are_kept() {
     assert_eq!(runs.len(), 50);
     assert_eq!(runs[0].at, at("2026-03-01T10:54:00Z"), "newest first");
     assert_eq!(runs[49].at, at("2026-03-01T10:05:00Z"));
-    assert!(runs.iter().all(|r| r.status == portal::scheduler::RunStatus::Ok));
+    assert!(
+        runs.iter()
+            .all(|r| r.status == portal::scheduler::RunStatus::Ok)
+    );
 }
 
 #[tokio::test]
 async fn daylight_saving_gaps_and_repeats_follow_the_documented_rule() {
     let w = World::new().await;
     w.set_clock("2026-03-28T12:00:00Z");
-    let r = w.create_job(&w.alice, json!({"name": "night", "message": "m", "cron": "30 2 * * *",
-        "session": "alice", "tz": "Europe/Berlin"})).await;
+    let r = w
+        .create_job(
+            &w.alice,
+            json!({"name": "night", "message": "m", "cron": "30 2 * * *",
+        "session": "alice", "tz": "Europe/Berlin"}),
+        )
+        .await;
     // 02:30 does not exist on 29 March in Berlin: it fires at 03:00 CEST.
     assert_eq!(r.body["next_run"], "2026-03-29T01:00:00Z", "{}", r.text);
     w.set_clock("2026-03-29T01:00:00Z");
     w.fire().await;
     assert_eq!(w.outbox().await.len(), 1);
-    assert_eq!(w.job(&w.alice, "night").await.unwrap()["next_run"], "2026-03-30T00:30:00Z");
+    assert_eq!(
+        w.job(&w.alice, "night").await.unwrap()["next_run"],
+        "2026-03-30T00:30:00Z"
+    );
 
     // 02:30 happens twice on 25 October: it fires at the first one only.
     // (Seven months on, alice's portal session has expired: a fresh one.)
     w.set_clock("2026-10-24T12:00:00Z");
     let alice = w.p.session_for(&w.agent, "alice").await;
-    let r = w.p.post(&format!("{CRONS}/night/toggle"), &alice, json!({"enabled": false})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/night/toggle"),
+            &alice,
+            json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let r = w.p.post(&format!("{CRONS}/night/toggle"), &alice, json!({"enabled": true})).await;
+    let r =
+        w.p.post(
+            &format!("{CRONS}/night/toggle"),
+            &alice,
+            json!({"enabled": true}),
+        )
+        .await;
     assert_eq!(r.body["next_run"], "2026-10-25T00:30:00Z", "{}", r.text);
     w.set_clock("2026-10-25T00:30:00Z");
     w.fire().await;
-    assert_eq!(w.job(&alice, "night").await.unwrap()["next_run"], "2026-10-26T01:30:00Z");
+    assert_eq!(
+        w.job(&alice, "night").await.unwrap()["next_run"],
+        "2026-10-26T01:30:00Z"
+    );
     w.set_clock("2026-10-25T01:30:00Z");
     w.fire().await;
     assert_eq!(w.outbox().await.len(), 2, "not again at 02:30 CET");
@@ -212,7 +318,10 @@ async fn daylight_saving_gaps_and_repeats_follow_the_documented_rule() {
 async fn a_deleted_friends_jobs_stop() {
     let w = World::new().await;
     w.alice_job("every-5", "*/5 * * * *").await;
-    assert_eq!(w.p.delete("/api/friends/alice", ADMIN).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        w.p.delete("/api/friends/alice", ADMIN).await.status,
+        StatusCode::NO_CONTENT
+    );
     w.set_clock("2026-03-01T10:05:00Z");
     w.fire().await;
     assert!(w.outbox().await.is_empty());
@@ -226,7 +335,8 @@ async fn a_deleted_friends_jobs_stop() {
 async fn with_the_system_clock_a_due_job_fires_within_a_second() {
     let dir = tempfile::tempdir().unwrap();
     let (state, _) =
-        portal::server::build_state(config_for(dir.path()), Arc::new(portal::clock::SystemClock)).unwrap();
+        portal::server::build_state(config_for(dir.path()), Arc::new(portal::clock::SystemClock))
+            .unwrap();
     let server = portal::server::start(state).await.unwrap();
     let p = crate::support::TestPortal {
         server,
@@ -237,13 +347,25 @@ async fn with_the_system_clock_a_due_job_fires_within_a_second() {
     let agent = p.add_agent("main").await;
     p.add_friend(&agent, "alice").await;
     let alice = p.session_for(&agent, "alice").await;
-    let r = p.post(CRONS, &alice, json!({"name": "tick", "message": "m", "cron": "* * * * * *",
-        "session": "alice"})).await;
+    let r = p
+        .post(
+            CRONS,
+            &alice,
+            json!({"name": "tick", "message": "m", "cron": "* * * * * *",
+        "session": "alice"}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
     let started = Instant::now();
     let entries = loop {
-        let entries = p.get("/api/admin/outbox", ADMIN).await.body.as_array().unwrap().clone();
+        let entries = p
+            .get("/api/admin/outbox", ADMIN)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .clone();
         if entries.len() >= 3 || started.elapsed() > Duration::from_secs(8) {
             break entries;
         }

@@ -36,3 +36,20 @@ pub async fn audit(
     };
     Ok(Json(state.store.audit_entries(&query)?))
 }
+
+/// `GET /api/admin/dns`: the portal's DNS records in every allowed domain.
+pub async fn dns(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Vec<crate::dns::Record>>> {
+    caller.require_admin()?;
+    let mut records = Vec::new();
+    for zone in &state.exposure.domains {
+        let mut zone_records = state
+            .dns
+            .list(zone)
+            .await
+            .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "dns", e.to_string()))?;
+        zone_records.retain(|r| r.spec.zone == *zone);
+        records.extend(zone_records);
+    }
+    records.sort_by(|a, b| a.spec.hostname.cmp(&b.spec.hostname));
+    Ok(Json(records))
+}

@@ -14,6 +14,7 @@ pub async fn healthz(State(state): State<SharedState>) -> Json<Value> {
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "cluster": state.cluster.mode.name(),
+        "dns": state.dns.mode().name(),
         "plugins": plugins,
     }))
 }

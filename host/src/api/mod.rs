@@ -43,6 +43,7 @@ pub fn routes() -> Router<SharedState> {
         .route("/api/portal/me", get(portal::me))
         .route("/api/portal/agents", get(portal::agents))
         .route("/api/admin/audit", get(admin::audit))
+        .route("/api/admin/dns", get(admin::dns))
         .route("/api/admin/outbox", get(outbox::list))
         .route("/api/admin/plugins", get(plugins::list))
         .route(

@@ -74,7 +74,11 @@ impl Host for StoreData {
             tz: new.tz,
             enabled: new.enabled,
         };
-        scheduler.create(&friend, input).await.map(job).map_err(error)
+        scheduler
+            .create(&friend, input)
+            .await
+            .map(job)
+            .map_err(error)
     }
 
     async fn delete_job(&mut self, name: String) -> Result<(), Error> {

@@ -3,6 +3,8 @@
 
 mod cluster;
 mod cron;
+mod dns;
+mod ingress;
 mod kv;
 mod log;
 mod secrets;
@@ -17,6 +19,9 @@ pub struct Services {
     pub scheduler: crate::scheduler::Scheduler,
     /// The friend namespaces (`secrets` and `cluster` interfaces).
     pub cluster: std::sync::Arc<crate::cluster::Cluster>,
+    /// Exposure rules and the DNS provider (`ingress` and `dns` interfaces).
+    pub exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
+    pub dns: std::sync::Arc<crate::dns::Dns>,
 }
 
 impl Services {
@@ -25,12 +30,16 @@ impl Services {
         workspace: crate::workspace::Workspace,
         scheduler: crate::scheduler::Scheduler,
         cluster: std::sync::Arc<crate::cluster::Cluster>,
+        exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
+        dns: std::sync::Arc<crate::dns::Dns>,
     ) -> crate::store::StoreResult<Self> {
         Ok(Self {
             kv: store.tree("plugin_kv")?,
             files: workspace::Files::new(workspace),
             scheduler,
             cluster,
+            exposure,
+            dns,
         })
     }
 }

@@ -52,7 +52,12 @@ pub fn etag(bytes: Option<&[u8]>) -> String {
 /// `If-Match` / `If-None-Match` (RFC 9110: lists, `*`, weak tags compared weakly for
 /// `If-None-Match`) against the file as it is. `current` is [`etag`] of the file, so the
 /// tag a GET gave for a missing file satisfies `If-Match` until someone creates it.
-pub fn preconditions_hold(current: &str, exists: bool, if_match: Option<&str>, if_none_match: Option<&str>) -> bool {
+pub fn preconditions_hold(
+    current: &str,
+    exists: bool,
+    if_match: Option<&str>,
+    if_none_match: Option<&str>,
+) -> bool {
     let tags = |value: &str| -> Vec<String> {
         value
             .split(',')
@@ -198,7 +203,14 @@ impl Host for StoreData {
         let caller = self.scope.caller.kind();
         self.services
             .files
-            .write(caller, &friend, file, content, if_match.as_deref(), if_none_match.as_deref())
+            .write(
+                caller,
+                &friend,
+                file,
+                content,
+                if_match.as_deref(),
+                if_none_match.as_deref(),
+            )
             .await
     }
 }

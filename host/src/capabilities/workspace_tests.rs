@@ -32,15 +32,35 @@ fn preconditions_follow_rfc_9110() {
     assert_ne!(etag(Some(b"")), etag(None));
     assert!(preconditions_hold(&tag, true, None, None));
     assert!(preconditions_hold(&tag, true, Some(&tag), None));
-    assert!(preconditions_hold(&tag, true, Some(&format!("\"x\", {tag}")), None));
+    assert!(preconditions_hold(
+        &tag,
+        true,
+        Some(&format!("\"x\", {tag}")),
+        None
+    ));
     assert!(preconditions_hold(&tag, true, Some("*"), None));
     assert!(!preconditions_hold(&tag, true, Some("\"stale\""), None));
-    assert!(!preconditions_hold(&tag, true, Some(&format!("W/{tag}")), None));
+    assert!(!preconditions_hold(
+        &tag,
+        true,
+        Some(&format!("W/{tag}")),
+        None
+    ));
     assert!(!preconditions_hold("\"absent\"", false, Some("*"), None));
-    assert!(preconditions_hold("\"absent\"", false, Some("\"absent\""), None));
+    assert!(preconditions_hold(
+        "\"absent\"",
+        false,
+        Some("\"absent\""),
+        None
+    ));
     assert!(!preconditions_hold(&tag, true, None, Some("*")));
     assert!(preconditions_hold("\"absent\"", false, None, Some("*")));
-    assert!(!preconditions_hold(&tag, true, None, Some(&format!("W/{tag}"))));
+    assert!(!preconditions_hold(
+        &tag,
+        true,
+        None,
+        Some(&format!("W/{tag}"))
+    ));
     assert!(preconditions_hold(&tag, true, None, Some("\"other\"")));
 }
 
@@ -51,22 +71,57 @@ async fn writes_check_permission_size_encoding_and_etag() {
     assert!(!empty.exists);
     assert_eq!(empty.content, "");
     let first = files
-        .write(CallerKind::Friend, "alice", File::Memory, b"# Me".to_vec(), Some(&empty.etag), None)
+        .write(
+            CallerKind::Friend,
+            "alice",
+            File::Memory,
+            b"# Me".to_vec(),
+            Some(&empty.etag),
+            None,
+        )
         .await
         .unwrap();
     let read = files.read("alice", File::Memory).await.unwrap();
-    assert_eq!((read.content.as_str(), read.exists, read.etag.as_str()), ("# Me", true, first.as_str()));
+    assert_eq!(
+        (read.content.as_str(), read.exists, read.etag.as_str()),
+        ("# Me", true, first.as_str())
+    );
     // The etag seen before the first write is stale now.
     let stale = files
-        .write(CallerKind::Friend, "alice", File::Memory, b"x".to_vec(), Some(&empty.etag), None)
+        .write(
+            CallerKind::Friend,
+            "alice",
+            File::Memory,
+            b"x".to_vec(),
+            Some(&empty.etag),
+            None,
+        )
         .await;
     assert!(matches!(stale, Err(Error::PreconditionFailed)));
     assert!(matches!(
-        files.write(CallerKind::Friend, "alice", File::Notes, b"x".to_vec(), None, None).await,
+        files
+            .write(
+                CallerKind::Friend,
+                "alice",
+                File::Notes,
+                b"x".to_vec(),
+                None,
+                None
+            )
+            .await,
         Err(Error::ReadOnly)
     ));
     assert!(matches!(
-        files.write(CallerKind::Agent, "alice", File::Memory, b"x".to_vec(), None, None).await,
+        files
+            .write(
+                CallerKind::Agent,
+                "alice",
+                File::Memory,
+                b"x".to_vec(),
+                None,
+                None
+            )
+            .await,
         Err(Error::ReadOnly)
     ));
     assert!(matches!(
@@ -76,15 +131,34 @@ async fn writes_check_permission_size_encoding_and_etag() {
         Err(Error::TooLarge(n)) if n as usize == MAX_FILE_BYTES
     ));
     assert!(matches!(
-        files.write(CallerKind::Friend, "alice", File::Memory, vec![0xff, 0xfe], None, None).await,
+        files
+            .write(
+                CallerKind::Friend,
+                "alice",
+                File::Memory,
+                vec![0xff, 0xfe],
+                None,
+                None
+            )
+            .await,
         Err(Error::NotUtf8)
     ));
     let exactly = vec![b'a'; MAX_FILE_BYTES];
     files
-        .write(CallerKind::Friend, "alice", File::Memory, exactly.clone(), None, None)
+        .write(
+            CallerKind::Friend,
+            "alice",
+            File::Memory,
+            exactly.clone(),
+            None,
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(std::fs::read(files.path("alice", File::Memory)).unwrap(), exactly);
+    assert_eq!(
+        std::fs::read(files.path("alice", File::Memory)).unwrap(),
+        exactly
+    );
     assert!(!files.read("bob", File::Memory).await.unwrap().exists);
 }
 
@@ -99,7 +173,14 @@ async fn of_two_writers_with_the_same_etag_exactly_one_wins() {
         tasks.push(tokio::spawn(async move {
             let text = format!("writer {i}\n").repeat(1000).into_bytes();
             files
-                .write(CallerKind::Friend, "alice", File::Heartbeat, text, Some(&base), None)
+                .write(
+                    CallerKind::Friend,
+                    "alice",
+                    File::Heartbeat,
+                    text,
+                    Some(&base),
+                    None,
+                )
                 .await
         }));
     }

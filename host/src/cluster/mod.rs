@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod embedded;
 mod error;
+pub mod ingress;
 mod kinds;
 mod merge;
 pub mod overview;

@@ -117,6 +117,7 @@ const NATIVE_PATHS: &[&str] = &[
     "/api/friends/:id/sessions",
     "/api/friends/:id/agents/:agent_id",
     "/api/admin/audit",
+    "/api/admin/dns",
     "/api/admin/outbox",
     "/api/admin/plugins",
     "/api/admin/plugins/:name",

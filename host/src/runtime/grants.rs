@@ -19,10 +19,12 @@ pub enum Grant {
     Cron,
     Secrets,
     Cluster,
+    Ingress,
+    Dns,
 }
 
 impl Grant {
-    pub const ALL: &[Grant] = &[Grant::Kv, Grant::Log, Grant::Workspace, Grant::Cron, Grant::Secrets, Grant::Cluster];
+    pub const ALL: &[Grant] = &[Grant::Kv, Grant::Log, Grant::Workspace, Grant::Cron, Grant::Secrets, Grant::Cluster, Grant::Ingress, Grant::Dns];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -32,6 +34,8 @@ impl Grant {
             Grant::Cron => "cron",
             Grant::Secrets => "secrets",
             Grant::Cluster => "cluster",
+            Grant::Ingress => "ingress",
+            Grant::Dns => "dns",
         }
     }
 
@@ -58,6 +62,8 @@ impl Grant {
             Grant::Cron => portal::cron::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
             Grant::Secrets => portal::secrets::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
             Grant::Cluster => portal::cluster::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Ingress => portal::ingress::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Dns => portal::dns::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
         }
     }
 }

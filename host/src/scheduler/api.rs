@@ -95,13 +95,19 @@ impl Scheduler {
 
     /// Enabling schedules the next run after now (missed runs are not made up);
     /// disabling unschedules the job at once.
-    pub async fn toggle(&self, friend: &str, name: &str, enabled: bool) -> Result<JobView, JobError> {
+    pub async fn toggle(
+        &self,
+        friend: &str,
+        name: &str,
+        enabled: bool,
+    ) -> Result<JobView, JobError> {
         let _guard = self.inner.lock.lock().await;
         let mut job = self.find(friend, name)?;
         if enabled != job.enabled {
             job.enabled = enabled;
             job.next_run = if enabled {
-                parse(&job).and_then(|(schedule, tz)| schedule.next_after(self.inner.clock.now(), tz))
+                parse(&job)
+                    .and_then(|(schedule, tz)| schedule.next_after(self.inner.clock.now(), tz))
             } else {
                 None
             };

@@ -191,7 +191,9 @@ impl Gateway {
                     Attempt::Retry(format!("agent gateway answered HTTP {status}"))
                 }
             }
-            Err(e) if e.is_timeout() => Attempt::Retry("agent gateway did not answer in time".into()),
+            Err(e) if e.is_timeout() => {
+                Attempt::Retry("agent gateway did not answer in time".into())
+            }
             Err(e) => Attempt::Retry(format!("agent gateway unreachable: {}", causes(e))),
         }
     }
@@ -219,7 +221,10 @@ mod tests {
         for (base, want) in [
             ("http://127.0.0.1:9000", "http://127.0.0.1:9000/hooks/agent"),
             ("http://gw.local/", "http://gw.local/hooks/agent"),
-            ("https://gw.example/base/", "https://gw.example/base/hooks/agent"),
+            (
+                "https://gw.example/base/",
+                "https://gw.example/base/hooks/agent",
+            ),
         ] {
             assert_eq!(hooks_endpoint(base).unwrap().as_str(), want);
         }

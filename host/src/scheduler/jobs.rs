@@ -187,7 +187,12 @@ impl JobStore {
     }
 
     /// Records how a run ended, unless its job (and so the run) was deleted meanwhile.
-    pub fn finish_run(&self, key: &RunKey, status: RunStatus, error: Option<String>) -> StoreResult<()> {
+    pub fn finish_run(
+        &self,
+        key: &RunKey,
+        status: RunStatus,
+        error: Option<String>,
+    ) -> StoreResult<()> {
         let mut failure = None;
         self.runs.update_and_fetch(&key.0, |old| {
             let mut run: Run = serde_json::from_slice(old?).ok()?;

@@ -97,7 +97,10 @@ impl std::fmt::Debug for SchedulerConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SchedulerConfig")
             .field("gateway", &self.gateway)
-            .field("gateway_token", &self.gateway_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "gateway_token",
+                &self.gateway_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("max_jobs_per_friend", &self.max_jobs_per_friend)
             .field("grace", &self.grace)
             .field("runs_kept", &self.runs_kept)
@@ -156,13 +159,20 @@ fn parse(job: &Job) -> Option<(Schedule, Tz)> {
 
 impl Scheduler {
     /// Opens the jobs and builds the timer; nothing fires until [`Scheduler::start`].
-    pub fn open(store: &Store, clock: SharedClock, config: SchedulerConfig) -> anyhow::Result<Self> {
+    pub fn open(
+        store: &Store,
+        clock: SharedClock,
+        config: SchedulerConfig,
+    ) -> anyhow::Result<Self> {
         let jobs = JobStore::open(store, config.runs_kept)?;
         let outbox = Outbox::open(store)?;
         let delivery = Delivery::new(&config, outbox.clone())?;
         let interrupted = jobs.fail_interrupted_runs()?;
         if interrupted > 0 {
-            tracing::warn!(runs = interrupted, "cron runs interrupted by the last stop were marked failed");
+            tracing::warn!(
+                runs = interrupted,
+                "cron runs interrupted by the last stop were marked failed"
+            );
         }
         let mut timer = Timer::default();
         for job in jobs.all()? {
@@ -238,7 +248,12 @@ impl Scheduler {
     /// Stops the timer and waits (a bounded time) for deliveries in flight.
     pub async fn shutdown(&self) {
         self.inner.stop.send_replace(true);
-        let task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let task = self
+            .inner
+            .task
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
         if let Some(task) = task {
             let _ = task.await;
         }
@@ -246,7 +261,9 @@ impl Scheduler {
             .await
             .is_err()
         {
-            tracing::warn!("cron deliveries still in flight at shutdown; they are marked failed at the next start");
+            tracing::warn!(
+                "cron deliveries still in flight at shutdown; they are marked failed at the next start"
+            );
         }
         if let Err(e) = self.inner.jobs.flush().await {
             tracing::error!(error = %e, "could not flush the scheduler's store");
@@ -267,7 +284,9 @@ impl Scheduler {
             match self.fire_due(now, &friend, &name) {
                 Ok(true) => started += 1,
                 Ok(false) => {}
-                Err(e) => tracing::error!(%friend, job = %name, error = %e, "cron job could not fire"),
+                Err(e) => {
+                    tracing::error!(%friend, job = %name, error = %e, "cron job could not fire")
+                }
             }
         }
         if let Err(e) = self.inner.jobs.flush().await {
@@ -317,7 +336,13 @@ impl Scheduler {
 
     /// Whether one of the job's times in `[now - grace, now]` was reached, the first
     /// missed one being `scheduled`.
-    fn missed_within_grace(&self, schedule: &Schedule, tz: Tz, scheduled: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    fn missed_within_grace(
+        &self,
+        schedule: &Schedule,
+        tz: Tz,
+        scheduled: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> bool {
         let grace = TimeDelta::from_std(self.inner.config.grace).unwrap_or(TimeDelta::MAX);
         if now - scheduled <= grace {
             return true;

@@ -28,7 +28,10 @@ pub struct NewJob {
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobError {
     /// 422, naming the field.
-    Invalid { field: &'static str, rule: String },
+    Invalid {
+        field: &'static str,
+        rule: String,
+    },
     /// 403: the session is not the friend's own.
     Forbidden(String),
     NotFound(String),
@@ -87,7 +90,10 @@ pub fn check(job: &NewJob, now: DateTime<Utc>) -> Result<Checked, JobError> {
     let session_chars = job.session.chars().count();
     if session_chars == 0
         || session_chars > MAX_SESSION_CHARS
-        || job.session.chars().any(|c| c.is_control() || c.is_whitespace())
+        || job
+            .session
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace())
     {
         return Err(JobError::invalid(
             "session",
@@ -101,7 +107,8 @@ pub fn check(job: &NewJob, now: DateTime<Utc>) -> Result<Checked, JobError> {
             format!("'{tz_name}' is not an IANA time zone name (e.g. Europe/Berlin, UTC)"),
         )
     })?;
-    let schedule = Schedule::parse(&job.cron).map_err(|e| JobError::invalid("cron", e.to_string()))?;
+    let schedule =
+        Schedule::parse(&job.cron).map_err(|e| JobError::invalid("cron", e.to_string()))?;
     let next_run = schedule.next_after(now, tz).ok_or_else(|| {
         JobError::invalid(
             "cron",
@@ -194,13 +201,55 @@ mod tests {
             Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()
         );
         let cases: Vec<(&str, NewJob)> = vec![
-            ("name", NewJob { name: "Daily".into(), ..ok.clone() }),
-            ("message", NewJob { message: "".into(), ..ok.clone() }),
-            ("message", NewJob { message: "x".repeat(4001), ..ok.clone() }),
-            ("session", NewJob { session: "a b".into(), ..ok.clone() }),
-            ("tz", NewJob { tz: Some("Mars/Olympus".into()), ..ok.clone() }),
-            ("cron", NewJob { cron: "61 * * * *".into(), ..ok.clone() }),
-            ("cron", NewJob { cron: "0 0 30 2 *".into(), ..ok.clone() }),
+            (
+                "name",
+                NewJob {
+                    name: "Daily".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "message",
+                NewJob {
+                    message: "".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "message",
+                NewJob {
+                    message: "x".repeat(4001),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "session",
+                NewJob {
+                    session: "a b".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "tz",
+                NewJob {
+                    tz: Some("Mars/Olympus".into()),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "cron",
+                NewJob {
+                    cron: "61 * * * *".into(),
+                    ..ok.clone()
+                },
+            ),
+            (
+                "cron",
+                NewJob {
+                    cron: "0 0 30 2 *".into(),
+                    ..ok.clone()
+                },
+            ),
         ];
         for (field, job) in cases {
             match check(&job, now) {
@@ -208,7 +257,16 @@ mod tests {
                 other => panic!("{job:?}: {other:?}"),
             }
         }
-        assert!(check(&NewJob { message: "é".repeat(4000), ..ok.clone() }, now).is_ok());
+        assert!(
+            check(
+                &NewJob {
+                    message: "é".repeat(4000),
+                    ..ok.clone()
+                },
+                now
+            )
+            .is_ok()
+        );
         assert!(check(&NewJob { tz: None, ..ok }, now).is_ok());
     }
 }

@@ -102,11 +102,21 @@ pub fn build_state(
     let scheduler =
         crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
     let cluster = Arc::new(crate::cluster::connect(config.cluster, &store, clock.clone(), &config.policies)?);
+    let exposure = Arc::new(crate::exposure::ExposurePolicy::load(&config.policies, config.domains.clone())?);
+    let dns = Arc::new(match config.dns {
+        crate::dns::DnsMode::Local => crate::dns::Dns::Local(crate::dns::LocalDns::open(&store, clock.clone())?),
+        crate::dns::DnsMode::Cloudflare => {
+            let cloudflare = config.cloudflare.clone().ok_or_else(|| anyhow::anyhow!("--dns cloudflare needs a Cloudflare API token"))?;
+            crate::dns::Dns::Cloudflare(crate::dns::CloudflareDns::new(cloudflare))
+        }
+    });
     let services = Arc::new(crate::capabilities::Services::new(
         &store,
         workspace.clone(),
         scheduler.clone(),
         cluster.clone(),
+        exposure.clone(),
+        dns.clone(),
     )?);
     let runtime = crate::runtime::Runtime::start(
         &policy,
@@ -126,6 +136,8 @@ pub fn build_state(
         workspace,
         scheduler,
         cluster,
+        exposure,
+        dns,
         session_issue_lock: tokio::sync::Mutex::new(()),
         public_url: std::sync::OnceLock::new(),
     };

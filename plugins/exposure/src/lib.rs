@@ -1,0 +1,115 @@
+//! The exposure endpoints: a friend's service on a public hostname, as an IngressRoute and
+//! a DNS record, all or nothing. The host makes every hostname from the friend in scope;
+//! this plugin checks the request, orders the two steps and undoes the first when the
+//! second fails.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "exposure-plugin",
+    with: { "friend:portal/types@0.1.0": portal_sdk::types },
+});
+
+use friend::portal::{dns, ingress, log};
+use portal_sdk::{Error, Request, Response, Result};
+use serde::Deserialize;
+
+struct Exposure;
+
+impl exports::friend::portal::handler::Guest for Exposure {
+    fn handle(request: Request) -> Response {
+        portal_sdk::dispatch(
+            request,
+            &[("exposure.domains", domains), ("exposure.create", create), ("exposure.delete", delete)],
+        )
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expose {
+    name: String,
+    service: String,
+    port: u16,
+    domain: String,
+}
+
+fn ingress_error(e: ingress::Error) -> Error {
+    match e {
+        ingress::Error::NotFound(m) => Error::not_found(m),
+        ingress::Error::Conflict(m) => Error::conflict(m),
+        ingress::Error::Invalid(m) => Error::new(422, "invalid", m),
+        ingress::Error::Unavailable(m) => Error::new(503, "unavailable", m),
+    }
+}
+
+fn domains(_: &Request) -> Result<Response> {
+    let list: Vec<_> = dns::domains().into_iter().map(|d| serde_json::json!({"domain": d})).collect();
+    Ok(Response::ok(&list))
+}
+
+fn create(request: &Request) -> Result<Response> {
+    let body: Expose = request.json()?;
+    let name = body.name.to_ascii_lowercase();
+    let name_ok = (1..=20).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-');
+    if !name_ok {
+        return Err(Error::invalid("name", "must be 1-20 letters, digits and hyphens, not starting with a hyphen"));
+    }
+    let allowed = dns::domains();
+    let wanted = body.domain.trim().trim_end_matches('.').to_ascii_lowercase();
+    if !allowed.iter().any(|d| *d == wanted) {
+        return Err(Error::invalid("domain", format!("'{}' is not one of the allowed domains ({})", body.domain, allowed.join(", "))));
+    }
+    let ports = match ingress::service_ports(&body.service) {
+        Ok(ports) => ports,
+        Err(ingress::Error::NotFound(_)) => return Err(Error::invalid("service", format!("no service '{}' in your namespace", body.service))),
+        Err(e) => return Err(ingress_error(e)),
+    };
+    if !ports.contains(&body.port) {
+        let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
+        return Err(Error::invalid("port", format!("service '{}' has no port {} (it has: {})", body.service, body.port, listed.join(", "))));
+    }
+    if ingress::list_routes().map_err(ingress_error)?.iter().any(|r| r.name == name) {
+        return Err(Error::conflict(format!("'{name}' is already exposed")));
+    }
+
+    let hostname = ingress::create(&name, &wanted, &body.service, body.port).map_err(ingress_error)?;
+    if let Err(e) = dns::create(&name, &wanted) {
+        // All or nothing: the route goes when its record cannot be made.
+        let undone = ingress::delete(&name);
+        log::log(log::Level::Warn, &format!("DNS for {hostname} failed; IngressRoute removed: {}", undone.is_ok()));
+        return Err(match e {
+            dns::Error::Conflict(m) => Error::conflict(format!("{m}; nothing was exposed")),
+            dns::Error::Invalid(m) => Error::new(422, "invalid", m),
+            dns::Error::Unavailable(m) => Error::new(502, "dns_failed", format!("the DNS record could not be created ({m}); the IngressRoute was removed, nothing is exposed")),
+        });
+    }
+    Ok(Response::created(&serde_json::json!({"ok": true, "hostname": hostname, "url": format!("https://{hostname}")})))
+}
+
+fn delete(request: &Request) -> Result<Response> {
+    let name = request.required_param("name")?.to_ascii_lowercase();
+    let dns_error = |e: dns::Error| match e {
+        dns::Error::Unavailable(m) => Error::new(502, "dns_failed", format!("the DNS record could not be deleted: {m}")),
+        dns::Error::Conflict(m) | dns::Error::Invalid(m) => Error::new(422, "invalid", m),
+    };
+    match ingress::delete(&name) {
+        Ok(hostname) => {
+            dns::delete(&hostname).map_err(dns_error)?;
+            Ok(Response::no_content())
+        }
+        // A record left behind by an earlier partial failure still goes.
+        Err(ingress::Error::NotFound(_)) => {
+            let friend = request.friend()?;
+            let mut deleted = false;
+            for domain in dns::domains() {
+                deleted |= dns::delete(&format!("{name}-{friend}.{domain}")).map_err(dns_error)?;
+            }
+            if deleted { Ok(Response::no_content()) } else { Err(Error::not_found(format!("no exposure '{name}'"))) }
+        }
+        Err(e) => Err(ingress_error(e)),
+    }
+}
+
+export!(Exposure);

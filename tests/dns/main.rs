@@ -1,0 +1,3 @@
+//! DNS providers: the Cloudflare API v4 client against a local wiremock server.
+
+mod cloudflare;
