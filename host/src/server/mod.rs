@@ -5,6 +5,7 @@ pub mod json;
 mod json_errors;
 pub mod metrics;
 mod plugin_routes;
+pub mod portal_page;
 pub mod request_id;
 
 use std::net::SocketAddr;
@@ -40,6 +41,7 @@ pub fn router(state: SharedState) -> Router {
     let request_id = HeaderName::from_static(request_id::HEADER);
     let routes = crate::api::routes()
         .merge(plugin_routes::routes(&state))
+        .merge(portal_page::routes())
         .route("/healthz", get(crate::api::health::healthz))
         .route("/metrics", get(metrics::endpoint))
         .route_layer(from_fn_with_state(state.clone(), guard::guard));
