@@ -28,6 +28,9 @@ enum Command {
     /// Manage the agents that may call the API.
     #[command(subcommand)]
     Agent(AgentCommand),
+    /// Hot swap plugins of a running portal.
+    #[command(subcommand)]
+    Plugin(crate::plugin_cli::PluginCommand),
 }
 
 #[derive(Args)]
@@ -116,6 +119,7 @@ pub async fn run() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Agent(cmd) => agent(cmd).await,
+        Command::Plugin(cmd) => crate::plugin_cli::run(cmd).await,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod dns;
 pub mod error;
 pub mod exposure;
 pub mod fsutil;
+pub mod plugin_cli;
 pub mod policy;
 pub mod runtime;
 pub mod scheduler;

@@ -3,6 +3,7 @@
 
 #[path = "../support/child.rs"]
 mod child;
+mod plugin_cli;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -309,6 +309,28 @@ async fn alice_and_bob_cannot_touch_each_others_jobs() {
     for token in [w.agent.as_str(), ADMIN] {
         assert_eq!(w.p.get(CRONS, token).await.status, StatusCode::FORBIDDEN);
     }
+    // Names from the path that are not job names name nothing, even alice's own.
+    for name in [
+        "morning-check%00",
+        "morning-check%00x",
+        "..%2Fmorning-check",
+        "MORNING-CHECK",
+    ] {
+        let r = w.p.delete(&format!("{CRONS}/{name}"), &w.alice).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{name}: {}", r.text);
+    }
+    w.p.post(&format!("{CRONS}/morning-check/run"), &w.alice, json!({}))
+        .await;
+    w.scheduler().settle().await;
+    w.p.delete(&format!("{CRONS}/morning-check%00"), &w.alice)
+        .await;
+    assert_eq!(
+        w.scheduler()
+            .runs("alice", "morning-check", 10)
+            .unwrap()
+            .len(),
+        1
+    );
     // The outbox is the operator's.
     assert_eq!(
         w.p.get("/api/admin/outbox", &w.agent).await.status,

@@ -4,6 +4,13 @@
 use super::validate::{self, JobError, NewJob};
 use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
 
+/// Names come from request paths: anything that is not a valid job name names no job
+/// (and never reaches a store key).
+fn known_name(name: &str) -> Result<(), JobError> {
+    crate::validate::dns_label(name)
+        .map_err(|_| JobError::NotFound(format!("no cron job '{}'", name.escape_debug())))
+}
+
 impl Scheduler {
     /// The friend's jobs, by name.
     pub async fn list(&self, friend: &str) -> Result<Vec<JobView>, JobError> {
@@ -19,6 +26,7 @@ impl Scheduler {
     }
 
     fn find(&self, friend: &str, name: &str) -> Result<Job, JobError> {
+        known_name(name)?;
         self.inner
             .jobs
             .get(friend, name)?
@@ -82,6 +90,7 @@ impl Scheduler {
 
     /// Removes the job and its runs; it never fires again.
     pub async fn delete(&self, friend: &str, name: &str) -> Result<(), JobError> {
+        known_name(name)?;
         let _guard = self.inner.lock.lock().await;
         if !self.inner.jobs.remove(friend, name)? {
             return Err(JobError::NotFound(format!("no cron job '{name}'")));

@@ -92,7 +92,12 @@ impl Delivery {
     pub fn describe(&self) -> String {
         match self {
             Delivery::Outbox(_) => "local outbox (no agent gateway configured)".into(),
-            Delivery::Gateway(g) => format!("agent gateway {}", g.endpoint),
+            Delivery::Gateway(g) => {
+                let mut shown = g.endpoint.clone();
+                let _ = shown.set_username("");
+                let _ = shown.set_password(None);
+                format!("agent gateway {shown}")
+            }
         }
     }
 

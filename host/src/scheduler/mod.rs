@@ -285,7 +285,9 @@ impl Scheduler {
                 Ok(true) => started += 1,
                 Ok(false) => {}
                 Err(e) => {
-                    tracing::error!(%friend, job = %name, error = %e, "cron job could not fire")
+                    tracing::error!(%friend, job = %name, error = %e, "cron job could not fire; retried in a minute");
+                    self.timer()
+                        .set((friend, name), Some(now + TimeDelta::minutes(1)));
                 }
             }
         }

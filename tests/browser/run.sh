@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Runs the browser tests of the portal page (tests/browser/*.test.mjs) against a built `portal`
+# binary, installing what they need when it is missing:
+#   - node and npm: Debian's `nodejs` and `npm` packages (as root, with apt-get);
+#   - playwright-core: `npm ci` in tests/browser when node_modules is absent;
+#   - Chromium: Debian's `chromium` package (as root, with apt-get) when /usr/bin/chromium
+#     (or $CHROMIUM) is missing. playwright-core never downloads a browser.
+# Whatever cannot be had is a failure with a message saying what is missing: never a skip.
+# Builds nothing itself: PORTAL_BIN (default target/debug/portal) must exist.
+#
+#   PORTAL_BIN=target/debug/portal bash tests/browser/run.sh [extra node --test args]
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+cd "$REPO"
+
+fail() {
+  echo "browser tests: $*" >&2
+  exit 1
+}
+
+APT_UPDATED=0
+apt_install() {
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    return 1
+  fi
+  if [ "$APT_UPDATED" = 0 ]; then
+    echo "browser tests: apt-get update" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
+    APT_UPDATED=1
+  fi
+  echo "browser tests: apt-get install -y $*" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+}
+
+# node (with the built-in test runner: 18 or newer) and npm.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  apt_install nodejs npm || true
+fi
+command -v node >/dev/null 2>&1 ||
+  fail "node is not installed and could not be installed (need root and apt-get, or install Node.js 18+ yourself)"
+command -v npm >/dev/null 2>&1 ||
+  fail "npm is not installed and could not be installed (need root and apt-get, or install npm yourself)"
+NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
+[ "$NODE_MAJOR" -ge 18 ] || fail "node $(node --version) is too old: the tests need Node.js 18 or newer"
+
+# playwright-core, exactly as package-lock.json pins it.
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  echo "browser tests: installing playwright-core (npm ci in tests/browser)" >&2
+  (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2) ||
+    fail "npm ci in tests/browser failed: playwright-core is not installed (is the npm registry reachable?)"
+fi
+
+# Chromium: Debian's package, or whatever $CHROMIUM points at.
+export CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$CHROMIUM" = /usr/bin/chromium ]; then
+    apt_install chromium || true
+  fi
+  [ -x "$CHROMIUM" ] ||
+    fail "Chromium is missing at $CHROMIUM and could not be installed (need root and apt-get for Debian's chromium package, or set CHROMIUM to a Chromium binary)"
+fi
+CHROMIUM_VERSION="$("$CHROMIUM" --version 2>/dev/null)" || fail "$CHROMIUM is there but does not run ('$CHROMIUM --version' failed)"
+
+export PORTAL_BIN="${PORTAL_BIN:-target/debug/portal}"
+[ -x "$PORTAL_BIN" ] || fail "no portal binary at $PORTAL_BIN: run 'cargo build -p portal' first, or set PORTAL_BIN"
+
+echo "browser tests: node $(node --version), $CHROMIUM_VERSION, portal $PORTAL_BIN" >&2
+# The spec reporter prints each test and the summary (tests, pass, fail, duration).
+exec node --test --test-reporter=spec "$@" tests/browser/
