@@ -17,3 +17,14 @@ fmt:
 
 lint:
     cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmarks of the release binary over loopback; prints the README's table.
+# `just bench --friends 0` skips the (slow) scale figures.
+bench *ARGS:
+    cargo build --release -p portal -p portal-bench
+    ./target/release/portal-bench {{ARGS}}
+
+# Browser tests only (they also run as part of `just test`).
+e2e:
+    cargo build -p portal
+    PORTAL_BIN=target/debug/portal bash tests/browser/run.sh

@@ -161,7 +161,8 @@ export function timeEl(iso, props = {}) {
 
 /** A heading that receives focus when its view opens (tabindex -1: focusable by script only). */
 export function viewHeading(text, testid) {
-  return h('h1', { class: 'view-title', id: 'view-title', tabindex: '-1', testid }, text);
+  // data-testid="view-title" is the test contract (app.js); a view may name its own instead.
+  return h('h1', { class: 'view-title', id: 'view-title', tabindex: '-1', testid: testid || 'view-title' }, text);
 }
 
 export function section(title, testid, ...children) {

@@ -204,9 +204,12 @@ export async function shot(page, name) {
   mkdirSync(ARTIFACTS, { recursive: true });
   // Let the Markdown preview timer (120 ms) settle so the picture shows the steady state.
   await page.waitForTimeout(200);
-  await page.screenshot({
-    path: join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled', style: '#toast { visibility: hidden !important; }',
-  });
+  // Through the CSSOM: screenshot({style}) would inject a <style> element, which the page's CSP
+  // (style-src 'self') rightly blocks and reports.
+  const hide = (v) => page.evaluate((vis) => { const t = document.getElementById('toast'); if (t) t.style.visibility = vis; }, v);
+  await hide('hidden');
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true, animations: 'disabled' });
+  await hide('');
 }
 
 /** Waits until the element's text matches re (a Playwright locator). */

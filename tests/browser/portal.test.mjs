@@ -89,6 +89,8 @@ async function go(s, route) {
   await s.tid(`nav-${route}`).click();
   await s.tid(`view-${route}`).waitFor();
   assert.equal(await s.tid(`nav-${route}`).getAttribute('aria-current'), 'page');
+  // Focus moves to the new view's heading (for screen readers and keyboard users).
+  assert.equal(await s.page.evaluate(() => document.activeElement && document.activeElement.id), 'view-title');
 }
 
 /** Waits until a view has drawn its data (no loading placeholder left). */

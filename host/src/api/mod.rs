@@ -42,6 +42,7 @@ pub fn routes() -> Router<SharedState> {
         )
         .route("/api/portal/me", get(portal::me))
         .route("/api/portal/agents", get(portal::agents))
+        .route("/api/portal/echo", get(portal::echo))
         .route("/api/admin/audit", get(admin::audit))
         .route("/api/admin/dns", get(admin::dns))
         .route("/api/admin/outbox", get(outbox::list))

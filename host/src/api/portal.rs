@@ -35,3 +35,18 @@ pub async fn agents(
     let id = caller.require_friend()?;
     Ok(Json(agent_links(&state, id)?))
 }
+
+/// The host-native twin of the `hello` plugin's echo: the same answer without a plugin,
+/// so the cost of the sandbox can be measured (see the benchmarks).
+pub async fn echo(caller: Caller, axum::extract::RawQuery(query): axum::extract::RawQuery) -> ApiResult<Json<Value>> {
+    let id = caller.require_friend()?;
+    let query: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
+    Ok(Json(json!({
+        "version": "native",
+        "route": "portal.echo",
+        "params": [],
+        "query": query,
+        "caller": {"kind": "friend", "id": id},
+        "friend": id,
+    })))
+}

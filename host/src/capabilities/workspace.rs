@@ -76,9 +76,10 @@ pub fn preconditions_hold(
         }
     }
     if let Some(value) = if_none_match {
-        let hit = tags(value).iter().any(|t| {
-            (t == "*" && exists) || (exists && t.strip_prefix("W/").unwrap_or(t) == current)
-        });
+        let hit = exists
+            && tags(value)
+                .iter()
+                .any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == current);
         if hit {
             return false;
         }

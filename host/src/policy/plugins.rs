@@ -112,6 +112,7 @@ const NATIVE_PATHS: &[&str] = &[
     "/api/portal/session",
     "/api/portal/me",
     "/api/portal/agents",
+    "/api/portal/echo",
     "/api/friends",
     "/api/friends/:id",
     "/api/friends/:id/sessions",

@@ -1,0 +1,76 @@
+//! `just bench`: starts the release `portal` binary on loopback and measures it with a
+//! load generator in this process. Prints one Markdown table (the README carries it).
+
+mod load;
+mod portal;
+mod scale;
+
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Parser)]
+struct Args {
+    /// The portal binary to measure.
+    #[arg(long, default_value = "target/release/portal")]
+    portal: String,
+    /// Seconds per load scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Concurrent connections of the load generator.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// Friends to create for the scale figures (0 skips them).
+    #[arg(long, default_value_t = 10_000)]
+    friends: usize,
+    /// Secrets to create for the scale figures, spread over the friends.
+    #[arg(long, default_value_t = 100_000)]
+    secrets: usize,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let data = tempfile::tempdir()?;
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let duration = Duration::from_secs(args.duration);
+
+    let server = portal::Portal::start(&args.portal, data.path()).await?;
+    let session = server.seed_alice().await?;
+    let mut figures = Vec::new();
+    for (label, path, token) in [
+        ("GET /healthz", "/healthz", None),
+        ("native echo (GET /api/portal/echo)", "/api/portal/echo", Some(session.as_str())),
+        ("hello plugin (GET /api/portal/hello)", "/api/portal/hello", Some(session.as_str())),
+        ("GET /api/portal/secrets (plugin)", "/api/portal/secrets", Some(session.as_str())),
+        ("GET /api/portal/namespace (plugin)", "/api/portal/namespace", Some(session.as_str())),
+    ] {
+        let result = load::run(&server.url, path, token, args.connections, duration).await;
+        eprintln!("{label}: {result}");
+        rows.push((label.to_owned(), result.to_string()));
+        figures.push(result);
+    }
+    let ratio = figures[2].rps / figures[1].rps;
+    rows.push(("plugin / native requests/s".into(), format!("{ratio:.2}")));
+    let (count, sum) = server.instantiation().await?;
+    rows.push(("instantiation per request (mean)".into(), format!("{:.1} µs over {count} requests", sum / count as f64 * 1e6)));
+    server.stop();
+
+    let cold = portal::cold_start(&args.portal, data.path()).await?;
+    rows.push(("cold start to ready, compiled plugins cached".into(), format!("{:.0} ms", cold.as_secs_f64() * 1000.0)));
+
+    if args.friends > 0 {
+        let scale_dir = tempfile::tempdir()?;
+        for (label, value) in scale::run(&args.portal, scale_dir.path(), args.friends, args.secrets).await? {
+            eprintln!("{label}: {value}");
+            rows.push((label, value));
+        }
+    }
+
+    println!("\n{}\n", portal::machine());
+    println!("| measure | figure |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! The portal under test, as a child process.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+pub const ADMIN: &str = "bench-admin-token-0123456789";
+
+pub struct Portal {
+    pub url: String,
+    child: Child,
+    pub http: reqwest::Client,
+}
+
+impl Portal {
+    pub async fn start(binary: &str, data_dir: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary)
+            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--admin-token", ADMIN])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("RUST_LOG", "warn,portal::cli=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("cannot start {binary} (build it with `cargo build --release`): {e}"))?;
+        let stderr = child.stderr.take().ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+        let addr = tokio::task::spawn_blocking(move || {
+            let mut lines = BufReader::new(stderr).lines();
+            let addr = lines.by_ref().map_while(Result::ok).find_map(|line| {
+                let v: Value = serde_json::from_str(&line).ok()?;
+                (v["message"] == "portal listening").then(|| v["addr"].as_str().unwrap_or_default().to_owned())
+            });
+            // Keep draining so the child never blocks on a full pipe.
+            std::thread::spawn(move || for _ in lines {});
+            addr
+        })
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the portal did not start"))?;
+        Ok(Self { url: format!("http://{addr}"), child, http: reqwest::Client::new() })
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
+        let r = self.http.post(format!("{}{path}", self.url)).bearer_auth(token).json(&body).send().await?;
+        let status = r.status();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
+        Ok(body)
+    }
+
+    /// Friend alice with five secrets and a deployment; returns her session token.
+    pub async fn seed_alice(&self) -> anyhow::Result<String> {
+        self.post("/api/friends", ADMIN, json!({"id": "alice", "display_name": "Alice"})).await?;
+        let session = self.post("/api/auth/portal-session", ADMIN, json!({"friend_id": "alice"})).await?;
+        let token = session["session_token"].as_str().unwrap_or_default().to_owned();
+        for i in 0..5 {
+            self.post("/api/portal/secrets", &token, json!({"name": format!("key-{i}"), "data": {"API_KEY": "x".repeat(40)}})).await?;
+        }
+        let manifests = json!({"manifests": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+             "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                      "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
+        ]});
+        self.post("/api/friends/alice/namespace/apply", ADMIN, manifests).await?;
+        Ok(token)
+    }
+
+    /// (count, sum in seconds) of the hello plugin's instantiation histogram.
+    pub async fn instantiation(&self) -> anyhow::Result<(u64, f64)> {
+        let text = self.http.get(format!("{}/metrics", self.url)).send().await?.text().await?;
+        let value = |name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name) && l.contains("plugin=\"hello\""))
+                .and_then(|l| l.rsplit(' ').next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        Ok((value("portal_plugin_instantiation_seconds_count") as u64, value("portal_plugin_instantiation_seconds_sum")))
+    }
+
+    pub fn rss_kib(&self) -> u64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+            .unwrap_or(0)
+    }
+
+    pub fn stop(mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// From spawning the binary to the first 200 of `/healthz`, with the data dir's
+/// compiled plugins already cached.
+pub async fn cold_start(binary: &str, data_dir: &Path) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let portal = Portal::start(binary, data_dir).await?;
+    loop {
+        if let Ok(r) = portal.http.get(format!("{}/healthz", portal.url)).send().await
+            && r.status().is_success()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    let elapsed = started.elapsed();
+    portal.stop();
+    Ok(elapsed)
+}
+
+/// The machine the figures come from.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .map_or_else(String::new, |kib| format!(", {} GiB", kib / 1024 / 1024));
+    format!("Machine: {cores} cores ({cpu}){mem}; load generator in the same machine, over loopback.")
+}
