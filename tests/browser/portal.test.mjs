@@ -86,11 +86,12 @@ async function signIn(friend, opts, { fresh = false } = {}) {
 }
 
 async function go(s, route) {
+  const moving = new URL(s.page.url()).hash !== `#/${route}`;
   await s.tid(`nav-${route}`).click();
   await s.tid(`view-${route}`).waitFor();
   assert.equal(await s.tid(`nav-${route}`).getAttribute('aria-current'), 'page');
   // Focus moves to the new view's heading (for screen readers and keyboard users).
-  assert.equal(await s.page.evaluate(() => document.activeElement && document.activeElement.id), 'view-title');
+  if (moving) assert.equal(await s.page.evaluate(() => document.activeElement && document.activeElement.id), 'view-title', `focus after opening ${route}`);
 }
 
 /** Waits until a view has drawn its data (no loading placeholder left). */
@@ -142,7 +143,7 @@ test('without a session the page asks for the link; the magic link signs in and 
   assert.match(await tid('me-stat-logs').innerText(), /^\d+$/);
   assert.match(await tid('agent-row-main').innerText(), /Main Agent/);
   await waitText(tid('whoami'), /Signed in as Alice Example/);
-  assert.match(await page.locator('#view-title').innerText(), /Alice Example/);
+  assert.match(await tid('view-title').innerText(), /Alice Example/);
 
   assert.ok(s.apiRequests.length >= 2, JSON.stringify(s.apiRequests));
   for (const r of s.apiRequests) assert.equal(r.authorization, `Bearer ${token}`, r.url);
@@ -596,5 +597,66 @@ test('dark colour scheme renders (screenshots for review)', T, async () => {
     await settled(s, route);
     await shot(s.page, `dark-${route}`);
   }
+  await s.close();
+});
+
+test('edit and delete: secret edit and delete, unexpose, cron delete, the unsaved-changes guard', T, async () => {
+  const { token } = await linkFor('alice');
+  await portal.must(201, 'POST', '/api/portal/secrets', { token, body: { name: 'to-edit', data: { A: 'one', B: 'two' } } });
+  await portal.must(201, 'POST', '/api/portal/workspace/crons', {
+    token, body: { name: 'to-delete', message: 'bye', cron: '0 12 * * *', session: 'agent:main:direct:channel:alice', tz: 'UTC' },
+  });
+  await portal.must(201, 'POST', '/api/portal/namespace/expose', { token, body: { name: 'gone-soon', service: 'web', port: 80, domain } });
+  const s = await signIn('alice');
+  const { page, tid } = s;
+
+  // Secret edit: change a value, remove a key.
+  await go(s, 'secrets');
+  await tid('secret-edit-to-edit').click();
+  await tid('secret-edit-form-to-edit').waitFor();
+  await tid('secret-edit-value-0').fill('uno');
+  await tid('secret-edit-remove-1').click();
+  await tid('secret-edit-submit').click();
+  await tid('secret-edit-form-to-edit').waitFor({ state: 'detached' });
+  assert.deepEqual((await portal.must(200, 'GET', '/api/portal/secrets/to-edit', { token })).data, { A: 'uno' });
+  // Secret delete: Cancel keeps it, Confirm deletes it.
+  await tid('secret-delete-to-edit').click();
+  await tid('confirm-cancel').click();
+  assert.equal(await tid('secret-row-to-edit').count(), 1);
+  await tid('secret-delete-to-edit').click();
+  await tid('confirm-ok').click();
+  await tid('secret-row-to-edit').waitFor({ state: 'detached' });
+  assert.equal((await portal.api('GET', '/api/portal/secrets/to-edit', { token })).status, 404);
+
+  // Unexpose.
+  await go(s, 'expose');
+  await settled(s, 'expose');
+  await tid('expose-remove-gone-soon').click();
+  await tid('confirm-ok').click();
+  await tid('expose-row-gone-soon').waitFor({ state: 'detached' });
+  const routes = (await portal.must(200, 'GET', '/api/portal/namespace', { token })).ingressRoutes;
+  assert.ok(!routes.some((r) => r.name === 'expose-gone-soon'), JSON.stringify(routes));
+
+  // Cron delete.
+  await go(s, 'crons');
+  await settled(s, 'crons');
+  await tid('cron-delete-to-delete').click();
+  await tid('confirm-ok').click();
+  await tid('cron-row-to-delete').waitFor({ state: 'detached' });
+  const jobs = await portal.must(200, 'GET', '/api/portal/workspace/crons', { token });
+  assert.ok(!jobs.some((j) => j.name === 'to-delete'));
+
+  // Leaving the memory editor with unsaved text asks first.
+  await go(s, 'memory');
+  await settled(s, 'memory');
+  await tid('memory-editor').fill('not saved yet');
+  await tid('nav-secrets').click();
+  await tid('confirm-dialog').waitFor();
+  await tid('confirm-cancel').click();
+  assert.equal(new URL(page.url()).hash, '#/memory');
+  assert.equal(await tid('memory-editor').inputValue(), 'not saved yet');
+  await tid('nav-notes').click();
+  await tid('confirm-ok').click();
+  await tid('view-notes').waitFor();
   await s.close();
 });

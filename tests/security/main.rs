@@ -1,0 +1,12 @@
+//! The security matrix over real HTTP: every route by every kind of caller, no response
+//! carrying another friend's data, path traversal in every name, hostile bodies.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod bodies;
+mod leaks;
+mod matrix;
+mod routes;
+mod traversal;
+mod world;
