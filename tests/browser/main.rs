@@ -79,9 +79,18 @@ fn portal_page_in_chromium() {
         .map(String::as_str)
         .filter(|l| {
             let l = l.trim_start_matches(['ℹ', '#', ' ']);
-            ["tests ", "suites ", "pass ", "fail ", "cancelled ", "skipped ", "todo ", "duration_ms "]
-                .iter()
-                .any(|p| l.starts_with(p))
+            [
+                "tests ",
+                "suites ",
+                "pass ",
+                "fail ",
+                "cancelled ",
+                "skipped ",
+                "todo ",
+                "duration_ms ",
+            ]
+            .iter()
+            .any(|p| l.starts_with(p))
         })
         .collect();
     let mut stdout = std::io::stdout().lock();

@@ -13,6 +13,9 @@ use child::{ADMIN, Child};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// The tests here each load the whole machine: they run one at a time.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 fn policies() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/policies").to_owned()
 }
@@ -78,6 +81,7 @@ fn fixture(name: &str) -> Vec<u8> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_connections_and_twenty_hot_swaps_fail_no_request() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let secs: u64 = std::env::var("PORTAL_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path()).await;
@@ -108,6 +112,7 @@ async fn two_hundred_connections_and_twenty_hot_swaps_fail_no_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn looping_and_hogging_plugins_do_not_fail_other_routes() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path()).await;
     let (alice, bob) = seed(&server.url).await;
@@ -150,6 +155,7 @@ async fn looping_and_hogging_plugins_do_not_fail_other_routes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_under_load_loses_no_acknowledged_write() {
+    let _serial = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path()).await;
     let (alice, bob) = seed(&server.url).await;

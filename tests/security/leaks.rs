@@ -140,3 +140,56 @@ pub async fn alice_intact(w: &World, m: &Markers) -> Vec<String> {
     }
     wrong
 }
+
+/// A friend id used again after its friend was deleted (with `purge=true`) is a new
+/// person: the old one's secrets, memory and cron jobs must not reach them.
+#[tokio::test]
+async fn a_reused_friend_id_inherits_nothing() {
+    use crate::support::{ADMIN, TestPortal};
+    let p = TestPortal::start().await;
+    let main = p.add_agent("main").await;
+    let other = p.add_agent("other").await;
+    p.add_friend(&main, "zed").await;
+    let old = p.session_for(&main, "zed").await;
+    let secret = json!({"name": "zed-old", "data": {"pin": "OLD-ZED-SECRET-3141"}});
+    assert_eq!(p.post("/api/portal/secrets", &old, secret).await.status, StatusCode::CREATED);
+    assert_eq!(p.put("/api/portal/workspace/memory", &old, json!({"content": "OLD-ZED-MEMORY-2718"})).await.status, StatusCode::OK);
+    let job = json!({"name": "old-zed-job", "message": "OLD-ZED-CRON-1618", "cron": "0 9 * * *", "session": "agent:main:direct:channel:zed"});
+    assert_eq!(p.post("/api/portal/workspace/crons", &old, job).await.status, StatusCode::CREATED);
+    let svc = json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"ports": [{"port": 80}]}});
+    assert_eq!(p.post("/api/friends/zed/namespace/apply", &main, svc).await.status, StatusCode::OK);
+    let expose = json!({"name": "oldsite", "service": "web", "port": 80, "domain": "your-domain.net"});
+    assert_eq!(p.post("/api/portal/namespace/expose", &old, expose).await.status, StatusCode::CREATED);
+    let r = p.delete("/api/friends/zed?purge=true", &main).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+
+    // Someone else, introduced by another agent, gets the id.
+    p.add_friend(&other, "zed").await;
+    let new = p.session_for(&other, "zed").await;
+    let mut failures = Vec::new();
+    if p.get("/api/portal/me", &old).await.status != StatusCode::UNAUTHORIZED {
+        failures.push("the deleted friend's session works for the new zed".to_owned());
+    }
+    let views = [
+        ("/api/portal/secrets", &new),
+        ("/api/portal/secrets/zed-old", &new),
+        ("/api/portal/workspace/memory", &new),
+        ("/api/portal/workspace/crons", &new),
+        ("/api/friends/zed/workspace/memory", &other),
+        ("/api/friends/zed/secrets", &other),
+    ];
+    for (path, token) in views {
+        let r = p.get(path, token).await;
+        for marker in ["OLD-ZED-SECRET-3141", "zed-old", "OLD-ZED-MEMORY-2718", "old-zed-job", "OLD-ZED-CRON-1618"] {
+            if r.text.contains(marker) && !path.contains(marker) {
+                failures.push(format!("the new zed sees the deleted zed's {marker}: GET {path} -> {} {:.300}", r.status, r.text));
+            }
+        }
+    }
+    // A purged friend's hostname left in DNS points at an ingress that no longer routes it.
+    let dns = p.get("/api/admin/dns", ADMIN).await;
+    if dns.text.contains("oldsite-zed.your-domain.net") {
+        failures.push(format!("the purged friend's DNS record is still there: {:.300}", dns.text));
+    }
+    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+}

@@ -164,21 +164,23 @@ impl Route {
         }
     }
 
-    /// The valid body for a caller acting for `friend`.
+    /// The valid body for a caller acting for `friend` (`{via}`: `p` on the portal side,
+    /// `o` on the operators', so that both sides' writes differ).
     pub fn body_for(&self, friend: &str) -> Option<Value> {
+        let via = if self.path.starts_with("/api/portal/") { "p" } else { "o" };
         match &self.body {
             Body::None => None,
             Body::Bytes => Some(json!({"v": 1})),
-            Body::Json(v) => Some(substitute(v, friend)),
+            Body::Json(v) => Some(substitute(v, &[("{friend}", friend), ("{via}", via)])),
         }
     }
 }
 
-fn substitute(v: &Value, friend: &str) -> Value {
+fn substitute(v: &Value, with: &[(&str, &str)]) -> Value {
     match v {
-        Value::String(s) => Value::String(s.replace("{friend}", friend)),
-        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, friend)).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, friend))).collect()),
+        Value::String(s) => Value::String(with.iter().fold(s.clone(), |s, (from, to)| s.replace(from, to))),
+        Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, with)).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, with))).collect()),
         other => other.clone(),
     }
 }
@@ -236,13 +238,13 @@ fn plugin_body(name: &str) -> Body {
     let manifest = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "matrix-cm"}, "data": {"k": "v"}});
     match name {
         "hello.kv-put" => Body::Bytes,
-        "workspace.memory-put" | "workspace.notes-put" | "workspace.heartbeat-put" => Body::Json(json!({"content": "rewritten for {friend}"})),
+        "workspace.memory-put" | "workspace.notes-put" | "workspace.heartbeat-put" => Body::Json(json!({"content": "rewritten for {friend} ({via})"})),
         "crons.create" => Body::Json(json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:main:direct:channel:{friend}"})),
         "crons.toggle" => Body::Json(json!({"enabled": false})),
         "secrets.create" => Body::Json(json!({"name": "matrix-secret", "data": {"k": "v"}})),
         "secrets.replace" => Body::Json(json!({"data": {"token": "replaced"}})),
         "namespace.apply" => Body::Json(manifest),
-        "exposure.create" => Body::Json(json!({"name": "m{friend}", "service": "web", "port": 80, "domain": "your-domain.net"})),
+        "exposure.create" => Body::Json(json!({"name": "m{via}{friend}", "service": "web", "port": 80, "domain": "your-domain.net"})),
         _ => Body::None,
     }
 }

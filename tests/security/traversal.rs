@@ -48,6 +48,9 @@ async fn traversal_in_every_name_parameter() {
                     let r = w.call(&route.method, &path, caller.auth(&w).as_deref(), body.as_ref()).await;
                     cases += 1;
                     let shown = describe(caller, &route.method, &path, &r);
+                    if std::env::var_os("SECURITY_VERBOSE").is_some() {
+                        eprintln!("{shown}");
+                    }
                     if r.status.is_server_error() && !route.fixture {
                         failures.push(format!(":{param} -> 5xx: {shown}"));
                     }
