@@ -65,6 +65,11 @@ async fn every_route_by_every_caller() {
             }
         }
     }
+    // The agent registered again under a revoked id did not inherit its friendships.
+    let r = w.p.get("/api/friends/alice", &w.reborn_agent).await;
+    if r.status != StatusCode::FORBIDDEN {
+        failures.push(format!("a re-registered agent id reaches alice: {} {:.300}", r.status, r.text));
+    }
     eprintln!("matrix: {} routes x {} callers = {cases} cases", routes.len(), Caller::ALL.len());
     assert!(routes.len() >= 60, "only {} routes in the table", routes.len());
     assert!(failures.is_empty(), "{} of {cases} cases failed:\n{}", failures.len(), failures.join("\n"));

@@ -52,6 +52,10 @@ pub enum Caller {
     Unknown,
     Expired,
     Revoked,
+    /// An agent token after `DELETE /api/agents/:id` (an agent of the same id registered since).
+    RevokedAgent,
+    /// The session of a friend deleted since (a friend of the same id created since).
+    DeletedFriend,
     /// Another friend's session: bob, on alice's routes and on his own portal.
     Bob,
     /// Agent `other`, no friendship with anyone.
@@ -63,12 +67,14 @@ pub enum Caller {
 }
 
 impl Caller {
-    pub const ALL: [Caller; 10] = [
+    pub const ALL: [Caller; 12] = [
         Caller::NoToken,
         Caller::Malformed,
         Caller::Unknown,
         Caller::Expired,
         Caller::Revoked,
+        Caller::RevokedAgent,
+        Caller::DeletedFriend,
         Caller::Bob,
         Caller::OtherAgent,
         Caller::Agent,
@@ -85,6 +91,8 @@ impl Caller {
             Caller::Unknown => bearer("c2VjdXJpdHktbWF0cml4LXVua25vd24tdG9rZW4tMDAwMDAw"),
             Caller::Expired => bearer(&w.expired),
             Caller::Revoked => bearer(&w.revoked),
+            Caller::RevokedAgent => bearer(&w.revoked_agent),
+            Caller::DeletedFriend => bearer(&w.deleted_friend),
             Caller::Bob => bearer(&w.bob),
             Caller::OtherAgent => bearer(&w.other),
             Caller::Agent => bearer(&w.agent),

@@ -103,7 +103,7 @@ fn files_outside(w: &World) -> Vec<String> {
         }
     }
     let friends = w.data_dir.join("workspace").join("friends");
-    let known = ["alice", "bob", "carol", "dave", "erin"];
+    let known = ["alice", "bob", "carol", "dave", "erin", "zed"];
     match std::fs::read_dir(&friends) {
         Ok(dir) => {
             for entry in dir.flatten() {

@@ -87,6 +87,12 @@ pub struct World {
     /// An alice session made 31 days ago, and one she logged out of.
     pub expired: String,
     pub revoked: String,
+    /// The token of agent `gone`, revoked after alice was introduced to it, and the token
+    /// of the agent registered under the same id since.
+    pub revoked_agent: String,
+    pub reborn_agent: String,
+    /// The session of friend `zed`, deleted and created again since.
+    pub deleted_friend: String,
     pub alice_m: Markers,
     pub bob_m: Markers,
     pub alice_pod: String,
@@ -130,9 +136,19 @@ impl World {
         let r = p.delete("/api/portal/session", &revoked).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
 
+        let revoked_agent = p.add_agent("gone").await;
+        let r = p.put("/api/friends/alice/agents/gone", ADMIN, json!({})).await;
+        assert!(r.status.is_success(), "{}", r.text);
+        assert_eq!(p.delete("/api/agents/gone", ADMIN).await.status, StatusCode::NO_CONTENT);
+        let reborn_agent = p.add_agent("gone").await;
+        p.add_friend(&agent, "zed").await;
+        let deleted_friend = p.session_for(&agent, "zed").await;
+        assert_eq!(p.delete("/api/friends/zed", &agent).await.status, StatusCode::NO_CONTENT);
+        p.add_friend(&agent, "zed").await;
+
         let alice_pod = seed(&p, &alice, &alice_m).await;
         let bob_pod = seed(&p, &bob, &bob_m).await;
-        Self { p, data_dir, agent, other, alice, bob, expired, revoked, alice_m, bob_m, alice_pod, bob_pod }
+        Self { p, data_dir, agent, other, alice, bob, expired, revoked, revoked_agent, reborn_agent, deleted_friend, alice_m, bob_m, alice_pod, bob_pod }
     }
 
     pub fn markers(&self, friend: &str) -> &Markers {
