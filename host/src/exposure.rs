@@ -41,7 +41,8 @@ pub struct TraefikPolicy {
 /// `Some(domain)` in its canonical form when `candidate` names an allowed domain:
 /// case and one trailing dot are forgiven, anything else (extra labels) is not.
 pub fn canonical_domain(allowed: &[String], candidate: &str) -> Option<String> {
-    let wanted = candidate.trim().trim_end_matches('.').to_ascii_lowercase();
+    let trimmed = candidate.trim();
+    let wanted = trimmed.strip_suffix('.').unwrap_or(trimmed).to_ascii_lowercase();
     allowed.iter().find(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&wanted)).map(|d| d.trim_end_matches('.').to_ascii_lowercase())
 }
 

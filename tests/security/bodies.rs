@@ -21,7 +21,11 @@ fn variants(valid: &[u8]) -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("2 MiB JSON", "application/json", big),
         ("100k nested brackets", "application/json", deep),
         ("valid JSON as text/plain", "text/plain", valid.to_vec()),
-        ("XML", "application/xml", br#"<?xml version="1.0"?><friend><id>x</id></friend>"#.to_vec()),
+        (
+            "XML",
+            "application/xml",
+            br#"<?xml version="1.0"?><friend><id>x</id></friend>"#.to_vec(),
+        ),
     ]
 }
 
@@ -32,7 +36,14 @@ async fn snapshot(w: &World) -> Value {
         let r = w.p.get(&path, token).await;
         out.insert(label, json!({"status": r.status.as_u16(), "body": r.body}));
     };
-    for path in ["/api/agents", "/api/friends", "/api/friends/alice", "/api/friends/bob", "/api/admin/dns", "/api/admin/outbox"] {
+    for path in [
+        "/api/agents",
+        "/api/friends",
+        "/api/friends/alice",
+        "/api/friends/bob",
+        "/api/admin/dns",
+        "/api/admin/outbox",
+    ] {
         read(path.to_owned(), path.to_owned(), ADMIN).await;
     }
     for (who, token) in [("alice", &w.alice), ("bob", &w.bob)] {
@@ -54,7 +65,12 @@ async fn snapshot(w: &World) -> Value {
     }
     // Plugin versions (not their request counters).
     let plugins = w.p.get("/api/admin/plugins", ADMIN).await.body;
-    let versions: Vec<Value> = plugins.as_array().into_iter().flatten().map(|p| json!([p["name"], p["version"]])).collect();
+    let versions: Vec<Value> = plugins
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| json!([p["name"], p["version"]]))
+        .collect();
     out.insert("plugins".into(), json!(versions));
     Value::Object(out)
 }
@@ -63,7 +79,11 @@ async fn snapshot(w: &World) -> Value {
 fn difference(before: &Value, after: &Value) -> String {
     for (key, value) in before.as_object().unwrap() {
         if after[key] != *value {
-            return format!("{key}: {:.300} -> {:.300}", value.to_string(), after[key].to_string());
+            return format!(
+                "{key}: {:.300} -> {:.300}",
+                value.to_string(),
+                after[key].to_string()
+            );
         }
     }
     "?".into()
@@ -71,19 +91,33 @@ fn difference(before: &Value, after: &Value) -> String {
 
 /// The caller that may use the route: alice on the portal, else the admin.
 fn caller_for(route: &Route) -> Caller {
-    if route.callers.contains(&Kind::Friend) { Caller::Alice } else { Caller::Admin }
+    if route.callers.contains(&Kind::Friend) {
+        Caller::Alice
+    } else {
+        Caller::Admin
+    }
 }
 
 #[tokio::test]
 async fn oversize_and_deeply_nested_json_are_refused() {
     let failures = hostile_bodies(&["2 MiB JSON", "100k nested brackets"]).await;
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[tokio::test]
 async fn wrong_content_types_are_refused() {
     let failures = hostile_bodies(&["valid JSON as text/plain", "XML"]).await;
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Sends the `labels` variants to every POST and PUT route; returns what went wrong.
@@ -91,15 +125,31 @@ async fn hostile_bodies(labels: &[&str]) -> Vec<String> {
     let w = World::new().await;
     let mut failures = Vec::new();
     let mut cases = 0;
-    let writes: Vec<Route> = routes::all().into_iter().filter(|r| r.method == Method::POST || r.method == Method::PUT).collect();
+    let writes: Vec<Route> = routes::all()
+        .into_iter()
+        .filter(|r| r.method == Method::POST || r.method == Method::PUT)
+        .collect();
     let mut before = snapshot(&w).await;
     for route in &writes {
         let caller = caller_for(route);
         let path = route.fill(&w, &w.alice_m, None);
-        let valid = route.body_for("alice").map(|b| serde_json::to_vec(&b).unwrap()).unwrap_or_default();
-        for (label, content_type, bytes) in variants(&valid).into_iter().filter(|(l, ..)| labels.contains(l)) {
+        let valid = route
+            .body_for("alice")
+            .map(|b| serde_json::to_vec(&b).unwrap())
+            .unwrap_or_default();
+        for (label, content_type, bytes) in variants(&valid)
+            .into_iter()
+            .filter(|(l, ..)| labels.contains(l))
+        {
             let auth = caller.auth(&w).unwrap();
-            let r = w.raw(route.method.as_str(), &path, &[("authorization", &auth), ("content-type", content_type)], &bytes).await;
+            let r = w
+                .raw(
+                    route.method.as_str(),
+                    &path,
+                    &[("authorization", &auth), ("content-type", content_type)],
+                    &bytes,
+                )
+                .await;
             cases += 1;
             let shown = describe(caller, &route.method, &path, &r);
             if std::env::var_os("SECURITY_VERBOSE").is_some() {
@@ -122,17 +172,26 @@ async fn hostile_bodies(labels: &[&str]) -> Vec<String> {
                 }
                 let after = snapshot(&w).await;
                 if after != before {
-                    failures.push(format!("{label}: state changed ({}): {shown}", difference(&before, &after)));
+                    failures.push(format!(
+                        "{label}: state changed ({}): {shown}",
+                        difference(&before, &after)
+                    ));
                 }
                 before = after;
             } else {
                 before = snapshot(&w).await;
             }
-            if label == "2 MiB JSON" && matches!(route.body, Body::Json(_)) && r.status.as_u16() != 413 {
+            if label == "2 MiB JSON"
+                && matches!(route.body, Body::Json(_))
+                && r.status.as_u16() != 413
+            {
                 failures.push(format!("{label}: expected 413: {shown}"));
             }
         }
     }
-    eprintln!("bodies {labels:?}: {} POST/PUT routes, {cases} requests", writes.len());
+    eprintln!(
+        "bodies {labels:?}: {} POST/PUT routes, {cases} requests",
+        writes.len()
+    );
     failures
 }

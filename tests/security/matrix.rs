@@ -19,10 +19,18 @@ async fn every_route_by_every_caller() {
     let mut cases = 0;
     let mut seen = std::collections::HashSet::new();
     for route in &routes {
-        assert!(seen.insert((route.method.clone(), route.path)), "listed twice: {} {}", route.method, route.path);
+        assert!(
+            seen.insert((route.method.clone(), route.path)),
+            "listed twice: {} {}",
+            route.method,
+            route.path
+        );
         // Logging out ends the caller's session: give this route sessions of its own.
         let own = if route.consumes_session {
-            Some((w.p.session_for(&w.agent, "alice").await, w.p.session_for(ADMIN, "bob").await))
+            Some((
+                w.p.session_for(&w.agent, "alice").await,
+                w.p.session_for(ADMIN, "bob").await,
+            ))
         } else {
             None
         };
@@ -35,7 +43,9 @@ async fn every_route_by_every_caller() {
             let target = w.markers(caller.friend());
             let path = route.fill(&w, target, None);
             let body = route.body_for(caller.friend());
-            let r = w.call(&route.method, &path, auth.as_deref(), body.as_ref()).await;
+            let r = w
+                .call(&route.method, &path, auth.as_deref(), body.as_ref())
+                .await;
             cases += 1;
             if std::env::var_os("SECURITY_VERBOSE").is_some() {
                 eprintln!("{}", describe(caller, &route.method, &path, &r));
@@ -50,27 +60,56 @@ async fn every_route_by_every_caller() {
                 }
             };
             if !ok {
-                failures.push(format!("expected {expect:?}: {}", describe(caller, &route.method, &path, &r)));
+                failures.push(format!(
+                    "expected {expect:?}: {}",
+                    describe(caller, &route.method, &path, &r)
+                ));
             }
             // Every error is the JSON error shape, with the request id.
-            if !r.status.is_success() && r.body["error"]["code"].as_str().is_none_or(str::is_empty) {
-                failures.push(format!("not a JSON error: {}", describe(caller, &route.method, &path, &r)));
+            if !r.status.is_success() && r.body["error"]["code"].as_str().is_none_or(str::is_empty)
+            {
+                failures.push(format!(
+                    "not a JSON error: {}",
+                    describe(caller, &route.method, &path, &r)
+                ));
             }
             if r.headers.get("x-request-id").is_none() {
-                failures.push(format!("no x-request-id: {}", describe(caller, &route.method, &path, &r)));
+                failures.push(format!(
+                    "no x-request-id: {}",
+                    describe(caller, &route.method, &path, &r)
+                ));
             }
             let request = format!("{path} {}", body.map(|b| b.to_string()).unwrap_or_default());
             if let Some(why) = leak(&w, caller, &route.name, &request, &r) {
-                failures.push(format!("leaks {why}: {}", describe(caller, &route.method, &path, &r)));
+                failures.push(format!(
+                    "leaks {why}: {}",
+                    describe(caller, &route.method, &path, &r)
+                ));
             }
         }
     }
     // The agent registered again under a revoked id did not inherit its friendships.
     let r = w.p.get("/api/friends/alice", &w.reborn_agent).await;
     if r.status != StatusCode::FORBIDDEN {
-        failures.push(format!("a re-registered agent id reaches alice: {} {:.300}", r.status, r.text));
+        failures.push(format!(
+            "a re-registered agent id reaches alice: {} {:.300}",
+            r.status, r.text
+        ));
     }
-    eprintln!("matrix: {} routes x {} callers = {cases} cases", routes.len(), Caller::ALL.len());
-    assert!(routes.len() >= 60, "only {} routes in the table", routes.len());
-    assert!(failures.is_empty(), "{} of {cases} cases failed:\n{}", failures.len(), failures.join("\n"));
+    eprintln!(
+        "matrix: {} routes x {} callers = {cases} cases",
+        routes.len(),
+        Caller::ALL.len()
+    );
+    assert!(
+        routes.len() >= 60,
+        "only {} routes in the table",
+        routes.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -126,7 +126,9 @@ pub enum Expect {
 
 impl Route {
     pub fn expect(&self, caller: Caller) -> Expect {
-        let Some(kind) = caller.kind() else { return Expect::Unauthorized };
+        let Some(kind) = caller.kind() else {
+            return Expect::Unauthorized;
+        };
         if !self.callers.contains(&kind) || (caller == Caller::OtherAgent && self.subject) {
             Expect::Forbidden
         } else {
@@ -135,12 +137,19 @@ impl Route {
     }
 
     pub fn params(&self) -> Vec<&'static str> {
-        self.path.split('/').filter_map(|s| s.strip_prefix(':')).collect()
+        self.path
+            .split('/')
+            .filter_map(|s| s.strip_prefix(':'))
+            .collect()
     }
 
     /// The path with every parameter filled for the friend `m`, `evil` put in place of `param`.
     pub fn fill(&self, w: &World, m: &Markers, evil: Option<(&str, &str)>) -> String {
-        let pod = if m.friend == "bob" { &w.bob_pod } else { &w.alice_pod };
+        let pod = if m.friend == "bob" {
+            &w.bob_pod
+        } else {
+            &w.alice_pod
+        };
         self.path
             .split('/')
             .map(|seg| match seg.strip_prefix(':') {
@@ -175,7 +184,11 @@ impl Route {
     /// The valid body for a caller acting for `friend` (`{via}`: `p` on the portal side,
     /// `o` on the operators', so that both sides' writes differ).
     pub fn body_for(&self, friend: &str) -> Option<Value> {
-        let via = if self.path.starts_with("/api/portal/") { "p" } else { "o" };
+        let via = if self.path.starts_with("/api/portal/") {
+            "p"
+        } else {
+            "o"
+        };
         match &self.body {
             Body::None => None,
             Body::Bytes => Some(json!({"v": 1})),
@@ -186,9 +199,16 @@ impl Route {
 
 fn substitute(v: &Value, with: &[(&str, &str)]) -> Value {
     match v {
-        Value::String(s) => Value::String(with.iter().fold(s.clone(), |s, (from, to)| s.replace(from, to))),
+        Value::String(s) => Value::String(
+            with.iter()
+                .fold(s.clone(), |s, (from, to)| s.replace(from, to)),
+        ),
         Value::Array(a) => Value::Array(a.iter().map(|x| substitute(x, with)).collect()),
-        Value::Object(o) => Value::Object(o.iter().map(|(k, x)| (k.clone(), substitute(x, with))).collect()),
+        Value::Object(o) => Value::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), substitute(x, with)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -212,32 +232,103 @@ fn host_routes() -> Vec<Route> {
         route
     };
     let j = Body::Json;
-    let mut session = r(Method::POST, "/api/auth/portal-session", &[Admin, Agent], j(json!({"friend_id": "alice"})));
+    let mut session = r(
+        Method::POST,
+        "/api/auth/portal-session",
+        &[Admin, Agent],
+        j(json!({"friend_id": "alice"})),
+    );
     session.subject = true;
     let mut logout = r(Method::DELETE, "/api/portal/session", &[Friend], Body::None);
     logout.consumes_session = true;
     vec![
         r(Method::GET, "/api/agents", &[Admin], Body::None),
-        r(Method::POST, "/api/agents", &[Admin], j(json!({"id": "matrix-agent", "display_name": "Matrix"}))),
-        fixed(r(Method::DELETE, "/api/agents/:id", &[Admin], Body::None), &[("id", "victim-agent")]),
+        r(
+            Method::POST,
+            "/api/agents",
+            &[Admin],
+            j(json!({"id": "matrix-agent", "display_name": "Matrix"})),
+        ),
+        fixed(
+            r(Method::DELETE, "/api/agents/:id", &[Admin], Body::None),
+            &[("id", "victim-agent")],
+        ),
         session,
         logout,
-        fixed(r(Method::DELETE, "/api/friends/:id/sessions", &[Admin, Agent], Body::None), &[("id", "carol")]),
+        fixed(
+            r(
+                Method::DELETE,
+                "/api/friends/:id/sessions",
+                &[Admin, Agent],
+                Body::None,
+            ),
+            &[("id", "carol")],
+        ),
         r(Method::GET, "/api/friends", &[Admin, Agent], Body::None),
-        r(Method::POST, "/api/friends", &[Admin, Agent], j(json!({"id": "matrix-friend", "display_name": "Matrix"}))),
+        r(
+            Method::POST,
+            "/api/friends",
+            &[Admin, Agent],
+            j(json!({"id": "matrix-friend", "display_name": "Matrix"})),
+        ),
         r(Method::GET, "/api/friends/:id", &[Admin, Agent], Body::None),
-        r(Method::PUT, "/api/friends/:id", &[Admin, Agent], j(json!({"display_name": "Renamed {friend}"}))),
-        fixed(r(Method::DELETE, "/api/friends/:id", &[Admin, Agent], Body::None), &[("id", "dave")]),
-        fixed(r(Method::PUT, "/api/friends/:id/agents/:agent_id", &[Admin], Body::None), &[("agent_id", "main")]),
-        fixed(r(Method::DELETE, "/api/friends/:id/agents/:agent_id", &[Admin], Body::None), &[("id", "erin"), ("agent_id", "main")]),
+        r(
+            Method::PUT,
+            "/api/friends/:id",
+            &[Admin, Agent],
+            j(json!({"display_name": "Renamed {friend}"})),
+        ),
+        fixed(
+            r(
+                Method::DELETE,
+                "/api/friends/:id",
+                &[Admin, Agent],
+                Body::None,
+            ),
+            &[("id", "dave")],
+        ),
+        fixed(
+            r(
+                Method::PUT,
+                "/api/friends/:id/agents/:agent_id",
+                &[Admin],
+                Body::None,
+            ),
+            &[("agent_id", "main")],
+        ),
+        fixed(
+            r(
+                Method::DELETE,
+                "/api/friends/:id/agents/:agent_id",
+                &[Admin],
+                Body::None,
+            ),
+            &[("id", "erin"), ("agent_id", "main")],
+        ),
         r(Method::GET, "/api/portal/me", &[Friend], Body::None),
         r(Method::GET, "/api/portal/agents", &[Friend], Body::None),
         r(Method::GET, "/api/admin/audit", &[Admin], Body::None),
         r(Method::GET, "/api/admin/dns", &[Admin], Body::None),
         r(Method::GET, "/api/admin/outbox", &[Admin], Body::None),
         r(Method::GET, "/api/admin/plugins", &[Admin], Body::None),
-        fixed(r(Method::PUT, "/api/admin/plugins/:name", &[Admin], Body::Bytes), &[("name", "hello")]),
-        fixed(r(Method::POST, "/api/admin/plugins/:name/rollback", &[Admin], Body::None), &[("name", "hello")]),
+        fixed(
+            r(
+                Method::PUT,
+                "/api/admin/plugins/:name",
+                &[Admin],
+                Body::Bytes,
+            ),
+            &[("name", "hello")],
+        ),
+        fixed(
+            r(
+                Method::POST,
+                "/api/admin/plugins/:name/rollback",
+                &[Admin],
+                Body::None,
+            ),
+            &[("name", "hello")],
+        ),
     ]
 }
 
@@ -246,13 +337,19 @@ fn plugin_body(name: &str) -> Body {
     let manifest = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "matrix-cm"}, "data": {"k": "v"}});
     match name {
         "hello.kv-put" => Body::Bytes,
-        "workspace.memory-put" | "workspace.notes-put" | "workspace.heartbeat-put" => Body::Json(json!({"content": "rewritten for {friend} ({via})"})),
-        "crons.create" => Body::Json(json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:main:direct:channel:{friend}"})),
+        "workspace.memory-put" | "workspace.notes-put" | "workspace.heartbeat-put" => {
+            Body::Json(json!({"content": "rewritten for {friend} ({via})"}))
+        }
+        "crons.create" => Body::Json(
+            json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:main:direct:channel:{friend}"}),
+        ),
         "crons.toggle" => Body::Json(json!({"enabled": false})),
         "secrets.create" => Body::Json(json!({"name": "matrix-secret", "data": {"k": "v"}})),
         "secrets.replace" => Body::Json(json!({"data": {"token": "replaced"}})),
         "namespace.apply" => Body::Json(manifest),
-        "exposure.create" => Body::Json(json!({"name": "m{via}{friend}", "service": "web", "port": 80, "domain": "your-domain.net"})),
+        "exposure.create" => Body::Json(
+            json!({"name": "m{via}{friend}", "service": "web", "port": 80, "domain": "your-domain.net"}),
+        ),
         _ => Body::None,
     }
 }
@@ -263,8 +360,18 @@ fn plugin_routes() -> Vec<Route> {
     let policy: toml::Table = toml::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
     let mut routes = Vec::new();
     for (plugin, table) in policy["plugins"].as_table().expect("[plugins]") {
-        for route in table.get("routes").and_then(|r| r.as_array()).into_iter().flatten() {
-            let field = |k: &str| route[k].as_str().unwrap_or_else(|| panic!("{plugin}: route without {k}")).to_owned();
+        for route in table
+            .get("routes")
+            .and_then(|r| r.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let field = |k: &str| {
+                route[k]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{plugin}: route without {k}"))
+                    .to_owned()
+            };
             let path: &'static str = Box::leak(field("path").into_boxed_str());
             let name = field("name");
             let callers = route["callers"]

@@ -35,17 +35,28 @@ async fn traversal_in_every_name_parameter() {
     let mut cases = 0;
     for route in routes::all().iter().filter(|r| !r.params().is_empty()) {
         // The destructive host routes act on victims; traversal there means "not alice".
-        let callers: Vec<Caller> = [(Kind::Friend, Caller::Alice), (Kind::Agent, Caller::Agent), (Kind::Admin, Caller::Admin)]
-            .into_iter()
-            .filter(|(k, _)| route.callers.contains(k))
-            .map(|(_, c)| c)
-            .collect();
+        let callers: Vec<Caller> = [
+            (Kind::Friend, Caller::Alice),
+            (Kind::Agent, Caller::Agent),
+            (Kind::Admin, Caller::Admin),
+        ]
+        .into_iter()
+        .filter(|(k, _)| route.callers.contains(k))
+        .map(|(_, c)| c)
+        .collect();
         for param in route.params() {
             for name in &evil {
                 for &caller in &callers {
                     let path = route.fill(&w, &w.alice_m, Some((param, name)));
                     let body = route.body_for("alice");
-                    let r = w.call(&route.method, &path, caller.auth(&w).as_deref(), body.as_ref()).await;
+                    let r = w
+                        .call(
+                            &route.method,
+                            &path,
+                            caller.auth(&w).as_deref(),
+                            body.as_ref(),
+                        )
+                        .await;
                     cases += 1;
                     let shown = describe(caller, &route.method, &path, &r);
                     if std::env::var_os("SECURITY_VERBOSE").is_some() {
@@ -69,11 +80,23 @@ async fn traversal_in_every_name_parameter() {
         }
     }
     // The portal page's catch-all path reads embedded files, never the disk.
-    for path in ["/portal/..%2F..%2FCargo.toml", "/portal/%2e%2e/%2e%2e/Cargo.toml", "/portal/..%2F..%2Fhost%2FCargo.toml", "/portal/%2Fetc%2Fpasswd"] {
+    for path in [
+        "/portal/..%2F..%2FCargo.toml",
+        "/portal/%2e%2e/%2e%2e/Cargo.toml",
+        "/portal/..%2F..%2Fhost%2FCargo.toml",
+        "/portal/%2Fetc%2Fpasswd",
+    ] {
         let r = w.call(&Method::GET, path, None, None).await;
         cases += 1;
-        if r.status.is_success() || r.status.is_server_error() || r.text.contains("[package]") || r.text.contains("root:") {
-            failures.push(format!("portal page: {}", describe(Caller::NoToken, &Method::GET, path, &r)));
+        if r.status.is_success()
+            || r.status.is_server_error()
+            || r.text.contains("[package]")
+            || r.text.contains("root:")
+        {
+            failures.push(format!(
+                "portal page: {}",
+                describe(Caller::NoToken, &Method::GET, path, &r)
+            ));
         }
     }
     eprintln!("traversal: {cases} requests");
@@ -81,7 +104,12 @@ async fn traversal_in_every_name_parameter() {
     failures.extend(alice_intact(&w, &w.alice_m).await);
     failures.extend(alice_intact(&w, &w.bob_m).await);
     failures.extend(files_outside(&w));
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Files that appeared outside the data dir, or in the workspace outside a known friend's folder.
@@ -93,8 +121,14 @@ fn files_outside(w: &World) -> Vec<String> {
         if !inside {
             wrong.push(format!("a file outside the data dir: {}", entry.display()));
         }
-        if entry.file_name().is_some_and(|n| n.to_string_lossy().contains(SENTINEL)) {
-            wrong.push(format!("a file named after the traversal payload: {}", entry.display()));
+        if entry
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains(SENTINEL))
+        {
+            wrong.push(format!(
+                "a file named after the traversal payload: {}",
+                entry.display()
+            ));
         }
     }
     for ancestor in w.data_dir.ancestors() {
@@ -109,7 +143,10 @@ fn files_outside(w: &World) -> Vec<String> {
             for entry in dir.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 if !known.contains(&name.as_str()) {
-                    wrong.push(format!("an unknown folder in the workspace: {}", entry.path().display()));
+                    wrong.push(format!(
+                        "an unknown folder in the workspace: {}",
+                        entry.path().display()
+                    ));
                 }
             }
         }
@@ -119,7 +156,10 @@ fn files_outside(w: &World) -> Vec<String> {
     if let Ok(dir) = std::fs::read_dir(&workspace) {
         for entry in dir.flatten() {
             if entry.file_name() != "friends" {
-                wrong.push(format!("an unexpected entry in the workspace root: {}", entry.path().display()));
+                wrong.push(format!(
+                    "an unexpected entry in the workspace root: {}",
+                    entry.path().display()
+                ));
             }
         }
     }
@@ -128,7 +168,9 @@ fn files_outside(w: &World) -> Vec<String> {
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else { return out };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if entry.file_type().is_ok_and(|t| t.is_dir()) {

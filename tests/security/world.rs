@@ -109,10 +109,16 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("outer").join("data");
         std::fs::create_dir_all(&data_dir).unwrap();
-        let clock = portal::clock::ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
+        let clock =
+            portal::clock::ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
         let (state, _) = portal::server::build_state(config_for(&data_dir), clock.clone()).unwrap();
         let server = portal::server::start(state).await.unwrap();
-        let p = TestPortal { server, clock, dir, http: reqwest::Client::new() };
+        let p = TestPortal {
+            server,
+            clock,
+            dir,
+            http: reqwest::Client::new(),
+        };
 
         let agent = p.add_agent("main").await;
         let other = p.add_agent("other").await;
@@ -137,30 +143,68 @@ impl World {
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
 
         let revoked_agent = p.add_agent("gone").await;
-        let r = p.put("/api/friends/alice/agents/gone", ADMIN, json!({})).await;
+        let r = p
+            .put("/api/friends/alice/agents/gone", ADMIN, json!({}))
+            .await;
         assert!(r.status.is_success(), "{}", r.text);
-        assert_eq!(p.delete("/api/agents/gone", ADMIN).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            p.delete("/api/agents/gone", ADMIN).await.status,
+            StatusCode::NO_CONTENT
+        );
         let reborn_agent = p.add_agent("gone").await;
         p.add_friend(&agent, "zed").await;
         let deleted_friend = p.session_for(&agent, "zed").await;
-        assert_eq!(p.delete("/api/friends/zed", &agent).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            p.delete("/api/friends/zed", &agent).await.status,
+            StatusCode::NO_CONTENT
+        );
         p.add_friend(&agent, "zed").await;
 
         let alice_pod = seed(&p, &alice, &alice_m).await;
         let bob_pod = seed(&p, &bob, &bob_m).await;
-        Self { p, data_dir, agent, other, alice, bob, expired, revoked, revoked_agent, reborn_agent, deleted_friend, alice_m, bob_m, alice_pod, bob_pod }
+        Self {
+            p,
+            data_dir,
+            agent,
+            other,
+            alice,
+            bob,
+            expired,
+            revoked,
+            revoked_agent,
+            reborn_agent,
+            deleted_friend,
+            alice_m,
+            bob_m,
+            alice_pod,
+            bob_pod,
+        }
     }
 
     pub fn markers(&self, friend: &str) -> &Markers {
-        if friend == "bob" { &self.bob_m } else { &self.alice_m }
+        if friend == "bob" {
+            &self.bob_m
+        } else {
+            &self.alice_m
+        }
     }
 
     /// A request with any headers and body, over a raw socket: the path goes out exactly
     /// as written (`..`, `%2e%2e` and `%2F` included), which reqwest would normalise.
-    pub async fn raw(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    pub async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Reply {
         let send = async {
             let mut stream = tokio::net::TcpStream::connect(self.p.server.addr).await?;
-            let mut head = format!("{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n", self.p.server.addr, body.len());
+            let mut head = format!(
+                "{method} {path} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\ncontent-length: {}\r\n",
+                self.p.server.addr,
+                body.len()
+            );
             for (name, value) in headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
@@ -176,12 +220,26 @@ impl World {
             .await
             .unwrap_or_else(|_| panic!("{method} {:.200}: no answer in 30 s", path))
             .unwrap_or_else(|e| panic!("{method} {:.200}: {e}", path));
-        parse_response(&bytes).unwrap_or_else(|| panic!("{method} {:.200}: unparseable answer {:?}", path, String::from_utf8_lossy(&bytes[..bytes.len().min(300)])))
+        parse_response(&bytes).unwrap_or_else(|| {
+            panic!(
+                "{method} {:.200}: unparseable answer {:?}",
+                path,
+                String::from_utf8_lossy(&bytes[..bytes.len().min(300)])
+            )
+        })
     }
 
     /// `raw` with a bearer token (or none) and a JSON content type when there is a body.
-    pub async fn call(&self, method: &Method, path: &str, auth: Option<&str>, body: Option<&Value>) -> Reply {
-        let bytes = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    pub async fn call(
+        &self,
+        method: &Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<&Value>,
+    ) -> Reply {
+        let bytes = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let mut headers = Vec::new();
         if let Some(auth) = auth {
             headers.push(("authorization", auth));
@@ -197,24 +255,83 @@ impl World {
 /// service with a deployment, an exposure. Returns a pod name.
 async fn seed(p: &TestPortal, token: &str, m: &Markers) -> String {
     let f = m.friend;
-    let ok = |r: Reply, what: &str| assert!(r.status.is_success(), "seeding {f}: {what}: {} {}", r.status, r.text);
-    ok(p.post("/api/portal/secrets", token, json!({"name": m.secret_name, "data": {"token": m.secret_value}})).await, "secret");
-    ok(p.put("/api/portal/workspace/memory", token, json!({"content": m.memory})).await, "memory");
-    ok(p.put("/api/portal/workspace/heartbeat", token, json!({"content": m.heartbeat})).await, "heartbeat");
-    ok(p.put(&format!("/api/friends/{f}/workspace/friend-notes"), ADMIN, json!({"content": m.notes})).await, "notes");
+    let ok = |r: Reply, what: &str| {
+        assert!(
+            r.status.is_success(),
+            "seeding {f}: {what}: {} {}",
+            r.status,
+            r.text
+        )
+    };
+    ok(
+        p.post(
+            "/api/portal/secrets",
+            token,
+            json!({"name": m.secret_name, "data": {"token": m.secret_value}}),
+        )
+        .await,
+        "secret",
+    );
+    ok(
+        p.put(
+            "/api/portal/workspace/memory",
+            token,
+            json!({"content": m.memory}),
+        )
+        .await,
+        "memory",
+    );
+    ok(
+        p.put(
+            "/api/portal/workspace/heartbeat",
+            token,
+            json!({"content": m.heartbeat}),
+        )
+        .await,
+        "heartbeat",
+    );
+    ok(
+        p.put(
+            &format!("/api/friends/{f}/workspace/friend-notes"),
+            ADMIN,
+            json!({"content": m.notes}),
+        )
+        .await,
+        "notes",
+    );
     let job = json!({"name": m.cron_name, "message": m.cron_message, "cron": "0 9 * * *", "session": format!("agent:main:direct:channel:{f}")});
-    ok(p.post("/api/portal/workspace/crons", token, job).await, "cron job");
+    ok(
+        p.post("/api/portal/workspace/crons", token, job).await,
+        "cron job",
+    );
     let manifests = json!({"manifests": [
         {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}},
         {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": m.deployment},
          "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                   "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
     ]});
-    ok(p.post(&format!("/api/friends/{f}/namespace/apply"), ADMIN, manifests).await, "workloads");
-    let expose = json!({"name": m.exposure, "service": "web", "port": 80, "domain": "your-domain.net"});
-    ok(p.post("/api/portal/namespace/expose", token, expose).await, "exposure");
-    let pods = p.get(&format!("/api/friends/{f}/namespace/pods"), ADMIN).await;
-    pods.body[0]["name"].as_str().unwrap_or_else(|| panic!("no pod for {f}: {}", pods.text)).to_owned()
+    ok(
+        p.post(
+            &format!("/api/friends/{f}/namespace/apply"),
+            ADMIN,
+            manifests,
+        )
+        .await,
+        "workloads",
+    );
+    let expose =
+        json!({"name": m.exposure, "service": "web", "port": 80, "domain": "your-domain.net"});
+    ok(
+        p.post("/api/portal/namespace/expose", token, expose).await,
+        "exposure",
+    );
+    let pods = p
+        .get(&format!("/api/friends/{f}/namespace/pods"), ADMIN)
+        .await;
+    pods.body[0]["name"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no pod for {f}: {}", pods.text))
+        .to_owned()
 }
 
 fn parse_response(bytes: &[u8]) -> Option<Reply> {
@@ -226,14 +343,25 @@ fn parse_response(bytes: &[u8]) -> Option<Reply> {
     let mut headers = HeaderMap::new();
     for line in lines {
         let (name, value) = line.split_once(':')?;
-        headers.append(HeaderName::try_from(name.trim()).ok()?, HeaderValue::try_from(value.trim()).ok()?);
+        headers.append(
+            HeaderName::try_from(name.trim()).ok()?,
+            HeaderValue::try_from(value.trim()).ok()?,
+        );
     }
-    if headers.get("transfer-encoding").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked")) {
+    if headers
+        .get("transfer-encoding")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"chunked"))
+    {
         rest = dechunk(&rest)?;
     }
     let text = String::from_utf8_lossy(&rest).into_owned();
     let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-    Some(Reply { status: StatusCode::from_u16(status).ok()?, headers, body, text })
+    Some(Reply {
+        status: StatusCode::from_u16(status).ok()?,
+        headers,
+        body,
+        text,
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> Option<Vec<u8>> {

@@ -3,7 +3,7 @@
 use crate::cluster::ClusterError;
 use crate::cluster::apply::{self, Format};
 use crate::runtime::bindings::friend::portal::cluster::{Error, Host, ManifestFormat};
-use crate::runtime::store_data::StoreData;
+use crate::runtime::store_data::{NO_SUBJECT, StoreData};
 
 /// Logs a plugin may read at once.
 const MAX_TAIL: u32 = 500;
@@ -25,10 +25,7 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 
 impl StoreData {
     fn subject(&self) -> Result<(String, String), Error> {
-        match (&self.scope.friend, self.scope.namespace()) {
-            (Some(friend), Some(ns)) => Ok((friend.clone(), ns)),
-            _ => Err(Error::Unavailable("this route has no subject friend".into())),
-        }
+        self.scope.subject().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use crate::dns::DnsError;
 use crate::runtime::bindings::friend::portal::dns::{Error, Host};
-use crate::runtime::store_data::StoreData;
+use crate::runtime::store_data::{NO_SUBJECT, StoreData};
 
 fn error(e: DnsError) -> Error {
     match e {
@@ -13,7 +13,7 @@ fn error(e: DnsError) -> Error {
 
 impl StoreData {
     fn dns_friend(&self) -> Result<String, Error> {
-        self.scope.friend.clone().ok_or_else(|| Error::Unavailable("this route has no subject friend".into()))
+        self.scope.friend.clone().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 }
 

@@ -4,7 +4,7 @@ use crate::cluster::ClusterError;
 use crate::cluster::ingress::Exposure;
 use crate::exposure::exposure_name;
 use crate::runtime::bindings::friend::portal::ingress::{Error, Host, Route};
-use crate::runtime::store_data::StoreData;
+use crate::runtime::store_data::{NO_SUBJECT, StoreData};
 
 fn error(e: ClusterError) -> Error {
     match e {
@@ -17,10 +17,7 @@ fn error(e: ClusterError) -> Error {
 
 impl StoreData {
     fn friend_and_namespace(&self) -> Result<(String, String), Error> {
-        match (&self.scope.friend, self.scope.namespace()) {
-            (Some(friend), Some(ns)) => Ok((friend.clone(), ns)),
-            _ => Err(Error::Unavailable("this route has no subject friend".into())),
-        }
+        self.scope.subject().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::cluster::ClusterError;
 use crate::cluster::secrets::SecretInfo;
 use crate::runtime::bindings::friend::portal::secrets::{Error, Host, Secret, SecretInfo as WitInfo};
-use crate::runtime::store_data::StoreData;
+use crate::runtime::store_data::{NO_SUBJECT, StoreData};
 
 fn to_wit(info: SecretInfo) -> WitInfo {
     WitInfo { name: info.name, keys: info.keys, created_at: info.created_at, updated_at: info.updated_at }
@@ -24,7 +24,7 @@ fn error(e: ClusterError) -> Error {
 
 impl StoreData {
     fn namespace(&self) -> Result<String, Error> {
-        self.scope.namespace().ok_or_else(|| Error::Unavailable("this route has no subject friend".into()))
+        self.scope.namespace().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 
     fn now_rfc3339(&self) -> String {

@@ -22,9 +22,19 @@ pub struct Scope {
     pub request_id: String,
 }
 
+/// What a capability answers on a route that has no subject friend (a policy mistake).
+pub const NO_SUBJECT: &str = "this route has no subject friend";
+
 impl Scope {
     pub fn namespace(&self) -> Option<String> {
         self.friend.as_deref().map(crate::store::namespace_of)
+    }
+
+    /// The subject friend and their namespace, when the route has one.
+    pub fn subject(&self) -> Option<(String, String)> {
+        let friend = self.friend.clone()?;
+        let namespace = crate::store::namespace_of(&friend);
+        Some((friend, namespace))
     }
 }
 
