@@ -11,7 +11,8 @@ use crate::world::{Markers, World};
 /// Why `reply` (to `caller`, on the route named `route`, after `request`) leaks, if it does:
 /// a friend's secret value outside their own `secrets.get`; any of a friend's markers
 /// to a caller who is neither that friend, the admin nor (for alice) her agent; any
-/// marker in a 401 or 403.
+/// marker in a 401 or 403; any token the world holds (only the routes that mint one
+/// answer with a token, and then a new one).
 pub fn leak(
     w: &World,
     caller: Caller,
@@ -23,6 +24,25 @@ pub fn leak(
         reply.status,
         StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
     );
+    let tokens = [
+        ("admin token", crate::support::ADMIN),
+        ("agent token", &w.agent),
+        ("agent token", &w.other),
+        ("session token", &w.alice),
+        ("session token", &w.bob),
+        ("session token", &w.expired),
+        ("session token", &w.revoked),
+    ];
+    for (what, token) in tokens {
+        if reply.text.contains(token)
+            || reply
+                .headers
+                .iter()
+                .any(|(_, v)| v.as_bytes() == token.as_bytes())
+        {
+            return Some(format!("an existing {what}"));
+        }
+    }
     for m in [&w.alice_m, &w.bob_m] {
         let own = caller.kind() == Some(routes::Kind::Friend) && caller.friend() == m.friend;
         let value_ok = own && route == "secrets.get" && reply.status.is_success();
@@ -78,6 +98,24 @@ async fn no_response_carries_another_friends_data() {
                     ));
                 }
             }
+        }
+    }
+    // Query parameters naming another friend change nothing: the scope is the caller's.
+    for route in gets.iter().filter(|r| r.path.starts_with("/api/portal/")) {
+        let path = format!(
+            "{}?friend=bob&id=bob&friend_id=bob&namespace=friend-bob&name={}",
+            route.fill(&w, &w.alice_m, None),
+            w.bob_m.secret_name
+        );
+        let r = w
+            .call(&Method::GET, &path, Caller::Alice.auth(&w).as_deref(), None)
+            .await;
+        cases += 1;
+        if let Some(why) = leak(&w, Caller::Alice, &route.name, &path, &r) {
+            failures.push(format!(
+                "leaks {why}: {}",
+                describe(Caller::Alice, &Method::GET, &path, &r)
+            ));
         }
     }
     for path in PUBLIC_GETS {

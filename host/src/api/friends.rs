@@ -215,11 +215,15 @@ pub async fn delete(
     // The namespace is kept unless purge=true; the workspace folder is the agent's and is
     // never deleted here.
     if params.purge {
+        purge_dns(&state, &id).await?;
         state.cluster.purge(&id).await.map_err(|e| {
             ApiError::new(StatusCode::BAD_GATEWAY, "cluster", format!("could not delete the namespace: {e}"))
         })?;
     }
     state.store.delete_friend(&id).await?;
+    // Nothing of theirs may pass to a friend later given the same id.
+    state.scheduler.delete_friend(&id).await.map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
+    state.workspace.archive(&id, state.clock.now()).await.map_err(ApiError::internal)?;
     tracing::info!(friend = %id, "friend deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -258,4 +262,17 @@ pub async fn unlink_agent(
             "agent '{agent_id}' has no friendship with '{id}'"
         )))
     }
+}
+
+/// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes.
+async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
+    let dns_error = |e: crate::dns::DnsError| ApiError::new(StatusCode::BAD_GATEWAY, "dns", format!("could not delete the friend's DNS records: {e}"));
+    for zone in &state.exposure.domains {
+        for record in state.dns.list(zone).await.map_err(dns_error)? {
+            if record.spec.friend == friend_id && record.spec.zone == *zone {
+                state.dns.delete(zone, &record.spec.hostname).await.map_err(dns_error)?;
+            }
+        }
+    }
+    Ok(())
 }

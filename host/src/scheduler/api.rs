@@ -102,6 +102,19 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Removes every job of a friend who is being deleted; returns how many there were.
+    pub async fn delete_friend(&self, friend: &str) -> Result<usize, JobError> {
+        let _guard = self.inner.lock.lock().await;
+        let jobs = self.inner.jobs.of_friend(friend)?;
+        for job in &jobs {
+            self.inner.jobs.remove(friend, &job.name)?;
+            self.timer().remove(&(friend.to_owned(), job.name.clone()));
+        }
+        self.inner.jobs.flush().await?;
+        self.changed();
+        Ok(jobs.len())
+    }
+
     /// Enabling schedules the next run after now (missed runs are not made up);
     /// disabling unschedules the job at once.
     pub async fn toggle(

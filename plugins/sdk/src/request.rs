@@ -27,12 +27,25 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The JSON body: 400 when it is not JSON, 422 when it does not fit `T`.
+    /// The JSON body: 415 when it is sent as another type, 400 when it is not JSON,
+    /// 422 when it does not fit `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        self.expect_json_body()?;
         serde_json::from_slice(&self.body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Error::new(422, "invalid", e.to_string()),
             _ => Error::bad_request(format!("malformed JSON: {e}")),
         })
+    }
+
+    /// 415 when the body was sent with a content type other than JSON (none is fine).
+    pub fn expect_json_body(&self) -> Result<()> {
+        let Some(content_type) = self.header("content-type") else { return Ok(()) };
+        let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if mime == "application/json" || mime.ends_with("+json") {
+            Ok(())
+        } else {
+            Err(Error::new(415, "unsupported_media_type", "send the body as application/json"))
+        }
     }
 
     /// The friend this request acts on, as the host resolved it.

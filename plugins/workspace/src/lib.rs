@@ -75,6 +75,7 @@ fn get(_request: &Request, file: File) -> Result<Response> {
 
 /// `{"content": "..."}`; a 422 naming `content` when it is missing, not a string, or not UTF-8.
 fn content(request: &Request) -> Result<String> {
+    request.expect_json_body()?;
     let text = std::str::from_utf8(&request.body)
         .map_err(|_| Error::invalid("content", "must be UTF-8 text"))?;
     let body: serde_json::Value = serde_json::from_str(text).map_err(|e| {
