@@ -28,3 +28,9 @@ bench *ARGS:
 e2e:
     cargo build -p portal
     PORTAL_BIN=target/debug/portal bash tests/browser/run.sh
+
+# schemathesis against GET /api/openapi.json and a running debug portal, 200 examples per
+# operation and phase (`cargo test` runs a smaller bound of the same).
+fuzz:
+    cargo build -p portal
+    FUZZ_MAX_EXAMPLES=200 bash tests/fuzz/run.sh

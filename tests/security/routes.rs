@@ -408,4 +408,10 @@ pub fn all() -> Vec<Route> {
 }
 
 /// Routes that answer anyone, outside the matrix (checked for leaks and traversal).
-pub const PUBLIC_GETS: [&str; 4] = ["/healthz", "/metrics", "/portal", "/portal/app.js"];
+pub const PUBLIC_GETS: [&str; 5] = [
+    "/healthz",
+    "/metrics",
+    "/api/openapi.json",
+    "/portal",
+    "/portal/app.js",
+];

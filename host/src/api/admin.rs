@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::auth::Caller;
@@ -9,9 +10,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
 use crate::store::{AuditEntry, AuditQuery};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct AuditParams {
+    /// Only the entries about this friend.
     friend: Option<String>,
+    /// How many entries, newest first (default 100).
+    #[schemars(range(min = 1, max = MAX_AUDIT_LIMIT))]
     limit: Option<usize>,
 }
 
@@ -38,15 +42,16 @@ pub async fn audit(
 }
 
 /// `GET /api/admin/dns`: the portal's DNS records in every allowed domain.
-pub async fn dns(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Vec<crate::dns::Record>>> {
+pub async fn dns(
+    State(state): State<SharedState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<crate::dns::Record>>> {
     caller.require_admin()?;
     let mut records = Vec::new();
     for zone in &state.exposure.domains {
-        let mut zone_records = state
-            .dns
-            .list(zone)
-            .await
-            .map_err(|e| ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "dns", e.to_string()))?;
+        let mut zone_records = state.dns.list(zone).await.map_err(|e| {
+            ApiError::new(axum::http::StatusCode::BAD_GATEWAY, "dns", e.to_string())
+        })?;
         zone_records.retain(|r| r.spec.zone == *zone);
         records.extend(zone_records);
     }

@@ -3,8 +3,8 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, tokens};
 use crate::error::{ApiError, ApiResult};
@@ -13,24 +13,38 @@ use crate::state::SharedState;
 use crate::store::{Agent, StoreError};
 use crate::validate;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgent {
+    /// A DNS-1123 label.
     id: String,
+    /// Defaults to the id.
     #[serde(default)]
     display_name: Option<String>,
+}
+
+/// A registered agent with its token, shown this once.
+#[derive(Serialize, JsonSchema)]
+pub struct NewAgentToken {
+    pub id: String,
+    pub display_name: String,
+    pub token: String,
 }
 
 pub async fn create(
     State(state): State<SharedState>,
     caller: Caller,
     JsonBody(body): JsonBody<NewAgent>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<NewAgentToken>)> {
     caller.require_admin()?;
     let (agent, token) = register(&state, body.id, body.display_name).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"id": agent.id, "display_name": agent.display_name, "token": token})),
+        Json(NewAgentToken {
+            id: agent.id,
+            display_name: agent.display_name,
+            token,
+        }),
     ))
 }
 

@@ -4,6 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::operator_subject;
@@ -15,7 +16,8 @@ use crate::state::{AppState, SharedState};
 use crate::store::{Friend, FriendPatch, Friendship, StoreError};
 use crate::validate;
 
-#[derive(Serialize)]
+/// A friend's profile, with their namespace and (for one friend) their agents.
+#[derive(Serialize, JsonSchema)]
 pub struct FriendView {
     #[serde(flatten)]
     friend: Friend,
@@ -24,7 +26,7 @@ pub struct FriendView {
     agents: Option<Vec<AgentLink>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 pub struct AgentLink {
     pub agent_id: String,
     pub display_name: String,
@@ -62,7 +64,7 @@ pub fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink
     Ok(links)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFriend {
     id: String,
@@ -199,8 +201,9 @@ pub async fn update(
     Ok(Json(view))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct DeleteParams {
+    /// Also delete the namespace and the friend's DNS records.
     #[serde(default)]
     purge: bool,
 }
@@ -217,13 +220,25 @@ pub async fn delete(
     if params.purge {
         purge_dns(&state, &id).await?;
         state.cluster.purge(&id).await.map_err(|e| {
-            ApiError::new(StatusCode::BAD_GATEWAY, "cluster", format!("could not delete the namespace: {e}"))
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "cluster",
+                format!("could not delete the namespace: {e}"),
+            )
         })?;
     }
     state.store.delete_friend(&id).await?;
     // Nothing of theirs may pass to a friend later given the same id.
-    state.scheduler.delete_friend(&id).await.map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
-    state.workspace.archive(&id, state.clock.now()).await.map_err(ApiError::internal)?;
+    state
+        .scheduler
+        .delete_friend(&id)
+        .await
+        .map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
+    state
+        .workspace
+        .archive(&id, state.clock.now())
+        .await
+        .map_err(ApiError::internal)?;
     tracing::info!(friend = %id, "friend deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -266,11 +281,21 @@ pub async fn unlink_agent(
 
 /// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes.
 async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
-    let dns_error = |e: crate::dns::DnsError| ApiError::new(StatusCode::BAD_GATEWAY, "dns", format!("could not delete the friend's DNS records: {e}"));
+    let dns_error = |e: crate::dns::DnsError| {
+        ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "dns",
+            format!("could not delete the friend's DNS records: {e}"),
+        )
+    };
     for zone in &state.exposure.domains {
         for record in state.dns.list(zone).await.map_err(dns_error)? {
             if record.spec.friend == friend_id && record.spec.zone == *zone {
-                state.dns.delete(zone, &record.spec.hostname).await.map_err(dns_error)?;
+                state
+                    .dns
+                    .delete(zone, &record.spec.hostname)
+                    .await
+                    .map_err(dns_error)?;
             }
         }
     }

@@ -2,6 +2,7 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::auth::Caller;
@@ -9,9 +10,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{JobError, OutboxEntry};
 use crate::state::SharedState;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 pub struct OutboxParams {
+    /// Only this friend's runs.
     friend: Option<String>,
+    /// How many entries, newest first (default 100).
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<usize>,
 }
 

@@ -2,30 +2,49 @@
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 use super::friends::{AgentLink, agent_links};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
 
-pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Value>> {
+/// The friend's own profile, as the portal page shows it.
+#[derive(Serialize, JsonSchema)]
+pub struct Me {
+    pub id: String,
+    pub display_name: String,
+    pub preferred_channel: Option<String>,
+    pub namespace: String,
+    pub stats: MeStats,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct MeStats {
+    /// Files in the friend's `logs/` folder of the workspace.
+    pub logs: usize,
+    /// The friend's Secrets.
+    pub secrets: usize,
+}
+
+pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Me>> {
     let id = caller.require_friend()?;
     let friend = state
         .store
         .friend(id)?
         .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
     let secrets = state.secret_count(&friend.id).await;
-    Ok(Json(json!({
-        "id": friend.id,
-        "display_name": friend.display_name,
-        "preferred_channel": friend.preferred_channel,
-        "namespace": friend.namespace(),
-        "stats": {
-            "logs": state.workspace.log_count(&friend.id),
-            "secrets": secrets,
-        }
-    })))
+    Ok(Json(Me {
+        stats: MeStats {
+            logs: state.workspace.log_count(&friend.id),
+            secrets,
+        },
+        namespace: friend.namespace(),
+        id: friend.id,
+        display_name: friend.display_name,
+        preferred_channel: friend.preferred_channel,
+    }))
 }
 
 pub async fn agents(
@@ -36,17 +55,46 @@ pub async fn agents(
     Ok(Json(agent_links(&state, id)?))
 }
 
+/// What the echo answers: the request as a plugin would see it.
+#[derive(Serialize, JsonSchema)]
+pub struct Echo {
+    /// `native` here; the hello plugin answers with its own version.
+    pub version: &'static str,
+    pub route: &'static str,
+    /// `[name, value]` pairs.
+    pub params: Vec<[String; 2]>,
+    /// `[name, value]` pairs, decoded.
+    pub query: Vec<[String; 2]>,
+    pub caller: EchoCaller,
+    pub friend: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct EchoCaller {
+    pub kind: &'static str,
+    pub id: String,
+}
+
 /// The host-native twin of the `hello` plugin's echo: the same answer without a plugin,
 /// so the cost of the sandbox can be measured (see the benchmarks).
-pub async fn echo(caller: Caller, axum::extract::RawQuery(query): axum::extract::RawQuery) -> ApiResult<Json<Value>> {
+pub async fn echo(
+    caller: Caller,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> ApiResult<Json<Echo>> {
     let id = caller.require_friend()?;
-    let query: Vec<(String, String)> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect();
-    Ok(Json(json!({
-        "version": "native",
-        "route": "portal.echo",
-        "params": [],
-        "query": query,
-        "caller": {"kind": "friend", "id": id},
-        "friend": id,
-    })))
+    let query = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .map(|(name, value)| [name, value])
+        .collect();
+    Ok(Json(Echo {
+        version: "native",
+        route: "portal.echo",
+        params: Vec::new(),
+        query,
+        caller: EchoCaller {
+            kind: "friend",
+            id: id.to_owned(),
+        },
+        friend: id.to_owned(),
+    }))
 }

@@ -28,7 +28,7 @@ impl DnsMode {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub enum RecordType {
     #[serde(rename = "CNAME")]
     Cname,
@@ -45,7 +45,7 @@ impl RecordType {
 }
 
 /// A record the portal wants to exist.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RecordSpec {
     /// The full hostname, e.g. `my-app-alice.your-domain.net`.
     pub hostname: String,
@@ -62,7 +62,7 @@ pub struct RecordSpec {
 }
 
 /// A record as a provider reports it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Record {
     #[serde(flatten)]
     pub spec: RecordSpec,

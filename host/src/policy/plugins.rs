@@ -104,27 +104,6 @@ pub const MAX_MEMORY_MIB: u64 = 1024;
 pub const MAX_DEADLINE_MS: u64 = 60_000;
 pub const MAX_CONCURRENCY: usize = 256;
 
-/// Paths the host serves itself; a plugin route may not take them over.
-const NATIVE_PATHS: &[&str] = &[
-    "/api/agents",
-    "/api/agents/:id",
-    "/api/auth/portal-session",
-    "/api/portal/session",
-    "/api/portal/me",
-    "/api/portal/agents",
-    "/api/portal/echo",
-    "/api/friends",
-    "/api/friends/:id",
-    "/api/friends/:id/sessions",
-    "/api/friends/:id/agents/:agent_id",
-    "/api/admin/audit",
-    "/api/admin/dns",
-    "/api/admin/outbox",
-    "/api/admin/plugins",
-    "/api/admin/plugins/:name",
-    "/api/admin/plugins/:name/rollback",
-];
-
 impl PluginsPolicy {
     pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Self, PolicyError> {
         let raw: RawFile = toml::from_str(text)
@@ -232,11 +211,9 @@ fn check_route(file: &str, entry: &str, raw: RawRoute) -> Result<RoutePolicy, Po
             raw.path
         )));
     }
-    if NATIVE_PATHS.contains(&raw.path.as_str()) {
-        return Err(fail(format!(
-            "path '{}' is served by the host itself",
-            raw.path
-        )));
+    // The host's own routes (crate::api::NATIVE_ROUTES) are not for a plugin to take over.
+    if let Some(problem) = crate::api::native_route_clash(&raw.path) {
+        return Err(fail(problem));
     }
     let callers = raw
         .callers
@@ -320,6 +297,26 @@ mod tests {
         let unknown =
             parse("[plugins.x]\ncomponent = \"builtin:x\"\nmemroy_mib = 3\n").unwrap_err();
         assert!(unknown.problem.contains("memroy_mib"), "{unknown}");
+    }
+
+    #[test]
+    fn host_paths_are_refused() {
+        let route = |path: &str| {
+            format!(
+                "[plugins.x]\ncomponent = \"builtin:x\"\n[[plugins.x.routes]]\nmethod = \"POST\"\npath = \"{path}\"\nname = \"x\"\ncallers = [\"admin\"]\n"
+            )
+        };
+        let same = parse(&route("/api/admin/audit")).unwrap_err();
+        assert!(same.problem.contains("served by the host itself"), "{same}");
+        let renamed = parse(&route("/api/admin/plugins/:plugin/rollback")).unwrap_err();
+        assert!(
+            renamed.problem.contains("served by the host itself"),
+            "{renamed}"
+        );
+        let clash = parse(&route("/api/admin/plugins/:plugin/logs")).unwrap_err();
+        assert!(clash.problem.contains("':name'"), "{clash}");
+        assert!(parse(&route("/api/admin/plugins/:name/logs")).is_ok());
+        assert!(parse(&route("/api/admin/other")).is_ok());
     }
 
     #[test]

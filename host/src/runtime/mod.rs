@@ -46,7 +46,7 @@ pub struct Runtime {
 }
 
 /// The answer to an install or a rollback.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Swap {
     pub name: String,
     pub version: String,
@@ -54,7 +54,7 @@ pub struct Swap {
 }
 
 /// One row of `GET /api/admin/plugins`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PluginInfo {
     pub name: String,
     pub version: String,
@@ -71,7 +71,7 @@ pub struct PluginInfo {
     pub routes: Vec<RouteInfo>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RouteInfo {
     pub method: String,
     pub path: String,

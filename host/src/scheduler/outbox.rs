@@ -11,7 +11,7 @@ use crate::store::{Store, StoreResult};
 /// Entries kept; older ones are dropped as new ones arrive.
 pub const OUTBOX_KEPT: usize = 1000;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OutboxEntry {
     pub id: u64,
     pub at: DateTime<Utc>,

@@ -36,13 +36,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
+/// The body as `T`, a struct: a JSON object. (serde would also fill a struct from an array
+/// of its fields in order, `[null, null]`; the API takes objects only.)
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+    let value = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
         serde_json::error::Category::Data => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", e.to_string())
         }
         _ => ApiError::bad_request(format!("malformed JSON: {e}")),
-    })
+    })?;
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid",
+            "the body must be a JSON object",
+        ));
+    }
+    Ok(value)
 }
 
 pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiError {
@@ -50,5 +60,27 @@ pub fn body_error(rejection: axum::extract::rejection::BytesRejection) -> ApiErr
         ApiError::too_large("request body is over the size limit")
     } else {
         ApiError::bad_request(format!("could not read the request body: {rejection}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Body {
+        a: Option<String>,
+        b: Option<u32>,
+    }
+
+    #[test]
+    fn bodies_are_objects() {
+        assert!(super::parse::<Body>(b" {\"a\": \"x\"}").is_ok());
+        let array = super::parse::<Body>(b"[null, 3]").unwrap_err();
+        assert_eq!((array.status.as_u16(), array.code), (422, "invalid"));
+        assert_eq!(
+            super::parse::<Body>(b"[null,").unwrap_err().status.as_u16(),
+            400
+        );
+        assert_eq!(super::parse::<Body>(b"7").unwrap_err().status.as_u16(), 422);
     }
 }

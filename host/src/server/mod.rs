@@ -16,7 +16,6 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tower::ServiceBuilder;
@@ -42,8 +41,6 @@ pub fn router(state: SharedState) -> Router {
     let routes = crate::api::routes()
         .merge(plugin_routes::routes(&state))
         .merge(portal_page::routes())
-        .route("/healthz", get(crate::api::health::healthz))
-        .route("/metrics", get(metrics::endpoint))
         .route_layer(from_fn_with_state(state.clone(), guard::guard));
     routes
         .fallback(|| async { ApiError::not_found("no such route") })

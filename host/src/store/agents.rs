@@ -7,7 +7,7 @@ use sled::Transactional;
 use super::table::encode;
 use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Agent {
     pub id: String,
     pub display_name: String,

@@ -7,7 +7,7 @@ use sled::Transactional;
 use super::table::{decode, encode};
 use super::{Store, StoreResult, pair_key, prefix_key};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AuditEntry {
     pub at: DateTime<Utc>,
     /// `admin`, `agent:<id>`, `friend:<id>` or `anonymous`.

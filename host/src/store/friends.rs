@@ -7,7 +7,7 @@ use sled::Transactional;
 use super::table::{decode, encode};
 use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Friend {
     pub id: String,
     pub display_name: String,
@@ -58,18 +58,22 @@ pub fn namespace_of(friend_id: &str) -> String {
 }
 
 /// A partial update: an absent field keeps its value, `null` clears it.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FriendPatch {
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub discord_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub signal: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub whatsapp: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "Option<String>")]
     pub preferred_channel: Option<Option<String>>,
 }
 

@@ -31,6 +31,11 @@ impl Request {
     /// 422 when it does not fit `T`.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         self.expect_json_body()?;
+        // Every body the plugins take is an object; serde would also read an array into a struct.
+        let first = self.body.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b == b'[') {
+            return Err(Error::new(422, "invalid", "the body must be a JSON object"));
+        }
         serde_json::from_slice(&self.body).map_err(|e| match e.classify() {
             serde_json::error::Category::Data => Error::new(422, "invalid", e.to_string()),
             _ => Error::bad_request(format!("malformed JSON: {e}")),
