@@ -19,10 +19,16 @@ lint:
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Benchmarks of the release binary over loopback; prints the README's table.
-# `just bench --friends 0` skips the (slow) scale figures.
-bench *ARGS:
+# `just bench --friends 0 --cron-jobs 0` skips the (slow) scale and scheduler figures.
+bench *ARGS: peer
     cargo build --release -p portal -p portal-bench
     ./target/release/portal-bench {{ARGS}}
+
+# The benchmark's peer: wasmtime-cli from crates.io, the wasmtime version the portal embeds
+# (Cargo.lock), with the features `wasmtime serve` needs. Installed once into target/peer.
+peer:
+    test -x target/peer/bin/wasmtime || cargo install --locked --root target/peer wasmtime-cli --version =48.0.8 \
+        --no-default-features --features serve,run,cranelift,pooling-allocator,cache,parallel-compilation,component-model,component-model-async
 
 # Browser tests only (they also run as part of `just test`).
 e2e:

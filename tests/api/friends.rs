@@ -277,3 +277,75 @@ async fn friends_cannot_use_the_friends_api() {
         StatusCode::FORBIDDEN
     );
 }
+
+fn ids(reply: &crate::support::Reply) -> Vec<String> {
+    reply
+        .body
+        .as_array()
+        .expect("a JSON array")
+        .iter()
+        .map(|f| f["id"].as_str().expect("an id").to_owned())
+        .collect()
+}
+
+/// The `rel="next"` target of a `Link` header, if any.
+fn next_page(reply: &crate::support::Reply) -> Option<String> {
+    let link = reply.headers.get("link")?.to_str().ok()?;
+    assert!(link.ends_with(r#">; rel="next""#), "{link}");
+    Some(link.strip_prefix('<')?.split('>').next()?.to_owned())
+}
+
+#[tokio::test]
+async fn the_list_pages_in_id_order_by_following_next_links() {
+    let p = TestPortal::start().await;
+    let main = p.add_agent("main").await;
+    let other = p.add_agent("other").await;
+    for id in ["erin", "alice", "dave", "carol", "bob"] {
+        p.add_friend(&main, id).await;
+    }
+    p.add_friend(&other, "zed").await;
+
+    // Without a limit, every friend at once and no link: the spec's shape.
+    let all = p.get("/api/friends", ADMIN).await;
+    assert_eq!(ids(&all), ["alice", "bob", "carol", "dave", "erin", "zed"]);
+    assert_eq!(next_page(&all), None);
+
+    for (caller, expected) in [
+        (ADMIN, vec!["alice", "bob", "carol", "dave", "erin", "zed"]),
+        (main.as_str(), vec!["alice", "bob", "carol", "dave", "erin"]),
+    ] {
+        let mut seen = Vec::new();
+        let mut pages = 0;
+        let mut next = Some("/api/friends?limit=2".to_owned());
+        while let Some(path) = next {
+            let page = p.get(&path, caller).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}: {}", page.text);
+            assert!(ids(&page).len() <= 2);
+            seen.extend(ids(&page));
+            next = next_page(&page);
+            pages += 1;
+        }
+        assert_eq!(seen, expected, "pages of two, as {caller}");
+        assert_eq!(pages, expected.len().div_ceil(2));
+    }
+
+    // `after` need not name an existing friend: it is a position.
+    assert_eq!(
+        ids(&p.get("/api/friends?limit=10&after=c", ADMIN).await),
+        ["carol", "dave", "erin", "zed"]
+    );
+    assert_eq!(
+        ids(&p.get("/api/friends?after=dave", &main).await),
+        ["erin"]
+    );
+    for bad in ["limit=0", "limit=1001", "limit=-1", "limit=two"] {
+        let r = p.get(&format!("/api/friends?{bad}"), ADMIN).await;
+        assert!(
+            r.status == StatusCode::UNPROCESSABLE_ENTITY || r.status == StatusCode::BAD_REQUEST,
+            "{bad}: {} {}",
+            r.status,
+            r.text
+        );
+        assert!(r.text.contains("limit"), "{bad}: {}", r.text);
+    }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the browser tests of the portal page (tests/browser/*.test.mjs) against a built `portal`
-# binary, installing what they need when it is missing:
+# Runs the browser tests of the portal page (tests/browser/*.test.mjs: portal_session,
+# portal_workspace and portal_resources in Chromium, portal_logic without a browser) against a
+# built `portal` binary, one file at a time, installing what they need when it is missing:
 #   - node and npm: Debian's `nodejs` and `npm` packages (as root, with apt-get);
 #   - playwright-core: `npm ci` in tests/browser when node_modules is absent;
 #   - Chromium: Debian's `chromium` package (as root, with apt-get) when /usr/bin/chromium
@@ -66,6 +67,14 @@ CHROMIUM_VERSION="$("$CHROMIUM" --version 2>/dev/null)" || fail "$CHROMIUM is th
 export PORTAL_BIN="${PORTAL_BIN:-target/debug/portal}"
 [ -x "$PORTAL_BIN" ] || fail "no portal binary at $PORTAL_BIN: run 'cargo build -p portal' first, or set PORTAL_BIN"
 
+# Each browser test file starts its own portal and Chromium: run the files one after another,
+# where node can be told so (by default it runs several at once on more than two cores).
+ONE_AT_A_TIME=()
+if node --help | grep -q -- '--test-concurrency'; then
+  ONE_AT_A_TIME=(--test-concurrency=1)
+fi
+
 echo "browser tests: node $(node --version), $CHROMIUM_VERSION, portal $PORTAL_BIN" >&2
-# The spec reporter prints each test and the summary (tests, pass, fail, duration).
-exec node --test --test-reporter=spec "$@" tests/browser/
+# node --test on the directory runs every *.test.mjs in it. The spec reporter prints each test
+# and the summary (tests, pass, fail, duration).
+exec node --test --test-reporter=spec ${ONE_AT_A_TIME[@]+"${ONE_AT_A_TIME[@]}"} "$@" tests/browser/

@@ -33,7 +33,9 @@ async fn create_list_reveal_update_delete() {
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.text);
     assert_eq!(created.body["name"], "my-api-key");
     assert_eq!(created.body["keys"], json!(["API_KEY"]));
-    assert!(created.body["created_at"].as_str().is_some_and(|s| !s.is_empty()));
+    // Timestamps come from the portal's clock (the tests' manual one), not the system's.
+    assert_eq!(created.body["created_at"], "2026-03-01T10:00:00Z");
+    assert_eq!(created.body["updated_at"], "2026-03-01T10:00:00Z");
     assert!(!created.text.contains("s3cret"));
 
     let list = p.get("/api/portal/secrets", &t.alice).await;
@@ -47,9 +49,12 @@ async fn create_list_reveal_update_delete() {
     let one = p.get("/api/portal/secrets/my-api-key", &t.alice).await;
     assert_eq!(one.body["data"], json!({"API_KEY": "s3cret"}));
 
+    p.clock.advance(chrono::Duration::minutes(5));
     let updated = p.put("/api/portal/secrets/my-api-key", &t.alice, json!({"data": {"API_KEY": "rotated", "EXTRA": "x"}})).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
     assert_eq!(updated.body["keys"], json!(["API_KEY", "EXTRA"]));
+    assert_eq!(updated.body["created_at"], "2026-03-01T10:00:00Z");
+    assert_eq!(updated.body["updated_at"], "2026-03-01T10:05:00Z");
     assert_eq!(p.get("/api/portal/secrets/my-api-key", &t.alice).await.body["data"]["API_KEY"], "rotated");
     assert_eq!(p.get("/api/portal/me", &t.alice).await.body["stats"]["secrets"], 1);
 

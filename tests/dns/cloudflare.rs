@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use portal::dns::{CloudflareConfig, CloudflareDns, DnsError, RecordSpec, RecordType};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::matchers::{
+    HeaderExactMatcher, body_json, header, method, path, query_param, query_param_is_missing,
+};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "cf-test-token-s3cret";
@@ -12,18 +14,97 @@ const ZONE: &str = "example.net";
 const ZONE_ID: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const RECORDS: &str = "/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_records";
 const HOST: &str = "my-app-alice.example.net";
+const MARKED_ALICE: Option<&str> = Some("managed-by: friend-portal; friend: alice");
+const CREATED_AT: &str = "2024-05-06T07:08:09.123456+00:00";
 
-fn config(server: &MockServer) -> CloudflareConfig {
-    CloudflareConfig {
-        api_base: server.uri(),
-        max_attempts: 3,
-        backoff_base: Duration::from_millis(10),
-        ..CloudflareConfig::new(TOKEN)
+/// A stand-in for the Cloudflare API v4: a wiremock server and the mocks a test mounts.
+struct Cloudflare(MockServer);
+
+impl Cloudflare {
+    async fn start() -> Self {
+        Self(MockServer::start().await)
+    }
+
+    /// A client of this API that retries 3 times, quickly.
+    fn dns(&self) -> CloudflareDns {
+        CloudflareDns::new(CloudflareConfig {
+            api_base: self.0.uri(),
+            max_attempts: 3,
+            backoff_base: Duration::from_millis(10),
+            ..CloudflareConfig::new(TOKEN)
+        })
+    }
+
+    /// Mounts `mock`, which must be called exactly `times` times.
+    async fn expect(&self, mock: Mock, times: u64) {
+        mock.expect(times).mount(&self.0).await;
+    }
+
+    /// The lookup of [`ZONE`] by name, with the token, answered with its id: called once,
+    /// as the id is cached.
+    async fn zone(&self) {
+        let lookup = Mock::given(method("GET"))
+            .and(path("/zones"))
+            .and(query_param("name", ZONE))
+            .and(query_param("status", "active"))
+            .and(bearer())
+            .respond_with(ok(
+                json!([{"id": ZONE_ID, "name": ZONE, "status": "active"}]),
+                1,
+                1,
+            ));
+        self.expect(lookup, 1).await;
+    }
+
+    /// The first `times` zone lookups, whatever the zone, are answered with `response`.
+    async fn zone_answers(&self, response: ResponseTemplate, times: u64) {
+        let lookup = Mock::given(method("GET")).and(path("/zones"));
+        self.expect(lookup.respond_with(response).up_to_n_times(times), times)
+            .await;
+    }
+
+    /// The search for records named [`HOST`] finds `records`.
+    async fn named(&self, records: Value) {
+        Mock::given(method("GET"))
+            .and(path(RECORDS))
+            .and(query_param("name", HOST))
+            .respond_with(ok(records, 1, 1))
+            .mount(&self.0)
+            .await;
+    }
+
+    /// The zone's record list is asked for `times` times, and is empty.
+    async fn no_records(&self, times: u64) {
+        let list = Mock::given(method("GET")).and(path(RECORDS));
+        self.expect(list.respond_with(ok(json!([]), 1, 1)), times)
+            .await;
+    }
+
+    /// Page `page` of `pages` of the whole record list holds `records`; asked for once.
+    async fn page(&self, page: u32, pages: u32, records: Value) {
+        let list = Mock::given(method("GET"))
+            .and(path(RECORDS))
+            .and(query_param("per_page", "100"))
+            .and(query_param("page", page.to_string()))
+            .and(query_param_is_missing("name"))
+            .respond_with(ok(records, page, pages));
+        self.expect(list, 1).await;
+    }
+
+    /// Fails verification if anything at all is POSTed.
+    async fn no_post(&self) {
+        let post = Mock::given(method("POST")).respond_with(ok(json!({}), 1, 1));
+        self.expect(post, 0).await;
+    }
+
+    async fn verify(&self) {
+        self.0.verify().await;
     }
 }
 
-fn dns(server: &MockServer) -> CloudflareDns {
-    CloudflareDns::new(config(server))
+/// The `Authorization` header carrying [`TOKEN`].
+fn bearer() -> HeaderExactMatcher {
+    header("authorization", format!("Bearer {TOKEN}").as_str())
 }
 
 fn ok(result: Value, page: u32, total_pages: u32) -> ResponseTemplate {
@@ -61,33 +142,6 @@ fn record(id: &str, kind: &str, name: &str, content: &str, comment: Option<&str>
     })
 }
 
-const MARKED_ALICE: Option<&str> = Some("managed-by: friend-portal; friend: alice");
-
-async fn mount_zone(server: &MockServer, expected_calls: u64) {
-    Mock::given(method("GET"))
-        .and(path("/zones"))
-        .and(query_param("name", ZONE))
-        .and(query_param("status", "active"))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(ok(
-            json!([{"id": ZONE_ID, "name": ZONE, "status": "active"}]),
-            1,
-            1,
-        ))
-        .expect(expected_calls)
-        .mount(server)
-        .await;
-}
-
-async fn mount_named(server: &MockServer, records: Value) {
-    Mock::given(method("GET"))
-        .and(path(RECORDS))
-        .and(query_param("name", HOST))
-        .respond_with(ok(records, 1, 1))
-        .mount(server)
-        .await;
-}
-
 fn spec() -> RecordSpec {
     RecordSpec {
         hostname: HOST.into(),
@@ -107,29 +161,22 @@ fn assert_no_token(err: &DnsError) {
 
 #[tokio::test]
 async fn zone_lookup_is_cached_per_zone_name() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(RECORDS))
-        .respond_with(ok(json!([]), 1, 1))
-        .expect(2)
-        .mount(&server)
-        .await;
-    let dns = dns(&server);
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    cf.no_records(2).await;
+    let dns = cf.dns();
     assert!(dns.list(ZONE).await.unwrap().is_empty());
     assert!(dns.list(ZONE).await.unwrap().is_empty());
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn create_posts_the_marked_record_with_the_bearer_token() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
-    mount_named(&server, json!([])).await;
+    let cf = Cloudflare::start().await;
     let created = record("rec0001", "CNAME", HOST, "portal.example.net", MARKED_ALICE);
-    Mock::given(method("POST"))
+    let post = Mock::given(method("POST"))
         .and(path(RECORDS))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .and(bearer())
         .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "type": "CNAME",
@@ -139,65 +186,43 @@ async fn create_posts_the_marked_record_with_the_bearer_token() {
             "proxied": true,
             "comment": "managed-by: friend-portal; friend: alice",
         })))
-        .respond_with(ok(created, 1, 1))
-        .expect(1)
-        .mount(&server)
-        .await;
+        .respond_with(ok(created, 1, 1));
+    cf.zone().await;
+    cf.named(json!([])).await;
+    cf.expect(post, 1).await;
 
-    let record = dns(&server).create(&spec()).await.unwrap();
+    let record = cf.dns().create(&spec()).await.unwrap();
     assert_eq!(record.id, "rec0001");
     assert_eq!(record.spec, spec());
-    assert_eq!(
-        record.created_at.to_rfc3339(),
-        "2024-05-06T07:08:09.123456+00:00"
-    );
-    server.verify().await;
+    assert_eq!(record.created_at.to_rfc3339(), CREATED_AT);
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn list_follows_pages_and_returns_only_the_portals_records() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
     let page1 = json!([
         record("rec0001", "CNAME", HOST, "portal.example.net", MARKED_ALICE),
         record("rec0002", "CNAME", "www.example.net", "example.net", None),
-        record(
-            "rec0003",
-            "TXT",
-            "example.net",
-            "v=spf1 -all",
-            Some("set by hand")
-        ),
+        record("rec0003", "TXT", ZONE, "v=spf1 -all", Some("set by hand")),
     ]);
+    let marked_bob = Some("managed-by: friend-portal; friend: bob");
+    let clone = Some("managed-by: friend-portal-clone");
     let page2 = json!([
         record(
             "rec0004",
             "A",
             "game-bob.example.net",
             "203.0.113.7",
-            Some("managed-by: friend-portal; friend: bob")
+            marked_bob
         ),
-        record(
-            "rec0005",
-            "A",
-            "other.example.net",
-            "203.0.113.8",
-            Some("managed-by: friend-portal-clone")
-        ),
+        record("rec0005", "A", "other.example.net", "203.0.113.8", clone),
     ]);
-    for (page, records) in [("1", page1), ("2", page2)] {
-        Mock::given(method("GET"))
-            .and(path(RECORDS))
-            .and(query_param("per_page", "100"))
-            .and(query_param("page", page))
-            .and(query_param_is_missing("name"))
-            .respond_with(ok(records, page.parse().unwrap(), 2))
-            .expect(1)
-            .mount(&server)
-            .await;
-    }
+    cf.page(1, 2, page1).await;
+    cf.page(2, 2, page2).await;
 
-    let records = dns(&server).list(ZONE).await.unwrap();
+    let records = cf.dns().list(ZONE).await.unwrap();
     let summary: Vec<_> = records
         .iter()
         .map(|r| {
@@ -218,127 +243,87 @@ async fn list_follows_pages_and_returns_only_the_portals_records() {
     );
     assert!(records.iter().all(|r| r.spec.zone == ZONE));
     assert_eq!(records[1].spec.content, "203.0.113.7");
-    assert_eq!(
-        records[0].created_at.to_rfc3339(),
-        "2024-05-06T07:08:09.123456+00:00"
-    );
-    server.verify().await;
+    assert_eq!(records[0].created_at.to_rfc3339(), CREATED_AT);
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn delete_removes_the_portals_record_and_leaves_others_alone() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
-    mount_named(
-        &server,
-        json!([
-            record(
-                "recportal",
-                "CNAME",
-                HOST,
-                "portal.example.net",
-                MARKED_ALICE
-            ),
-            record(
-                "recother",
-                "TXT",
-                HOST,
-                "verification=abc",
-                Some("the operator's")
-            ),
-        ]),
-    )
-    .await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{RECORDS}/recportal")))
-        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
-        .respond_with(ok(json!({"id": "recportal"}), 1, 1))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("{RECORDS}/recother")))
-        .respond_with(ok(json!({"id": "recother"}), 1, 1))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    let ours = record(
+        "recportal",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        MARKED_ALICE,
+    );
+    let operators = Some("the operator's");
+    let theirs = record("recother", "TXT", HOST, "verification=abc", operators);
+    cf.named(json!([ours, theirs])).await;
+    let delete = |id: &str| Mock::given(method("DELETE")).and(path(format!("{RECORDS}/{id}")));
+    let deleted = |id: &str| ok(json!({ "id": id }), 1, 1);
+    let ours = delete("recportal").and(bearer());
+    cf.expect(ours.respond_with(deleted("recportal")), 1).await;
+    let theirs = delete("recother").respond_with(deleted("recother"));
+    cf.expect(theirs, 0).await;
 
-    assert_eq!(dns(&server).delete(ZONE, HOST).await.unwrap(), 1);
-    server.verify().await;
+    assert_eq!(cf.dns().delete(ZONE, HOST).await.unwrap(), 1);
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn cloudflares_own_words_are_passed_on() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
-    mount_named(&server, json!([])).await;
-    Mock::given(method("POST"))
+    let cf = Cloudflare::start().await;
+    let post = Mock::given(method("POST"))
         .and(path(RECORDS))
-        .respond_with(refusal(400, 81057, "Record already exists."))
-        .expect(1)
-        .mount(&server)
-        .await;
+        .respond_with(refusal(400, 81057, "Record already exists."));
+    cf.zone().await;
+    cf.named(json!([])).await;
+    cf.expect(post, 1).await;
 
-    let err = dns(&server).create(&spec()).await.unwrap_err();
+    let err = cf.dns().create(&spec()).await.unwrap_err();
     assert_eq!(
         err,
         DnsError::Refused("Cloudflare refused: 81057: Record already exists.".into())
     );
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn a_bad_token_is_refused_without_showing_it() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/zones"))
-        .respond_with(refusal(403, 10000, "Authentication error"))
-        .expect(1)
-        .mount(&server)
+    let cf = Cloudflare::start().await;
+    cf.zone_answers(refusal(403, 10000, "Authentication error"), 1)
         .await;
 
-    let err = dns(&server).list(ZONE).await.unwrap_err();
+    let err = cf.dns().list(ZONE).await.unwrap_err();
     assert_eq!(
         err,
         DnsError::Refused("Cloudflare refused: 10000: Authentication error".into())
     );
     assert_no_token(&err);
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn rate_limiting_is_retried_after_retry_after() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/zones"))
-        .respond_with(refusal(429, 10013, "Rate limited").insert_header("retry-after", "0"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_zone(&server, 1).await;
-    Mock::given(method("GET"))
-        .and(path(RECORDS))
-        .respond_with(ok(json!([]), 1, 1))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let cf = Cloudflare::start().await;
+    let limited = refusal(429, 10013, "Rate limited").insert_header("retry-after", "0");
+    cf.zone_answers(limited, 1).await;
+    cf.zone().await;
+    cf.no_records(1).await;
 
-    assert!(dns(&server).list(ZONE).await.unwrap().is_empty());
-    server.verify().await;
+    assert!(cf.dns().list(ZONE).await.unwrap().is_empty());
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_then_reported_unavailable() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/zones"))
-        .respond_with(refusal(503, 10500, "Service temporarily unavailable"))
-        .expect(3)
-        .mount(&server)
+    let cf = Cloudflare::start().await;
+    cf.zone_answers(refusal(503, 10500, "Service temporarily unavailable"), 3)
         .await;
 
-    let err = dns(&server).list(ZONE).await.unwrap_err();
+    let err = cf.dns().list(ZONE).await.unwrap_err();
     let DnsError::Unavailable(message) = &err else {
         panic!("expected Unavailable, got {err:?}")
     };
@@ -349,7 +334,7 @@ async fn server_errors_are_retried_then_reported_unavailable() {
     );
     assert!(message.contains("3 attempts"), "{message}");
     assert_no_token(&err);
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
@@ -377,26 +362,13 @@ async fn an_unreachable_api_is_retried_then_reported_unavailable() {
 
 #[tokio::test]
 async fn create_leaves_a_record_the_portal_did_not_make_alone() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
-    mount_named(
-        &server,
-        json!([record(
-            "rechand",
-            "CNAME",
-            HOST,
-            "elsewhere.example.org",
-            None
-        )]),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .respond_with(ok(json!({}), 1, 1))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let cf = Cloudflare::start().await;
+    let by_hand = record("rechand", "CNAME", HOST, "elsewhere.example.org", None);
+    cf.zone().await;
+    cf.named(json!([by_hand])).await;
+    cf.no_post().await;
 
-    let err = dns(&server).create(&spec()).await.unwrap_err();
+    let err = cf.dns().create(&spec()).await.unwrap_err();
     let DnsError::Conflict(message) = &err else {
         panic!("expected Conflict, got {err:?}")
     };
@@ -405,32 +377,19 @@ async fn create_leaves_a_record_the_portal_did_not_make_alone() {
         message.contains("was not created by the portal; left alone"),
         "{message}"
     );
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn create_refuses_a_hostname_the_portal_already_uses() {
-    let server = MockServer::start().await;
-    mount_zone(&server, 1).await;
+    let cf = Cloudflare::start().await;
     let marked_bob = Some("managed-by: friend-portal; friend: bob");
-    mount_named(
-        &server,
-        json!([record(
-            "recbob",
-            "CNAME",
-            HOST,
-            "portal.example.net",
-            marked_bob
-        )]),
-    )
-    .await;
-    Mock::given(method("POST"))
-        .respond_with(ok(json!({}), 1, 1))
-        .expect(0)
-        .mount(&server)
-        .await;
+    let bobs = record("recbob", "CNAME", HOST, "portal.example.net", marked_bob);
+    cf.zone().await;
+    cf.named(json!([bobs])).await;
+    cf.no_post().await;
 
-    let err = dns(&server).create(&spec()).await.unwrap_err();
+    let err = cf.dns().create(&spec()).await.unwrap_err();
     let DnsError::Conflict(message) = &err else {
         panic!("expected Conflict, got {err:?}")
     };
@@ -438,28 +397,26 @@ async fn create_refuses_a_hostname_the_portal_already_uses() {
         message.contains("already taken") && message.contains("bob"),
         "{message}"
     );
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[tokio::test]
 async fn an_unknown_zone_is_refused_by_name() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
+    let cf = Cloudflare::start().await;
+    let lookup = Mock::given(method("GET"))
         .and(path("/zones"))
         .and(query_param("name", "nope.example"))
-        .respond_with(ok(json!([]), 1, 0))
-        .expect(1)
-        .mount(&server)
-        .await;
+        .respond_with(ok(json!([]), 1, 0));
+    cf.expect(lookup, 1).await;
 
-    let err = dns(&server).list("nope.example").await.unwrap_err();
+    let err = cf.dns().list("nope.example").await.unwrap_err();
     assert_eq!(
         err,
         DnsError::Refused(
             "the Cloudflare token cannot see zone nope.example, or it does not exist".into()
         )
     );
-    server.verify().await;
+    cf.verify().await;
 }
 
 #[test]

@@ -110,16 +110,7 @@ async fn twenty_swaps_under_load_fail_no_request() {
 #[tokio::test]
 async fn rollback_returns_to_the_previous_version() {
     let w = World::new().await;
-    let base =
-        w.p.get("/api/admin/plugins", ADMIN)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == "hello")
-            .unwrap()["version"]
-            .clone();
+    let base = w.plugin_row("hello").await["version"].clone();
     let swap = install(&w, "hello", "hello2").await;
     assert_eq!(swap["previous"], base);
     assert_eq!(served_version(&w).await, "v2");
@@ -167,16 +158,7 @@ async fn the_installed_version_survives_a_restart() {
         bob,
     };
     assert_eq!(served_version(&w).await, "v2");
-    let listed = w.p.get("/api/admin/plugins", ADMIN).await;
-    let hello = listed
-        .body
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "hello")
-        .unwrap()
-        .clone();
-    assert_eq!(hello["version"], swap["version"]);
+    assert_eq!(w.plugin_row("hello").await["version"], swap["version"]);
     // And rollback still knows what came before.
     let back =
         w.p.send(

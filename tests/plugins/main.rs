@@ -9,6 +9,8 @@ mod grants;
 mod hot_swap;
 mod routing;
 
+use reqwest::StatusCode;
+use serde_json::Value;
 use support::{ADMIN, TestPortal};
 
 /// A portal with friends alice and bob (made by agent `main`) and a session for each.
@@ -36,5 +38,18 @@ impl World {
             alice,
             bob,
         }
+    }
+
+    /// This plugin's row in the admin plugin list (`GET /api/admin/plugins`).
+    pub async fn plugin_row(&self, name: &str) -> Value {
+        let list = self.p.get("/api/admin/plugins", ADMIN).await;
+        assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+        list.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("plugin {name} not listed: {}", list.text))
+            .clone()
     }
 }

@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::paging::{DEFAULT_LIMIT, MAX_LIMIT, checked_limit};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
@@ -15,11 +16,9 @@ pub struct AuditParams {
     /// Only the entries about this friend.
     friend: Option<String>,
     /// How many entries, newest first (default 100).
-    #[schemars(range(min = 1, max = MAX_AUDIT_LIMIT))]
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
     limit: Option<usize>,
 }
-
-const MAX_AUDIT_LIMIT: usize = 1000;
 
 pub async fn audit(
     State(state): State<SharedState>,
@@ -27,13 +26,7 @@ pub async fn audit(
     Query(params): Query<AuditParams>,
 ) -> ApiResult<Json<Vec<AuditEntry>>> {
     caller.require_admin()?;
-    let limit = params.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_AUDIT_LIMIT {
-        return Err(ApiError::invalid(
-            "limit",
-            format!("must be 1-{MAX_AUDIT_LIMIT}"),
-        ));
-    }
+    let limit = checked_limit(params.limit.unwrap_or(DEFAULT_LIMIT))?;
     let query = AuditQuery {
         friend: params.friend.filter(|f| !f.is_empty()),
         limit,

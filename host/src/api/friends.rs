@@ -2,12 +2,13 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::operator_subject;
+use super::paging::{MAX_LIMIT, checked_limit};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::server::guard::AuditSubject;
@@ -157,16 +158,51 @@ pub async fn create(
     Ok(response)
 }
 
+#[derive(Deserialize, JsonSchema)]
+pub struct ListParams {
+    /// Page size (1-1000). Without it every friend comes back at once; with it, a
+    /// `Link: <...>; rel="next"` header points to the next page while friends remain.
+    #[schemars(range(min = 1, max = MAX_LIMIT))]
+    limit: Option<usize>,
+    /// Start after this friend id (ids sort bytewise); the `next` link carries it.
+    after: Option<String>,
+}
+
+/// Friends in id order; an agent sees those it has a friendship with.
 pub async fn list(
     State(state): State<SharedState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<FriendView>>> {
+    Query(params): Query<ListParams>,
+) -> ApiResult<Response> {
     caller.require_operator()?;
-    let friends = match &caller {
-        Caller::Agent(agent) => state.store.friends_of_agent(agent)?,
-        _ => state.store.friends()?,
+    let limit = params.limit.map(checked_limit).transpose()?;
+    let agent = match &caller {
+        Caller::Agent(agent) => Some(agent.as_str()),
+        _ => None,
     };
-    Ok(Json(friends.into_iter().map(FriendView::of).collect()))
+    let after = params.after.as_deref().filter(|a| !a.is_empty());
+    let page = state
+        .store
+        .friends_page(agent, after, limit.unwrap_or(usize::MAX))?;
+    let next = match (limit, page.more, page.friends.last()) {
+        (Some(limit), true, Some(last)) => Some(next_link(limit, &last.id)),
+        _ => None,
+    };
+    let views: Vec<FriendView> = page.friends.into_iter().map(FriendView::of).collect();
+    let mut response = Json(views).into_response();
+    if let Some(link) = next.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        response.headers_mut().insert(header::LINK, link);
+    }
+    Ok(response)
+}
+
+/// RFC 8288 link to the page after `last`.
+fn next_link(limit: usize, last: &str) -> String {
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("limit", &limit.to_string())
+        .append_pair("after", last)
+        .finish();
+    format!("</api/friends?{query}>; rel=\"next\"")
 }
 
 pub async fn get(

@@ -8,6 +8,7 @@ mod friends;
 pub mod health;
 pub mod openapi;
 mod outbox;
+mod paging;
 mod plugins;
 mod portal;
 mod sessions;
@@ -83,10 +84,12 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         "/api/friends",
         OPERATORS,
         "friends.list",
-        "The friends (an agent sees those it has a friendship with)",
+        "The friends in id order (an agent sees those it has a friendship with); paged with limit and after",
         |m| on(m, friends::list),
     )
-    .replies(&[Reply::json(200, "The friends", schema::<Vec<friends::FriendView>>)]),
+    .query(inline::<friends::ListParams>)
+    .replies(&[Reply::json(200, "The friends", schema::<Vec<friends::FriendView>>)])
+    .errors(&[422]),
     R::new(
         Method::POST,
         "/api/friends",

@@ -5,6 +5,7 @@ use axum::extract::{Query, State};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::paging::{DEFAULT_LIMIT, MAX_LIMIT, checked_limit};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::{JobError, OutboxEntry};
@@ -19,8 +20,6 @@ pub struct OutboxParams {
     limit: Option<usize>,
 }
 
-const MAX_LIMIT: usize = 1000;
-
 /// Newest first; `?friend=<id>` for one friend's, `?limit=` (1-1000, default 100).
 pub async fn list(
     State(state): State<SharedState>,
@@ -28,10 +27,7 @@ pub async fn list(
     Query(params): Query<OutboxParams>,
 ) -> ApiResult<Json<Vec<OutboxEntry>>> {
     caller.require_admin()?;
-    let limit = params.limit.unwrap_or(100);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Err(ApiError::invalid("limit", format!("must be 1-{MAX_LIMIT}")));
-    }
+    let limit = checked_limit(params.limit.unwrap_or(DEFAULT_LIMIT))?;
     let friend = params.friend.as_deref().filter(|f| !f.is_empty());
     match state.scheduler.outbox(friend, limit) {
         Ok(entries) => Ok(Json(entries)),

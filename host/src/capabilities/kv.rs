@@ -46,8 +46,8 @@ impl Host for StoreData {
             .insert(full_key(&self.scope, &key), value)
             .map_err(|e| e.to_string())?;
         self.services
-            .kv
-            .flush_async()
+            .flusher
+            .flush()
             .await
             .map_err(|e| e.to_string())?;
         Ok(())
@@ -61,8 +61,8 @@ impl Host for StoreData {
             .map_err(|e| e.to_string())?
             .is_some();
         self.services
-            .kv
-            .flush_async()
+            .flusher
+            .flush()
             .await
             .map_err(|e| e.to_string())?;
         Ok(existed)

@@ -13,6 +13,8 @@ pub mod workspace;
 /// What the capabilities reach: built once at start, shared by every request.
 pub struct Services {
     pub kv: sled::Tree,
+    /// Makes kv writes durable (one flush shared by concurrent writers).
+    pub flusher: crate::store::Flusher,
     /// The workspace files (`workspace` interface).
     pub files: workspace::Files,
     /// The cron jobs (`cron` interface).
@@ -22,6 +24,8 @@ pub struct Services {
     /// Exposure rules and the DNS provider (`ingress` and `dns` interfaces).
     pub exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
     pub dns: std::sync::Arc<crate::dns::Dns>,
+    /// Timestamps a capability writes (secrets' `created_at`/`updated_at`).
+    pub clock: crate::clock::SharedClock,
 }
 
 impl Services {
@@ -32,14 +36,17 @@ impl Services {
         cluster: std::sync::Arc<crate::cluster::Cluster>,
         exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
         dns: std::sync::Arc<crate::dns::Dns>,
+        clock: crate::clock::SharedClock,
     ) -> crate::store::StoreResult<Self> {
         Ok(Self {
             kv: store.tree("plugin_kv")?,
+            flusher: store.flusher(),
             files: workspace::Files::new(workspace),
             scheduler,
             cluster,
             exposure,
             dns,
+            clock,
         })
     }
 }

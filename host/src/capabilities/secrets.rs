@@ -28,7 +28,7 @@ impl StoreData {
     }
 
     fn now_rfc3339(&self) -> String {
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        self.services.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     }
 }
 

@@ -5,6 +5,7 @@ use super::{DnsError, Record, RecordSpec};
 
 pub struct LocalDns {
     tree: sled::Tree,
+    flusher: crate::store::Flusher,
     clock: crate::clock::SharedClock,
 }
 
@@ -14,7 +15,7 @@ fn unavailable(e: impl std::fmt::Display) -> DnsError {
 
 impl LocalDns {
     pub fn open(store: &crate::store::Store, clock: crate::clock::SharedClock) -> crate::store::StoreResult<Self> {
-        Ok(Self { tree: store.tree("dns_records")?, clock })
+        Ok(Self { tree: store.tree("dns_records")?, flusher: store.flusher(), clock })
     }
 
     pub async fn create(&self, spec: &RecordSpec) -> Result<Record, DnsError> {
@@ -25,13 +26,13 @@ impl LocalDns {
             Ok(()) => {}
             Err(_) => return Err(DnsError::Conflict(format!("a DNS record for {} already exists", spec.hostname))),
         }
-        self.tree.flush_async().await.map_err(unavailable)?;
+        self.flusher.flush().await.map_err(unavailable)?;
         Ok(record)
     }
 
     pub async fn delete(&self, hostname: &str) -> Result<usize, DnsError> {
         let removed = self.tree.remove(hostname.to_ascii_lowercase().as_bytes()).map_err(unavailable)?;
-        self.tree.flush_async().await.map_err(unavailable)?;
+        self.flusher.flush().await.map_err(unavailable)?;
         Ok(usize::from(removed.is_some()))
     }
 

@@ -440,5 +440,5 @@ fn gap_end(tz: Tz, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
 }
 
 #[cfg(test)]
-#[path = "schedule_tests.rs"]
+#[path = "schedule_tests/mod.rs"]
 mod tests;

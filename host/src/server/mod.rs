@@ -116,6 +116,7 @@ pub fn build_state(
         cluster.clone(),
         exposure.clone(),
         dns.clone(),
+        clock.clone(),
     )?);
     let runtime = crate::runtime::Runtime::start(
         &policy,

@@ -1,5 +1,7 @@
 //! Friends and the friendships that tie them to agents.
 
+use std::ops::Bound;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -51,6 +53,13 @@ impl Friend {
         ids.extend(self.whatsapp.as_deref());
         ids
     }
+}
+
+/// One page of [`Store::friends_page`].
+pub struct FriendPage {
+    pub friends: Vec<Friend>,
+    /// Whether friends remain after the last one.
+    pub more: bool,
 }
 
 pub fn namespace_of(friend_id: &str) -> String {
@@ -152,20 +161,49 @@ impl Store {
     }
 
     pub fn friends(&self) -> StoreResult<Vec<Friend>> {
-        self.friends.values().collect()
+        Ok(self.friends_page(None, None, usize::MAX)?.friends)
+    }
+
+    /// Friends in id order (bytewise), after `after`, at most `limit`; `agent`: only that
+    /// agent's friends.
+    pub fn friends_page(
+        &self,
+        agent: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> StoreResult<FriendPage> {
+        let (tree, prefix) = match agent {
+            Some(agent) => (&self.agent_friends, prefix_key(agent)),
+            None => (&self.friends.tree, Vec::new()),
+        };
+        let start = match after {
+            Some(after) => Bound::Excluded([prefix.as_slice(), after.as_bytes()].concat()),
+            None => Bound::Included(prefix.clone()),
+        };
+        let mut friends = Vec::new();
+        for entry in tree.range((start, Bound::Unbounded)) {
+            let (key, value) = entry?;
+            if !key.starts_with(&prefix) {
+                break;
+            }
+            if friends.len() == limit {
+                return Ok(FriendPage { friends, more: true });
+            }
+            let friend = match agent {
+                // The index holds ids only; a friend deleted since is skipped.
+                Some(_) => match self.friend(&String::from_utf8_lossy(&key[prefix.len()..]))? {
+                    Some(friend) => friend,
+                    None => continue,
+                },
+                None => decode(&value)?,
+            };
+            friends.push(friend);
+        }
+        Ok(FriendPage { friends, more: false })
     }
 
     pub fn friends_of_agent(&self, agent_id: &str) -> StoreResult<Vec<Friend>> {
-        let prefix = prefix_key(agent_id);
-        let mut out = Vec::new();
-        for key in self.agent_friends.scan_prefix(&prefix).keys() {
-            let key = key?;
-            let friend_id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
-            if let Some(friend) = self.friend(&friend_id)? {
-                out.push(friend);
-            }
-        }
-        Ok(out)
+        Ok(self.friends_page(Some(agent_id), None, usize::MAX)?.friends)
     }
 
     pub async fn put_friend(&self, friend: &Friend) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 
 mod agents;
 mod audit;
+mod flusher;
 mod friends;
 mod sessions;
 mod table;
@@ -11,7 +12,8 @@ use std::path::Path;
 
 pub use agents::Agent;
 pub use audit::{AuditEntry, AuditQuery};
-pub use friends::{Friend, FriendPatch, Friendship, namespace_of};
+pub use flusher::Flusher;
+pub use friends::{Friend, FriendPage, FriendPatch, Friendship, namespace_of};
 pub use sessions::{Session, SessionState};
 pub use table::Table;
 
@@ -57,6 +59,7 @@ pub(crate) fn abort<T>(
 #[derive(Clone)]
 pub struct Store {
     db: sled::Db,
+    flusher: Flusher,
     pub(crate) friends: Table<Friend>,
     pub(crate) friendships: Table<Friendship>,
     /// `agent \0 friend` -> (): the friends of one agent, without a scan.
@@ -89,6 +92,7 @@ impl Store {
             friend_sessions: db.open_tree("friend_sessions")?,
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
+            flusher: Flusher::new(db.clone()),
             db,
         };
         store.migrate()?;
@@ -126,10 +130,15 @@ impl Store {
         Ok(self.db.generate_id()?)
     }
 
-    /// Makes every write so far durable.
+    /// Makes every write so far durable (shared with concurrent callers: see [`Flusher`]).
     pub async fn flush(&self) -> StoreResult<()> {
-        self.db.flush_async().await?;
+        self.flusher.flush().await?;
         Ok(())
+    }
+
+    /// The one flusher of this database, for components that keep trees of their own.
+    pub fn flusher(&self) -> Flusher {
+        self.flusher.clone()
     }
 }
 

@@ -1,10 +1,13 @@
 //! `just bench`: starts the release `portal` binary on loopback and measures it with a
 //! load generator in this process. Prints one Markdown table (the README carries it).
 
+mod cron;
 mod load;
+mod peer;
 mod portal;
 mod scale;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
@@ -26,6 +29,21 @@ struct Args {
     /// Secrets to create for the scale figures, spread over the friends.
     #[arg(long, default_value_t = 100_000)]
     secrets: usize,
+    /// Cron jobs for the scheduler figures (0 skips them).
+    #[arg(long, default_value_t = 100_000)]
+    cron_jobs: usize,
+    /// Seconds over which the cron jobs fall due, each once.
+    #[arg(long, default_value_t = 120)]
+    cron_window: u64,
+    /// Seconds allowed for creating the cron jobs before the first falls due.
+    #[arg(long, default_value_t = 180)]
+    cron_seed_secs: u64,
+    /// The peer's `wasmtime` binary (`just peer` installs it here).
+    #[arg(long, default_value = "target/peer/bin/wasmtime")]
+    wasmtime: PathBuf,
+    /// The peer's wasi:http hello component (built with the plugins).
+    #[arg(long, default_value = "target/plugins/wasm32-wasip2/release/peer_hello.wasm")]
+    peer_component: PathBuf,
 }
 
 #[tokio::main]
@@ -56,12 +74,34 @@ async fn main() -> anyhow::Result<()> {
     rows.push(("instantiation per request (mean)".into(), format!("{:.1} µs over {count} requests", sum / count as f64 * 1e6)));
     server.stop();
 
+    let label = "peer: `wasmtime serve` 48.0.8, wasi:http hello (GET /hello)";
+    match peer::run(&args.wasmtime, &args.peer_component, args.connections, duration).await {
+        Ok(theirs) => {
+            eprintln!("{label}: {theirs}");
+            rows.push((label.into(), theirs.to_string()));
+            rows.push(("hello requests/s, ours / wasmtime serve".into(), format!("{:.2}", figures[2].rps / theirs.rps)));
+        }
+        Err(e) => {
+            eprintln!("{label}: not run: {e}");
+            rows.push((label.into(), format!("not run: {e}")));
+        }
+    }
+
     let cold = portal::cold_start(&args.portal, data.path()).await?;
     rows.push(("cold start to ready, compiled plugins cached".into(), format!("{:.0} ms", cold.as_secs_f64() * 1000.0)));
 
     if args.friends > 0 {
         let scale_dir = tempfile::tempdir()?;
         for (label, value) in scale::run(&args.portal, scale_dir.path(), args.friends, args.secrets).await? {
+            eprintln!("{label}: {value}");
+            rows.push((label, value));
+        }
+    }
+
+    if args.cron_jobs > 0 {
+        let cron_dir = tempfile::tempdir()?;
+        let bench = cron::CronBench { jobs: args.cron_jobs, window: args.cron_window, seed_budget: args.cron_seed_secs };
+        for (label, value) in cron::run(&args.portal, cron_dir.path(), &bench).await? {
             eprintln!("{label}: {value}");
             rows.push((label, value));
         }

@@ -1,6 +1,6 @@
 //! The portal under test, as a child process.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,11 +17,17 @@ pub struct Portal {
 
 impl Portal {
     pub async fn start(binary: &str, data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_with(binary, data_dir, &[]).await
+    }
+
+    /// Starts `portal serve` with `extra` arguments after the bench's own.
+    pub async fn start_with(binary: &str, data_dir: &Path, extra: &[&str]) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--admin-token", ADMIN])
             .arg("--data-dir")
             .arg(data_dir)
-            .env("RUST_LOG", "warn,portal::cli=info")
+            .args(extra)
+            .env("RUST_LOG", std::env::var("PORTAL_BENCH_RUST_LOG").unwrap_or_else(|_| "warn,portal::cli=info".into()))
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -33,8 +39,16 @@ impl Portal {
                 let v: Value = serde_json::from_str(&line).ok()?;
                 (v["message"] == "portal listening").then(|| v["addr"].as_str().unwrap_or_default().to_owned())
             });
-            // Keep draining so the child never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines {});
+            // Keep draining so the child never blocks on a full pipe; PORTAL_BENCH_LOG=FILE
+            // keeps what it says.
+            let mut keep = std::env::var_os("PORTAL_BENCH_LOG").and_then(|f| std::fs::File::create(f).ok());
+            std::thread::spawn(move || {
+                for line in lines.map_while(Result::ok) {
+                    if let Some(file) = keep.as_mut() {
+                        let _ = writeln!(file, "{line}");
+                    }
+                }
+            });
             addr
         })
         .await?
@@ -50,11 +64,16 @@ impl Portal {
         Ok(body)
     }
 
+    /// A portal session for `friend`; returns its token.
+    pub async fn session(&self, friend: &str) -> anyhow::Result<String> {
+        let session = self.post("/api/auth/portal-session", ADMIN, json!({"friend_id": friend})).await?;
+        session["session_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no session_token in {session}"))
+    }
+
     /// Friend alice with five secrets and a deployment; returns her session token.
     pub async fn seed_alice(&self) -> anyhow::Result<String> {
         self.post("/api/friends", ADMIN, json!({"id": "alice", "display_name": "Alice"})).await?;
-        let session = self.post("/api/auth/portal-session", ADMIN, json!({"friend_id": "alice"})).await?;
-        let token = session["session_token"].as_str().unwrap_or_default().to_owned();
+        let token = self.session("alice").await?;
         for i in 0..5 {
             self.post("/api/portal/secrets", &token, json!({"name": format!("key-{i}"), "data": {"API_KEY": "x".repeat(40)}})).await?;
         }
@@ -86,6 +105,21 @@ impl Portal {
             .ok()
             .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
             .unwrap_or(0)
+    }
+
+    /// User + system CPU time the process has used so far.
+    pub fn cpu_time(&self) -> Duration {
+        // Fields 14 and 15 of /proc/PID/stat, in clock ticks; the command name (field 2) may
+        // hold spaces, so count from the closing parenthesis.
+        let ticks = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                let rest = &s[s.rfind(')')? + 2..];
+                let fields: Vec<&str> = rest.split_whitespace().collect();
+                Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+            })
+            .unwrap_or(0);
+        Duration::from_secs_f64(ticks as f64 / clock_ticks_per_second())
     }
 
     pub fn stop(mut self) {
@@ -131,4 +165,14 @@ pub fn machine() -> String {
         .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
         .map_or_else(String::new, |kib| format!(", {} GiB", kib / 1024 / 1024));
     format!("Machine: {cores} cores ({cpu}){mem}; load generator in the same machine, over loopback.")
+}
+
+/// `getconf CLK_TCK`; 100 on every Linux this runs on, but asked rather than assumed.
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+        .unwrap_or(100.0)
 }

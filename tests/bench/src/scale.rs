@@ -29,8 +29,7 @@ pub async fn run(binary: &str, dir: &Path, friends: usize, secrets: usize) -> an
                     portal.post("/api/friends", ADMIN, json!({"id": id, "display_name": format!("Friend {i}")})).await?;
                     let per_friend = secrets / friends + usize::from(i < secrets % friends);
                     if per_friend > 0 {
-                        let session = portal.post("/api/auth/portal-session", ADMIN, json!({"friend_id": id})).await?;
-                        let token = session["session_token"].as_str().unwrap_or_default().to_owned();
+                        let token = portal.session(&id).await?;
                         for s in 0..per_friend {
                             portal.post("/api/portal/secrets", &token, json!({"name": format!("s{s}"), "data": {"K": "value"}})).await?;
                         }
@@ -44,11 +43,11 @@ pub async fn run(binary: &str, dir: &Path, friends: usize, secrets: usize) -> an
     }
     let seeded = started.elapsed();
     let mut rows = vec![(format!("seeding {friends} friends + {secrets} secrets"), format!("{:.0} s", seeded.as_secs_f64()))];
-    let session = portal.post("/api/auth/portal-session", ADMIN, json!({"friend_id": "f00042"})).await?;
-    let token = session["session_token"].as_str().unwrap_or_default().to_owned();
+    let token = portal.session("f00042").await?;
     let http = reqwest::Client::new();
     for (label, url, token) in [
-        (format!("GET /api/friends ({friends} friends), sequential"), format!("{}/api/friends", portal.url), ADMIN.to_owned()),
+        (format!("GET /api/friends ({friends} friends, all at once), sequential"), format!("{}/api/friends", portal.url), ADMIN.to_owned()),
+        ("GET /api/friends?limit=100&after=f05000 (one page)".to_owned(), format!("{}/api/friends?limit=100&after=f05000", portal.url), ADMIN.to_owned()),
         ("GET /api/portal/secrets at scale".to_owned(), format!("{}/api/portal/secrets", portal.url), token.clone()),
         ("GET /api/friends/:id at scale".to_owned(), format!("{}/api/friends/f00042", portal.url), ADMIN.to_owned()),
         ("GET /api/portal/namespace at scale".to_owned(), format!("{}/api/portal/namespace", portal.url), token.clone()),

@@ -33,7 +33,7 @@ type Reply = Result<(StatusCode, Value), Status>;
 impl EmbeddedApi {
     pub fn new(store: &crate::store::Store, clock: SharedClock) -> crate::store::StoreResult<Self> {
         Ok(Self {
-            objects: Arc::new(std::sync::RwLock::new(Some(Objects::open(store.tree("cluster_objects")?, store.tree("cluster_meta")?)))),
+            objects: Arc::new(std::sync::RwLock::new(Some(Objects::open(store)?))),
             clock,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
         })

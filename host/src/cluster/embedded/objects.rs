@@ -9,6 +9,7 @@ use super::resources::ResourceType;
 pub struct Objects {
     tree: sled::Tree,
     meta: sled::Tree,
+    flusher: crate::store::Flusher,
 }
 
 fn key(kind: &str, namespace: Option<&str>, name: &str) -> Vec<u8> {
@@ -27,8 +28,12 @@ fn prefix(kind: &str, namespace: Option<&str>) -> Vec<u8> {
 }
 
 impl Objects {
-    pub fn open(db_tree: sled::Tree, meta: sled::Tree) -> Self {
-        Self { tree: db_tree, meta }
+    pub fn open(store: &crate::store::Store) -> crate::store::StoreResult<Self> {
+        Ok(Self {
+            tree: store.tree("cluster_objects")?,
+            meta: store.tree("cluster_meta")?,
+            flusher: store.flusher(),
+        })
     }
 
     pub fn get(&self, rt: &ResourceType, namespace: Option<&str>, name: &str) -> sled::Result<Option<Value>> {
@@ -75,7 +80,6 @@ impl Objects {
     }
 
     pub async fn flush(&self) -> sled::Result<()> {
-        self.tree.flush_async().await?;
-        Ok(())
+        self.flusher.flush().await
     }
 }

@@ -1,0 +1,122 @@
+// End-to-end tests of the friend portal page, signing in and out: the magic link, a revoked
+// session, logout. The real `portal` binary and Debian's headless Chromium through
+// playwright-core (see portal_page.mjs); data is set up through the admin API, and everything
+// a friend does goes through the page.
+//
+//   PORTAL_BIN=target/debug/portal node --test tests/browser/
+//
+// Every page is watched for console errors, page errors, CSP violations, requests to another
+// origin and 5xx answers, and a test fails on any it did not provoke on purpose. Screenshots
+// of each view land in tests/browser/artifacts/.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newSession, openPage, shot, waitText } from './harness.mjs';
+import {
+  T, ROUTES, portal, browser, links, usePortal, signIn, go, settled, storedToken,
+} from './portal_page.mjs';
+
+usePortal();
+
+test('without a session the page asks for the link; the magic link signs in and leaves the address bar', T, async () => {
+  const { token, portalUrl } = await newSession(portal, 'alice');
+  const s = await openPage(browser, portal);
+  const { page, tid } = s;
+
+  await page.goto(`${portal.url}/portal`);
+  await page.locator('#no-session').waitFor();
+  assert.match(await page.locator('#no-session').innerText(), /Open the link your agent sent you/);
+  assert.equal(await page.locator('#site-nav').isVisible(), false);
+  await shot(page, 'no-session');
+
+  await page.goto(portalUrl);
+  await tid('me-id').waitFor();
+  assert.ok(!page.url().includes('s='), `the token is still in the URL: ${page.url()}`);
+  assert.ok(!page.url().includes(token), page.url());
+  const url = new URL(page.url());
+  assert.equal(url.pathname, '/portal');
+  assert.equal(url.search, '');
+  assert.equal(url.hash, '#/overview');
+  assert.equal(await storedToken(page), token);
+  assert.ok(!(await page.evaluate(() => document.referrer)).includes(token));
+
+  assert.equal(await tid('me-display-name').innerText(), 'Alice Example');
+  assert.equal(await tid('me-id').innerText(), 'alice');
+  assert.equal(await tid('me-namespace').innerText(), 'friend-alice');
+  assert.match(await tid('me-stat-secrets').innerText(), /^\d+$/);
+  assert.match(await tid('me-stat-logs').innerText(), /^\d+$/);
+  assert.match(await tid('agent-row-main').innerText(), /Main Agent/);
+  await waitText(tid('whoami'), /Signed in as Alice Example/);
+  assert.match(await tid('view-title').innerText(), /Alice Example/);
+
+  assert.ok(s.apiRequests.length >= 2, JSON.stringify(s.apiRequests));
+  for (const r of s.apiRequests) assert.equal(r.authorization, `Bearer ${token}`, r.url);
+  for (const r of s.apiRequests) assert.ok(!r.url.includes(token), r.url);
+
+  // Every nav link leads to its view, and a reload keeps the session.
+  for (const route of ROUTES) {
+    await go(s, route);
+    await settled(s, route);
+  }
+  await page.reload();
+  await tid('view-crons').waitFor();
+  assert.equal(await storedToken(page), token);
+
+  await go(s, 'overview');
+  await settled(s, 'overview');
+  await shot(page, 'overview');
+  await s.close();
+});
+
+test('a revoked session leads to the expired page, keeping unsaved text', T, async () => {
+  const a = await signIn('carol', undefined, { fresh: true });
+  const b = await signIn('carol');
+  await go(a, 'memory');
+  await settled(a, 'memory');
+  const draft = 'Typed just before the session was revoked.';
+  await a.tid('memory-editor').fill(draft);
+
+  const revoked = await portal.api('DELETE', '/api/friends/carol/sessions');
+  assert.ok(revoked.status === 200 || revoked.status === 204, revoked.text);
+  const old = await portal.api('GET', '/api/portal/me', { token: a.token });
+  assert.equal(old.status, 401);
+  assert.equal((await portal.api('GET', '/api/portal/me', { token: b.token })).status, 401);
+  links.delete('carol');
+
+  // Saving: the expired page, with the draft to copy.
+  a.allow(/status of 401/);
+  await a.tid('memory-save').click();
+  await a.page.locator('#expired').waitFor();
+  assert.match(await a.page.locator('#expired').innerText(), /expired or was revoked/);
+  assert.match(await a.tid('expired-reason').innerText(), /\S/);
+  assert.equal(await a.tid('expired-draft').inputValue(), draft);
+  assert.equal(await storedToken(a.page), null);
+  assert.equal(await a.page.locator('#site-nav').isVisible(), false);
+  await shot(a.page, 'expired');
+  await a.close();
+
+  // Navigating: the same.
+  b.allow(/status of 401/);
+  await b.tid('nav-secrets').click();
+  await b.page.locator('#expired').waitFor();
+  assert.equal(await storedToken(b.page), null);
+  await b.page.reload();
+  await b.page.locator('#no-session').waitFor();
+  await b.close();
+});
+
+test('logout ends the session on the server and in the browser', T, async () => {
+  const s = await signIn('carol', undefined, { fresh: true });
+  const { page, tid } = s;
+  await tid('logout').click();
+  await page.locator('#signed-out').waitFor();
+  assert.match(await page.locator('#signed-out').innerText(), /signed out/i);
+  assert.equal(await storedToken(page), null);
+  assert.ok(s.apiRequests.some((r) => r.method === 'DELETE' && r.url.endsWith('/api/portal/session')), JSON.stringify(s.apiRequests));
+  assert.equal(await page.locator('#site-nav').isVisible(), false);
+  assert.equal((await portal.api('GET', '/api/portal/me', { token: s.token })).status, 401);
+  await shot(page, 'signed-out');
+  await page.reload();
+  await page.locator('#no-session').waitFor();
+  await s.close();
+});

@@ -1,0 +1,222 @@
+//! The document itself: valid OpenAPI 3.0, and the router's routes exactly.
+
+use std::collections::{BTreeSet, HashSet};
+
+use portal::api::NATIVE_ROUTES;
+use portal::api::openapi::{OPENAPI_VERSION, PLUGIN_ERROR_STATUSES, path_params};
+use portal::auth::CallerKind;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{self, TestPortal};
+use crate::{document, resolve};
+
+fn kinds(callers: &[CallerKind]) -> Vec<&'static str> {
+    callers
+        .iter()
+        .map(|k| match k {
+            CallerKind::Admin => "admin",
+            CallerKind::Agent => "agent",
+            CallerKind::Friend => "friend",
+        })
+        .collect()
+}
+
+fn operations(doc: &Value) -> Vec<(String, String, &Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            out.push((method.to_uppercase(), path.clone(), op));
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_document_is_openapi_3() {
+    let p = TestPortal::start().await;
+    let doc = document(&p).await;
+    assert_eq!(doc["openapi"], OPENAPI_VERSION);
+
+    // It deserializes as an OpenAPI 3.0 document, and every operation in it does.
+    let typed: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
+        .unwrap_or_else(|e| panic!("not an OpenAPI 3.0 document: {e}"));
+    assert!(typed.openapi.starts_with("3.0"));
+    assert_eq!(typed.operations().count(), operations(&doc).len());
+    let schemes = &typed.components.as_ref().unwrap().security_schemes;
+    for name in ["admin", "agent", "friend"] {
+        match schemes.get(name) {
+            Some(openapiv3::ReferenceOr::Item(openapiv3::SecurityScheme::HTTP {
+                scheme, ..
+            })) => assert_eq!(scheme, "bearer"),
+            other => panic!("security scheme {name}: {other:?}"),
+        }
+    }
+
+    // Every reference resolves.
+    fn refs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(r) = m.get("$ref").and_then(Value::as_str) {
+                    out.push(r);
+                }
+                m.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(all.len() > 50, "{} references", all.len());
+    for r in all {
+        let pointer = r
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("{r} is not local"));
+        assert!(doc.pointer(pointer).is_some(), "{r} does not resolve");
+    }
+
+    let mut ids = HashSet::new();
+    for (method, path, op) in operations(&doc) {
+        let what = format!("{method} {path}");
+        let id = op["operationId"].as_str().unwrap();
+        assert!(ids.insert(id.to_owned()), "{what}: operationId {id} twice");
+        // Every template parameter is declared, and nothing else is in the path.
+        let declared: BTreeSet<&str> = op["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .map(|p| {
+                assert_eq!(p["required"], true, "{what}");
+                p["name"].as_str().unwrap()
+            })
+            .collect();
+        assert_eq!(declared, path_params(&path).into_iter().collect(), "{what}");
+        // Security: one requirement per kind of caller, each a declared scheme.
+        let callers: Vec<&str> = op["x-callers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        let security: Vec<&str> = op["security"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_object().unwrap().keys().next().unwrap().as_str())
+            .collect();
+        assert_eq!(callers, security, "{what}");
+        for s in security {
+            assert!(
+                doc["components"]["securitySchemes"][s].is_object(),
+                "{what}: {s}"
+            );
+        }
+        // Every operation says what it answers, errors with the common shape.
+        let responses = op["responses"].as_object().unwrap();
+        assert!(
+            responses.keys().any(|s| s.starts_with('2')),
+            "{what}: no success"
+        );
+        for (status, response) in responses {
+            let response = resolve(&doc, response);
+            assert!(response["description"].is_string(), "{what} {status}");
+            if status.starts_with('4') || status.starts_with('5') {
+                let schema = resolve(&doc, &response["content"]["application/json"]["schema"]);
+                assert_eq!(
+                    schema["required"],
+                    json!(["error"]),
+                    "{what} {status}: {schema}"
+                );
+            }
+        }
+        for status in ["401", "500", "504"] {
+            assert!(responses.contains_key(status), "{what}: no {status}");
+        }
+    }
+}
+
+/// The host's routes are the table's, the plugins' are the policy's; nothing is missing,
+/// nothing extra, and the router serves every documented operation.
+#[tokio::test]
+async fn every_route_is_documented_and_routed() {
+    let p = TestPortal::start().await;
+    let doc = document(&p).await;
+    let documented: BTreeSet<(String, String)> = operations(&doc)
+        .into_iter()
+        .map(|(m, path, _)| (m, path))
+        .collect();
+
+    let mut expected = BTreeSet::new();
+    for route in NATIVE_ROUTES {
+        let op = &doc["paths"][route.path][route.method.as_str().to_lowercase()];
+        assert!(
+            op.is_object(),
+            "{} {} is not documented",
+            route.method,
+            route.path
+        );
+        assert_eq!(op["operationId"], route.operation_id);
+        assert_eq!(op["x-callers"], json!(kinds(route.callers)));
+        if route.callers.is_empty() {
+            assert_eq!(op["security"], json!([]), "{}: public", route.path);
+        }
+        expected.insert((route.method.to_string(), route.path.to_owned()));
+    }
+    assert!(expected.contains(&("GET".into(), "/api/openapi.json".into())));
+
+    let policy = portal::policy::PolicySource::Dir(support::test_policies())
+        .load_plugins()
+        .unwrap();
+    let mut plugin_routes = 0;
+    for plugin in policy.plugins.values() {
+        for route in &plugin.routes {
+            let path = route.axum_path();
+            let op = &doc["paths"][&path][route.method.as_str().to_lowercase()];
+            assert!(
+                op.is_object(),
+                "{} {} is not documented",
+                route.method,
+                route.path
+            );
+            assert_eq!(op["x-plugin"], plugin.name.as_str());
+            assert_eq!(op["x-route"], route.name.as_str());
+            assert_eq!(op["x-callers"], json!(kinds(&route.callers)));
+            let statuses: BTreeSet<String> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect();
+            let mut want: BTreeSet<String> =
+                PLUGIN_ERROR_STATUSES.iter().map(u16::to_string).collect();
+            want.extend(["2XX".to_owned(), "204".to_owned()]);
+            assert_eq!(statuses, want, "{} {}", route.method, route.path);
+            expected.insert((route.method.to_string(), path));
+            plugin_routes += 1;
+        }
+    }
+    assert!(plugin_routes > 5);
+    assert_eq!(documented, expected, "the document's operations");
+
+    // Each documented operation is routed: without a token it gets the route's own answer
+    // (401, or 200 for a public route), never the router's 404 or 405.
+    for (method, path) in &documented {
+        let concrete = path
+            .split('/')
+            .map(|seg| if seg.starts_with('{') { "x" } else { seg })
+            .collect::<Vec<_>>()
+            .join("/");
+        let r = p.send(method.parse().unwrap(), &concrete, None, None).await;
+        assert!(
+            r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::OK,
+            "{method} {path}: {} {}",
+            r.status,
+            r.text
+        );
+    }
+    // And an undocumented one is not.
+    let r = p.send(Method::GET, "/api/nothing-here", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
