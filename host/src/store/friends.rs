@@ -55,11 +55,17 @@ impl Friend {
     }
 }
 
-/// One page of [`Store::friends_page`].
+/// One page of [`Store::stored_friends_page`].
 pub struct FriendPage {
-    pub friends: Vec<Friend>,
+    pub friends: Vec<StoredFriend>,
     /// Whether friends remain after the last one.
     pub more: bool,
+}
+
+/// A friend's record as stored: the JSON of a [`Friend`].
+pub struct StoredFriend {
+    pub id: String,
+    pub json: sled::IVec,
 }
 
 pub fn namespace_of(friend_id: &str) -> String {
@@ -160,13 +166,10 @@ impl Store {
         self.friends.len()
     }
 
-    pub fn friends(&self) -> StoreResult<Vec<Friend>> {
-        Ok(self.friends_page(None, None, usize::MAX)?.friends)
-    }
-
     /// Friends in id order (bytewise), after `after`, at most `limit`; `agent`: only that
-    /// agent's friends.
-    pub fn friends_page(
+    /// agent's friends. As stored: each friend's JSON as `serde_json` wrote it from
+    /// [`Friend`], for a list that passes records through without decoding them.
+    pub fn stored_friends_page(
         &self,
         agent: Option<&str>,
         after: Option<&str>,
@@ -189,21 +192,18 @@ impl Store {
             if friends.len() == limit {
                 return Ok(FriendPage { friends, more: true });
             }
-            let friend = match agent {
+            let id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
+            let json = match agent {
                 // The index holds ids only; a friend deleted since is skipped.
-                Some(_) => match self.friend(&String::from_utf8_lossy(&key[prefix.len()..]))? {
-                    Some(friend) => friend,
+                Some(_) => match self.friends.tree.get(&id)? {
+                    Some(json) => json,
                     None => continue,
                 },
-                None => decode(&value)?,
+                None => value,
             };
-            friends.push(friend);
+            friends.push(StoredFriend { id, json });
         }
         Ok(FriendPage { friends, more: false })
-    }
-
-    pub fn friends_of_agent(&self, agent_id: &str) -> StoreResult<Vec<Friend>> {
-        Ok(self.friends_page(Some(agent_id), None, usize::MAX)?.friends)
     }
 
     pub async fn put_friend(&self, friend: &Friend) -> StoreResult<()> {

@@ -13,7 +13,7 @@ use std::path::Path;
 pub use agents::Agent;
 pub use audit::{AuditEntry, AuditQuery};
 pub use flusher::Flusher;
-pub use friends::{Friend, FriendPage, FriendPatch, Friendship, namespace_of};
+pub use friends::{Friend, FriendPage, FriendPatch, Friendship, StoredFriend, namespace_of};
 pub use sessions::{Session, SessionState};
 pub use table::Table;
 
