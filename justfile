@@ -16,6 +16,7 @@ fmt:
     cargo fmt --all
 
 lint:
+    cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
 
 # Benchmarks of the release binary over loopback; prints the README's table.

@@ -70,7 +70,11 @@ struct ServeArgs {
     #[arg(long, env = "PORTAL_CLOUDFLARE_TOKEN_FILE")]
     cloudflare_token_file: Option<PathBuf>,
     /// Cloudflare's API base URL.
-    #[arg(long, env = "PORTAL_CLOUDFLARE_API", default_value = "https://api.cloudflare.com/client/v4")]
+    #[arg(
+        long,
+        env = "PORTAL_CLOUDFLARE_API",
+        default_value = "https://api.cloudflare.com/client/v4"
+    )]
     cloudflare_api: String,
     /// A folder with plugins.toml, cluster.toml and namespace/ to use instead of the
     /// policies built into the binary.
@@ -154,7 +158,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.dns = args.dns;
     config.domains = args.domains;
     if args.dns == crate::dns::DnsMode::Cloudflare {
-        config.cloudflare = Some(crate::dns::cloudflare_config(args.cloudflare_api, args.cloudflare_token_file.as_deref())?);
+        config.cloudflare = Some(crate::dns::cloudflare_config(
+            args.cloudflare_api,
+            args.cloudflare_token_file.as_deref(),
+        )?);
     }
     if let Some(dir) = args.policies_dir {
         config.policies = crate::policy::PolicySource::Dir(dir);

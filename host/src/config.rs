@@ -50,7 +50,9 @@ impl ServeConfig {
     }
 
     pub fn compiled_dir(&self) -> PathBuf {
-        self.compiled_cache.clone().unwrap_or_else(|| self.data_dir.join("compiled"))
+        self.compiled_cache
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("compiled"))
     }
 
     pub fn admin_token_file(&self) -> PathBuf {

@@ -42,45 +42,85 @@ pub struct TraefikPolicy {
 /// case and one trailing dot are forgiven, anything else (extra labels) is not.
 pub fn canonical_domain(allowed: &[String], candidate: &str) -> Option<String> {
     let trimmed = candidate.trim();
-    let wanted = trimmed.strip_suffix('.').unwrap_or(trimmed).to_ascii_lowercase();
-    allowed.iter().find(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&wanted)).map(|d| d.trim_end_matches('.').to_ascii_lowercase())
+    let wanted = trimmed
+        .strip_suffix('.')
+        .unwrap_or(trimmed)
+        .to_ascii_lowercase();
+    allowed
+        .iter()
+        .find(|d| d.trim_end_matches('.').eq_ignore_ascii_case(&wanted))
+        .map(|d| d.trim_end_matches('.').to_ascii_lowercase())
 }
 
 /// Lower-cases and checks an exposure name.
 pub fn exposure_name(name: &str) -> Result<String, String> {
     let lower = name.to_ascii_lowercase();
     let ok = (1..=MAX_NAME).contains(&lower.len())
-        && lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && lower
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !lower.starts_with('-');
-    if ok { Ok(lower) } else { Err(format!("must be 1-{MAX_NAME} letters, digits and hyphens, not starting with a hyphen")) }
+    if ok {
+        Ok(lower)
+    } else {
+        Err(format!(
+            "must be 1-{MAX_NAME} letters, digits and hyphens, not starting with a hyphen"
+        ))
+    }
 }
 
 impl ExposurePolicy {
-    pub fn load(source: &PolicySource, domains_override: Option<Vec<String>>) -> Result<Self, PolicyError> {
+    pub fn load(
+        source: &PolicySource,
+        domains_override: Option<Vec<String>>,
+    ) -> Result<Self, PolicyError> {
         let (text, file) = match source {
             PolicySource::Dir(dir) if dir.join("exposure.toml").exists() => {
                 let path = dir.join("exposure.toml");
                 let file = path.display().to_string();
-                (std::fs::read_to_string(&path).map_err(|e| PolicyError::new(&file, "file", e.to_string()))?, file)
+                (
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| PolicyError::new(&file, "file", e.to_string()))?,
+                    file,
+                )
             }
-            _ => (EMBEDDED_EXPOSURE_TOML.to_owned(), "policies/exposure.toml (embedded)".to_owned()),
+            _ => (
+                EMBEDDED_EXPOSURE_TOML.to_owned(),
+                "policies/exposure.toml (embedded)".to_owned(),
+            ),
         };
-        let mut policy: ExposurePolicy = toml::from_str(&text).map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
+        let mut policy: ExposurePolicy = toml::from_str(&text)
+            .map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
         if let Some(domains) = domains_override {
             policy.domains = domains;
         }
-        policy.domains = policy.domains.iter().map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase()).filter(|d| !d.is_empty()).collect();
+        policy.domains = policy
+            .domains
+            .iter()
+            .map(|d| d.trim().trim_end_matches('.').to_ascii_lowercase())
+            .filter(|d| !d.is_empty())
+            .collect();
         for domain in &policy.domains {
-            crate::validate::dns_subdomain(domain).map_err(|r| PolicyError::new(&file, "domains", format!("'{domain}' {r}")))?;
+            crate::validate::dns_subdomain(domain)
+                .map_err(|r| PolicyError::new(&file, "domains", format!("'{domain}' {r}")))?;
         }
         Ok(policy)
     }
 
     /// The hostname for the friend's exposure `name` under `domain`, or why not.
-    pub fn hostname(&self, friend: &str, name: &str, domain: &str) -> Result<(String, String), String> {
+    pub fn hostname(
+        &self,
+        friend: &str,
+        name: &str,
+        domain: &str,
+    ) -> Result<(String, String), String> {
         let name = exposure_name(name).map_err(|r| format!("name: {r}"))?;
-        let domain = canonical_domain(&self.domains, domain)
-            .ok_or_else(|| format!("domain: '{domain}' is not one of the allowed domains ({})", self.domains.join(", ")))?;
+        let domain = canonical_domain(&self.domains, domain).ok_or_else(|| {
+            format!(
+                "domain: '{domain}' is not one of the allowed domains ({})",
+                self.domains.join(", ")
+            )
+        })?;
         Ok((format!("{name}-{friend}.{domain}"), domain))
     }
 
@@ -112,17 +152,39 @@ mod tests {
     use super::*;
 
     fn policy() -> ExposurePolicy {
-        ExposurePolicy::load(&PolicySource::Embedded, Some(vec!["Your-Domain.net.".into(), "other.org".into()])).unwrap()
+        ExposurePolicy::load(
+            &PolicySource::Embedded,
+            Some(vec!["Your-Domain.net.".into(), "other.org".into()]),
+        )
+        .unwrap()
     }
 
     #[test]
     fn domain_checks_cannot_be_bypassed() {
         let p = policy();
-        assert_eq!(p.hostname("alice", "My-App", "YOUR-DOMAIN.NET.").unwrap().0, "my-app-alice.your-domain.net");
-        for bad in ["evil.your-domain.net", "your-domain.net.evil.com", "your-domain.ne", "your-domain.net..", " ", "bob.other.org"] {
+        assert_eq!(
+            p.hostname("alice", "My-App", "YOUR-DOMAIN.NET.").unwrap().0,
+            "my-app-alice.your-domain.net"
+        );
+        for bad in [
+            "evil.your-domain.net",
+            "your-domain.net.evil.com",
+            "your-domain.ne",
+            "your-domain.net..",
+            " ",
+            "bob.other.org",
+        ] {
             assert!(p.hostname("alice", "app", bad).is_err(), "{bad}");
         }
-        for bad in ["", "-app", "a.b", "a_b", "x".repeat(21).as_str(), "app/..", "ünï"] {
+        for bad in [
+            "",
+            "-app",
+            "a.b",
+            "a_b",
+            "x".repeat(21).as_str(),
+            "app/..",
+            "ünï",
+        ] {
             assert!(p.hostname("alice", bad, "other.org").is_err(), "{bad:?}");
         }
     }
@@ -130,8 +192,17 @@ mod tests {
     #[test]
     fn hostnames_parse_back_only_for_their_friend() {
         let p = policy();
-        assert_eq!(p.parse_hostname("alice", "my-app-alice.your-domain.net"), Some(("my-app".into(), "your-domain.net".into())));
-        assert_eq!(p.parse_hostname("bob", "my-app-alice.your-domain.net"), None);
-        assert_eq!(p.parse_hostname("alice", "my-app-alice.elsewhere.net"), None);
+        assert_eq!(
+            p.parse_hostname("alice", "my-app-alice.your-domain.net"),
+            Some(("my-app".into(), "your-domain.net".into()))
+        );
+        assert_eq!(
+            p.parse_hostname("bob", "my-app-alice.your-domain.net"),
+            None
+        );
+        assert_eq!(
+            p.parse_hostname("alice", "my-app-alice.elsewhere.net"),
+            None
+        );
     }
 }

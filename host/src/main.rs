@@ -7,7 +7,10 @@ fn main() -> std::process::ExitCode {
         // SAFETY: no other thread exists yet; the runtime starts below.
         unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("portal: cannot start the async runtime: {e}");

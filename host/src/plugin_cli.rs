@@ -42,12 +42,21 @@ pub enum PluginCommand {
 
 impl Remote {
     fn token(&self) -> anyhow::Result<String> {
-        if let Some(token) = self.admin_token.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        if let Some(token) = self
+            .admin_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             return Ok(token.to_owned());
         }
         let file = self.data_dir.join("admin-token");
-        let token = std::fs::read_to_string(&file)
-            .map_err(|e| anyhow::anyhow!("no admin token: pass --admin-token or PORTAL_ADMIN_TOKEN ({}: {e})", file.display()))?;
+        let token = std::fs::read_to_string(&file).map_err(|e| {
+            anyhow::anyhow!(
+                "no admin token: pass --admin-token or PORTAL_ADMIN_TOKEN ({}: {e})",
+                file.display()
+            )
+        })?;
         Ok(token.trim().to_owned())
     }
 
@@ -70,19 +79,40 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     match command {
         PluginCommand::Install { name, file, remote } => {
-            let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let response = http.put(remote.endpoint(&format!("/api/admin/plugins/{name}"))).bearer_auth(remote.token()?).body(bytes).send().await?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let response = http
+                .put(remote.endpoint(&format!("/api/admin/plugins/{name}")))
+                .bearer_auth(remote.token()?)
+                .body(bytes)
+                .send()
+                .await?;
             let swap = answer(response).await?;
-            println!("{name}: {} (was {})", swap["version"].as_str().unwrap_or("?"), swap["previous"].as_str().unwrap_or("?"));
+            println!(
+                "{name}: {} (was {})",
+                swap["version"].as_str().unwrap_or("?"),
+                swap["previous"].as_str().unwrap_or("?")
+            );
         }
         PluginCommand::List { remote } => {
-            let response = http.get(remote.endpoint("/api/admin/plugins")).bearer_auth(remote.token()?).send().await?;
-            println!("{:<12} {:<14} {:>9} {:>7} {:>6} {:>8} {:>8}", "PLUGIN", "VERSION", "REQUESTS", "ERRORS", "TRAPS", "P50_MS", "P99_MS");
+            let response = http
+                .get(remote.endpoint("/api/admin/plugins"))
+                .bearer_auth(remote.token()?)
+                .send()
+                .await?;
+            println!(
+                "{:<12} {:<14} {:>9} {:>7} {:>6} {:>8} {:>8}",
+                "PLUGIN", "VERSION", "REQUESTS", "ERRORS", "TRAPS", "P50_MS", "P99_MS"
+            );
             for p in answer(response).await?.as_array().into_iter().flatten() {
                 println!(
                     "{:<12} {:<14} {:>9} {:>7} {:>6} {:>8.2} {:>8.2}",
                     p["name"].as_str().unwrap_or("?"),
-                    p["version"].as_str().unwrap_or("?").get(..12).unwrap_or("?"),
+                    p["version"]
+                        .as_str()
+                        .unwrap_or("?")
+                        .get(..12)
+                        .unwrap_or("?"),
                     p["requests"],
                     p["errors"],
                     p["traps"],
@@ -92,9 +122,17 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
             }
         }
         PluginCommand::Rollback { name, remote } => {
-            let response = http.post(remote.endpoint(&format!("/api/admin/plugins/{name}/rollback"))).bearer_auth(remote.token()?).send().await?;
+            let response = http
+                .post(remote.endpoint(&format!("/api/admin/plugins/{name}/rollback")))
+                .bearer_auth(remote.token()?)
+                .send()
+                .await?;
             let swap = answer(response).await?;
-            println!("{name}: back to {} (was {})", swap["version"].as_str().unwrap_or("?"), swap["previous"].as_str().unwrap_or("?"));
+            println!(
+                "{name}: back to {} (was {})",
+                swap["version"].as_str().unwrap_or("?"),
+                swap["previous"].as_str().unwrap_or("?")
+            );
         }
     }
     Ok(())

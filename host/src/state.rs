@@ -35,7 +35,11 @@ impl AppState {
 
     /// The number of portal-managed secrets in the friend's namespace (0 if the cluster cannot say).
     pub async fn secret_count(&self, friend_id: &str) -> usize {
-        match self.cluster.list_secrets(&crate::store::namespace_of(friend_id)).await {
+        match self
+            .cluster
+            .list_secrets(&crate::store::namespace_of(friend_id))
+            .await
+        {
             Ok(secrets) => secrets.len(),
             Err(e) => {
                 tracing::warn!(friend = friend_id, error = %e, "could not count secrets");

@@ -87,11 +87,25 @@ pub fn dns_subdomain(name: &str) -> Result<(), &'static str> {
     let ok = (1..=253).contains(&name.len())
         && name.split('.').all(|label| {
             !label.is_empty()
-                && label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && label.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-                && label.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && label
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric())
+                && label
+                    .bytes()
+                    .last()
+                    .is_some_and(|b| b.is_ascii_alphanumeric())
         });
-    if ok { Ok(()) } else { Err("must be a DNS-1123 subdomain: at most 253 characters of a-z, 0-9, '-' and '.', each part starting and ending with a letter or digit") }
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            "must be a DNS-1123 subdomain: at most 253 characters of a-z, 0-9, '-' and '.', each part starting and ending with a letter or digit",
+        )
+    }
 }
 
 #[cfg(test)]

@@ -39,12 +39,20 @@ impl Workspace {
 
     /// Moves a deleted friend's folder to `friends/.deleted/<id>-<time>/`: nothing the agent
     /// wrote is destroyed, and a friend later given the same id starts with a clean folder.
-    pub async fn archive(&self, friend_id: &str, now: chrono::DateTime<chrono::Utc>) -> std::io::Result<()> {
+    pub async fn archive(
+        &self,
+        friend_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> std::io::Result<()> {
         let from = self.friend_dir(friend_id);
         if !from.exists() {
             return Ok(());
         }
-        let to = self.root.join("friends").join(".deleted").join(format!("{friend_id}-{}", now.format("%Y%m%dT%H%M%S%.3fZ")));
+        let to = self
+            .root
+            .join("friends")
+            .join(".deleted")
+            .join(format!("{friend_id}-{}", now.format("%Y%m%dT%H%M%S%.3fZ")));
         tokio::fs::create_dir_all(to.parent().unwrap_or(&self.root)).await?;
         tokio::fs::rename(from, to).await
     }

@@ -37,27 +37,48 @@ async fn yaml_documents_are_applied_and_the_overview_shows_them() {
     let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:alpine\n        envFrom:\n        - secretRef: {name: my-api-key}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n";
     let r = apply_yaml(&t.p, &t.agent, "alice", yaml).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["applied"], json!([
-        {"kind": "Deployment", "name": "web", "action": "created"},
-        {"kind": "Service", "name": "web", "action": "created"},
-    ]));
+    assert_eq!(
+        r.body["applied"],
+        json!([
+            {"kind": "Deployment", "name": "web", "action": "created"},
+            {"kind": "Service", "name": "web", "action": "created"},
+        ])
+    );
     let again = apply_yaml(&t.p, &t.agent, "alice", yaml).await;
     assert_eq!(again.body["applied"][0]["action"], "unchanged");
 
     let overview = t.p.get("/api/portal/namespace", &t.alice).await;
     assert_eq!(overview.status, StatusCode::OK);
     let d = &overview.body["deployments"][0];
-    assert_eq!((d["name"].as_str(), d["replicas"].as_str(), d["image"].as_str()), (Some("web"), Some("2/2"), Some("nginx:alpine")));
+    assert_eq!(
+        (
+            d["name"].as_str(),
+            d["replicas"].as_str(),
+            d["image"].as_str()
+        ),
+        (Some("web"), Some("2/2"), Some("nginx:alpine"))
+    );
     assert_eq!(d["secretRefs"], json!(["my-api-key"]));
     let pods = overview.body["pods"].as_array().unwrap();
     assert_eq!(pods.len(), 2);
-    assert!(pods.iter().all(|p| p["status"] == "Running" && p["image"] == "nginx:alpine"));
+    assert!(
+        pods.iter()
+            .all(|p| p["status"] == "Running" && p["image"] == "nginx:alpine")
+    );
     assert_eq!(overview.body["quota"]["used"]["pods"], "2");
-    assert_eq!(overview.body["quota"]["hard"]["services.loadbalancers"], "0");
-    assert_eq!(overview.body["quota"]["used"]["requests.cpu"], "200m", "LimitRange defaults apply");
+    assert_eq!(
+        overview.body["quota"]["hard"]["services.loadbalancers"],
+        "0"
+    );
+    assert_eq!(
+        overview.body["quota"]["used"]["requests.cpu"], "200m",
+        "LimitRange defaults apply"
+    );
     assert_eq!(overview.body["services"][0]["ports"][0]["port"], 80);
 
-    let status = t.p.get("/api/friends/alice/namespace/status", &t.agent).await;
+    let status =
+        t.p.get("/api/friends/alice/namespace/status", &t.agent)
+            .await;
     assert_eq!(status.body["deployments"], overview.body["deployments"]);
     let listed = t.p.get("/api/friends/alice/namespace/pods", ADMIN).await;
     assert_eq!(listed.body.as_array().unwrap().len(), 2);
@@ -80,43 +101,179 @@ async fn json_single_object_and_manifests_list_are_accepted() {
 async fn every_refusal_names_the_document_and_field() {
     let t = two().await;
     let cases: Vec<(Value, &str)> = vec![
-        (json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}), "kind: 'Secret' is not one of"),
-        (json!({"apiVersion": "v1", "kind": "List", "items": []}), "List wrappers"),
-        (json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "friend-bob"}}), "metadata.namespace: 'friend-bob' is another namespace"),
-        (json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}), "spec.type: LoadBalancer"),
-        (json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}), "spec.type: NodePort"),
-        (json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "ExternalName", "externalName": "x.example"}}), "spec.type: ExternalName"),
-        (json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"externalIPs": ["1.2.3.4"], "ports": [{"port": 80}]}}), "spec.externalIPs"),
-        (deployment("d", json!({"hostNetwork": true, "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.hostNetwork"),
-        (deployment("d", json!({"hostPID": true, "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.hostPID"),
-        (deployment("d", json!({"hostIPC": true, "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.hostIPC"),
-        (deployment("d", json!({"nodeName": "node-1", "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.nodeName"),
-        (deployment("d", json!({"runtimeClassName": "kata", "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.runtimeClassName"),
-        (deployment("d", json!({"priorityClassName": "high", "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.priorityClassName"),
-        (deployment("d", json!({"serviceAccountName": "admin", "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.serviceAccountName"),
-        (deployment("d", json!({"volumes": [{"name": "h", "hostPath": {"path": "/"}}], "containers": [{"name": "c", "image": "i"}]})), "spec.template.spec.volumes[0].hostPath"),
-        (deployment("d", json!({"containers": [{"name": "c", "image": "i", "securityContext": {"privileged": true}}]})), "containers[0].securityContext.privileged"),
-        (deployment("d", json!({"containers": [{"name": "c", "image": "i", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]})), "capabilities.add: 'SYS_ADMIN'"),
-        (deployment("d", json!({"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": 80}]}]})), "ports[0].hostPort"),
-        (deployment("d", json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [{"name": "c", "image": "i"}]})), "securityContext.seccompProfile.type"),
-        (deployment("d", json!({"containers": [{"name": "c", "image": "i", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}}]})), "appArmorProfile.type"),
-        (deployment("d", json!({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}, "containers": [{"name": "c", "image": "i"}]})), "sysctl 'kernel.msgmax'"),
-        (json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"}, "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "i"}]}}}}}}), "spec.jobTemplate.spec.template.spec.hostNetwork"),
-        (json!({"apiVersion": "v1", "kind": "Deployment", "metadata": {"name": "d"}}), "apiVersion: Deployment must be apps/v1"),
-        (json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}}), "metadata.name"),
+        (
+            json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "s"}}),
+            "kind: 'Secret' is not one of",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "List", "items": []}),
+            "List wrappers",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "friend-bob"}}),
+            "metadata.namespace: 'friend-bob' is another namespace",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "LoadBalancer", "ports": [{"port": 80}]}}),
+            "spec.type: LoadBalancer",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "NodePort", "ports": [{"port": 80}]}}),
+            "spec.type: NodePort",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"type": "ExternalName", "externalName": "x.example"}}),
+            "spec.type: ExternalName",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"externalIPs": ["1.2.3.4"], "ports": [{"port": 80}]}}),
+            "spec.externalIPs",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"hostNetwork": true, "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.hostNetwork",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"hostPID": true, "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.hostPID",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"hostIPC": true, "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.hostIPC",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"nodeName": "node-1", "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.nodeName",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"runtimeClassName": "kata", "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.runtimeClassName",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"priorityClassName": "high", "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.priorityClassName",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"serviceAccountName": "admin", "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.serviceAccountName",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"volumes": [{"name": "h", "hostPath": {"path": "/"}}], "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "spec.template.spec.volumes[0].hostPath",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"containers": [{"name": "c", "image": "i", "securityContext": {"privileged": true}}]}),
+            ),
+            "containers[0].securityContext.privileged",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"containers": [{"name": "c", "image": "i", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]}),
+            ),
+            "capabilities.add: 'SYS_ADMIN'",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"containers": [{"name": "c", "image": "i", "ports": [{"containerPort": 80, "hostPort": 80}]}]}),
+            ),
+            "ports[0].hostPort",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}}, "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "securityContext.seccompProfile.type",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"containers": [{"name": "c", "image": "i", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}}]}),
+            ),
+            "appArmorProfile.type",
+        ),
+        (
+            deployment(
+                "d",
+                json!({"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}, "containers": [{"name": "c", "image": "i"}]}),
+            ),
+            "sysctl 'kernel.msgmax'",
+        ),
+        (
+            json!({"apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "cj"}, "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": {"hostNetwork": true, "containers": [{"name": "c", "image": "i"}]}}}}}}),
+            "spec.jobTemplate.spec.template.spec.hostNetwork",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "Deployment", "metadata": {"name": "d"}}),
+            "apiVersion: Deployment must be apps/v1",
+        ),
+        (
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "Bad_Name"}}),
+            "metadata.name",
+        ),
     ];
     for (doc, says) in cases {
         // The bad document comes last: nothing before it may be applied either.
         let good = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "first"}});
-        let r = t.p.post("/api/friends/alice/namespace/apply", &t.agent, json!({"manifests": [good, doc.clone()]})).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{doc}: {}", r.text);
+        let r =
+            t.p.post(
+                "/api/friends/alice/namespace/apply",
+                &t.agent,
+                json!({"manifests": [good, doc.clone()]}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{doc}: {}",
+            r.text
+        );
         assert!(r.message().starts_with("document 2 ("), "{}", r.text);
         assert!(r.message().contains(says), "expected '{says}': {}", r.text);
     }
-    let overview = t.p.get("/api/friends/alice/namespace/status", &t.agent).await;
-    assert_eq!(overview.body["quota"]["used"]["configmaps"], "0", "all or nothing: nothing was applied");
+    let overview =
+        t.p.get("/api/friends/alice/namespace/status", &t.agent)
+            .await;
+    assert_eq!(
+        overview.body["quota"]["used"]["configmaps"], "0",
+        "all or nothing: nothing was applied"
+    );
     // The spec's own example is allowed at the default (baseline) level.
-    let ok = t.p.post("/api/friends/alice/namespace/apply", &t.agent, deployment("web", nginx())).await;
+    let ok =
+        t.p.post(
+            "/api/friends/alice/namespace/apply",
+            &t.agent,
+            deployment("web", nginx()),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
 }
 
@@ -125,10 +282,26 @@ async fn bad_bodies_are_refused() {
     let t = two().await;
     let r = apply_yaml(&t.p, &t.agent, "alice", "kind: [unclosed").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-    let r = t.p.http.post(t.p.url("/api/friends/alice/namespace/apply")).bearer_auth(&t.agent).header("content-type", "text/plain").body("x").send().await.unwrap();
+    let r =
+        t.p.http
+            .post(t.p.url("/api/friends/alice/namespace/apply"))
+            .bearer_auth(&t.agent)
+            .header("content-type", "text/plain")
+            .body("x")
+            .send()
+            .await
+            .unwrap();
     assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let r = t.p.post("/api/friends/bob/namespace/apply", &t.agent, json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}})).await;
+    let r =
+        t.p.post(
+            "/api/friends/bob/namespace/apply",
+            &t.agent,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a"}}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "no friendship with bob");
-    let r = t.p.post("/api/friends/alice/namespace/apply", &t.alice, json!({})).await;
+    let r =
+        t.p.post("/api/friends/alice/namespace/apply", &t.alice, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "friends cannot apply");
 }

@@ -12,21 +12,32 @@ use serde_json::json;
 /// `/api/v1/namespaces/<name>` as a namespaced path), so here provisioning applies the
 /// namespaced templates only; the Namespace document is covered against the embedded cluster.
 async fn cluster() -> Cluster {
-    let client = kube_fake_client::ClientBuilder::new().build().await.unwrap();
+    let client = kube_fake_client::ClientBuilder::new()
+        .build()
+        .await
+        .unwrap();
     let mut policy = ClusterPolicy::load(&PolicySource::Embedded).unwrap();
-    policy.templates.retain(|(_, text)| !text.contains("kind: Namespace"));
+    policy
+        .templates
+        .retain(|(_, text)| !text.contains("kind: Namespace"));
     Cluster::with_client(ClusterMode::Kube, client, policy)
 }
 
 fn data(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 #[tokio::test]
 async fn provisioning_creates_the_namespace_and_its_policies_once() {
     let c = cluster().await;
     let first = c.provision("alice").await.unwrap();
-    let summary: Vec<_> = first.iter().map(|a| (a.kind.as_str(), a.name.as_str(), a.action)).collect();
+    let summary: Vec<_> = first
+        .iter()
+        .map(|a| (a.kind.as_str(), a.name.as_str(), a.action))
+        .collect();
     assert_eq!(
         summary,
         [
@@ -36,13 +47,27 @@ async fn provisioning_creates_the_namespace_and_its_policies_once() {
         ]
     );
     let again = c.provision("alice").await.unwrap();
-    assert!(again.iter().all(|a| a.action == "unchanged"), "provisioning twice changes nothing: {again:?}");
+    assert!(
+        again.iter().all(|a| a.action == "unchanged"),
+        "provisioning twice changes nothing: {again:?}"
+    );
 
-    let quota: ResourceQuota = Api::namespaced(c.client.clone(), "friend-alice").get("friend-quota").await.unwrap();
+    let quota: ResourceQuota = Api::namespaced(c.client.clone(), "friend-alice")
+        .get("friend-quota")
+        .await
+        .unwrap();
     let hard = quota.spec.unwrap().hard.unwrap();
     assert_eq!(hard["services.loadbalancers"].0, "0");
     assert_eq!(hard["services.nodeports"].0, "0");
-    for key in ["requests.cpu", "requests.memory", "pods", "services", "secrets", "configmaps", "persistentvolumeclaims"] {
+    for key in [
+        "requests.cpu",
+        "requests.memory",
+        "pods",
+        "services",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+    ] {
         assert!(hard.contains_key(key), "quota sets {key}");
     }
 }
@@ -53,11 +78,24 @@ async fn drifted_objects_are_updated() {
     c.provision("alice").await.unwrap();
     let api: Api<ResourceQuota> = Api::namespaced(c.client.clone(), "friend-alice");
     let patch = json!({"spec": {"hard": {"pods": "500"}}});
-    api.patch("friend-quota", &Default::default(), &kube::api::Patch::Merge(&patch)).await.unwrap();
+    api.patch(
+        "friend-quota",
+        &Default::default(),
+        &kube::api::Patch::Merge(&patch),
+    )
+    .await
+    .unwrap();
     let again = c.provision("alice").await.unwrap();
     assert_eq!(again[0].action, "updated");
     assert_eq!(again[1].action, "unchanged");
-    let hard = api.get("friend-quota").await.unwrap().spec.unwrap().hard.unwrap();
+    let hard = api
+        .get("friend-quota")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .hard
+        .unwrap();
     assert_eq!(hard["pods"].0, "20");
 }
 
@@ -66,29 +104,74 @@ async fn secrets_round_trip_and_system_secrets_stay_hidden() {
     let c = cluster().await;
     c.provision("alice").await.unwrap();
     let ns = "friend-alice";
-    let created = c.create_secret(ns, "my-api-key", data(&[("API_KEY", "s3cret")]), "2026-03-01T10:00:00Z").await.unwrap();
+    let created = c
+        .create_secret(
+            ns,
+            "my-api-key",
+            data(&[("API_KEY", "s3cret")]),
+            "2026-03-01T10:00:00Z",
+        )
+        .await
+        .unwrap();
     assert_eq!(created.keys, ["API_KEY"]);
-    let duplicate = c.create_secret(ns, "my-api-key", data(&[("A", "b")]), "t").await.unwrap_err();
-    assert!(matches!(duplicate, ClusterError::Conflict(_)), "{duplicate:?}");
+    let duplicate = c
+        .create_secret(ns, "my-api-key", data(&[("A", "b")]), "t")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(duplicate, ClusterError::Conflict(_)),
+        "{duplicate:?}"
+    );
 
     let system = Secret {
-        metadata: ObjectMeta { name: Some("default-token".into()), namespace: Some(ns.into()), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some("default-token".into()),
+            namespace: Some(ns.into()),
+            ..Default::default()
+        },
         type_: Some("kubernetes.io/service-account-token".into()),
         ..Default::default()
     };
-    Api::<Secret>::namespaced(c.client.clone(), ns).create(&PostParams::default(), &system).await.unwrap();
+    Api::<Secret>::namespaced(c.client.clone(), ns)
+        .create(&PostParams::default(), &system)
+        .await
+        .unwrap();
 
     let listed = c.list_secrets(ns).await.unwrap();
-    assert_eq!(listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["my-api-key"]);
-    assert!(matches!(c.read_secret(ns, "default-token").await, Err(ClusterError::NotFound(_))));
-    assert!(matches!(c.delete_secret(ns, "default-token").await, Err(ClusterError::NotFound(_))));
-    assert!(matches!(c.replace_secret(ns, "default-token", data(&[("x", "y")]), "t").await, Err(ClusterError::NotFound(_))));
+    assert_eq!(
+        listed.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["my-api-key"]
+    );
+    assert!(matches!(
+        c.read_secret(ns, "default-token").await,
+        Err(ClusterError::NotFound(_))
+    ));
+    assert!(matches!(
+        c.delete_secret(ns, "default-token").await,
+        Err(ClusterError::NotFound(_))
+    ));
+    assert!(matches!(
+        c.replace_secret(ns, "default-token", data(&[("x", "y")]), "t")
+            .await,
+        Err(ClusterError::NotFound(_))
+    ));
 
     let (_, values) = c.read_secret(ns, "my-api-key").await.unwrap();
     assert_eq!(values["API_KEY"], "s3cret");
-    c.replace_secret(ns, "my-api-key", data(&[("NEW", "v")]), "2026-03-02T10:00:00Z").await.unwrap();
+    c.replace_secret(
+        ns,
+        "my-api-key",
+        data(&[("NEW", "v")]),
+        "2026-03-02T10:00:00Z",
+    )
+    .await
+    .unwrap();
     let (info, values) = c.read_secret(ns, "my-api-key").await.unwrap();
-    assert_eq!(values.keys().collect::<Vec<_>>(), ["NEW"], "replace swaps all data");
+    assert_eq!(
+        values.keys().collect::<Vec<_>>(),
+        ["NEW"],
+        "replace swaps all data"
+    );
     assert_eq!(info.updated_at, "2026-03-02T10:00:00Z");
     c.delete_secret(ns, "my-api-key").await.unwrap();
     assert!(c.list_secrets(ns).await.unwrap().is_empty());
@@ -105,9 +188,15 @@ async fn secret_rules_are_checked_before_anything_is_sent() {
         ("ok", data(&[("..", "v")]), "key '..'"),
     ] {
         let e = c.create_secret(ns, name, d, "t").await.unwrap_err();
-        assert!(matches!(&e, ClusterError::Invalid(m) if m.contains(what)), "{name}: {e:?}");
+        assert!(
+            matches!(&e, ClusterError::Invalid(m) if m.contains(what)),
+            "{name}: {e:?}"
+        );
     }
-    let big = c.create_secret(ns, "big", data(&[("k", &"x".repeat(1024 * 1024))]), "t").await.unwrap_err();
+    let big = c
+        .create_secret(ns, "big", data(&[("k", &"x".repeat(1024 * 1024))]), "t")
+        .await
+        .unwrap_err();
     assert!(matches!(big, ClusterError::TooLarge(_)), "{big:?}");
 }
 
@@ -125,9 +214,15 @@ async fn apply_and_overview_through_the_real_client_path() {
     )
     .unwrap();
     let applied = c.apply(ns, docs.clone()).await.unwrap();
-    assert_eq!(applied.iter().map(|a| a.action).collect::<Vec<_>>(), ["created", "created"]);
+    assert_eq!(
+        applied.iter().map(|a| a.action).collect::<Vec<_>>(),
+        ["created", "created"]
+    );
     let again = c.apply(ns, docs).await.unwrap();
-    assert_eq!(again.iter().map(|a| a.action).collect::<Vec<_>>(), ["unchanged", "unchanged"]);
+    assert_eq!(
+        again.iter().map(|a| a.action).collect::<Vec<_>>(),
+        ["unchanged", "unchanged"]
+    );
     let overview = c.overview(ns).await.unwrap();
     assert_eq!(overview["services"][0]["name"], "web");
     assert_eq!(overview["ingressRoutes"], json!([]));

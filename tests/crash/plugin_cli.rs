@@ -9,7 +9,11 @@ fn plugin(args: &[&str], url: &str) -> (bool, String, String) {
         .args(["--url", url, "--admin-token", ADMIN])
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[tokio::test]
@@ -33,7 +37,13 @@ async fn install_list_and_rollback_from_the_command_line() {
     assert!(err.contains("409"), "{err}");
 
     let greedy = std::path::Path::new(env!("PORTAL_PLUGIN_DIR")).join("greedy.wasm");
-    let (ok, _, err) = plugin(&["install", "secrets", greedy.to_str().unwrap()], &server.url);
+    let (ok, _, err) = plugin(
+        &["install", "secrets", greedy.to_str().unwrap()],
+        &server.url,
+    );
     assert!(!ok);
-    assert!(err.contains("422") && err.contains("friend:portal/kv@0.1.0"), "{err}");
+    assert!(
+        err.contains("422") && err.contains("friend:portal/kv@0.1.0"),
+        "{err}"
+    );
 }

@@ -25,7 +25,13 @@ async fn serve(dir: &std::path::Path) -> Child {
 }
 
 async fn post(http: &reqwest::Client, url: &str, token: &str, body: Value) -> Value {
-    let r = http.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+    let r = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success(), "{url}: {}", r.status());
     r.json().await.unwrap_or(Value::Null)
 }
@@ -35,16 +41,41 @@ async fn seed(url: &str) -> (String, String) {
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for friend in ["alice", "bob"] {
-        post(&http, &format!("{url}/api/friends"), ADMIN, json!({"id": friend, "display_name": friend})).await;
-        let s = post(&http, &format!("{url}/api/auth/portal-session"), ADMIN, json!({"friend_id": friend})).await;
+        post(
+            &http,
+            &format!("{url}/api/friends"),
+            ADMIN,
+            json!({"id": friend, "display_name": friend}),
+        )
+        .await;
+        let s = post(
+            &http,
+            &format!("{url}/api/auth/portal-session"),
+            ADMIN,
+            json!({"friend_id": friend}),
+        )
+        .await;
         let token = s["session_token"].as_str().unwrap().to_owned();
-        post(&http, &format!("{url}/api/portal/secrets"), &token, json!({"name": "seed", "data": {"K": "v"}})).await;
+        post(
+            &http,
+            &format!("{url}/api/portal/secrets"),
+            &token,
+            json!({"name": "seed", "data": {"K": "v"}}),
+        )
+        .await;
         tokens.push(token);
     }
     (tokens.remove(0), tokens.remove(0))
 }
 
-const READS: &[&str] = &["/api/portal/me", "/api/portal/hello", "/api/portal/secrets", "/api/portal/namespace", "/api/portal/echo", "/api/portal/agents"];
+const READS: &[&str] = &[
+    "/api/portal/me",
+    "/api/portal/hello",
+    "/api/portal/secrets",
+    "/api/portal/namespace",
+    "/api/portal/echo",
+    "/api/portal/agents",
+];
 
 struct Counts {
     ok: AtomicU64,
@@ -52,21 +83,45 @@ struct Counts {
 }
 
 /// `clients` tasks looping over the read routes until `stop`.
-fn readers(url: &str, tokens: &[String], clients: usize, stop: &Arc<AtomicBool>, counts: &Arc<Counts>) -> Vec<tokio::task::JoinHandle<()>> {
+fn readers(
+    url: &str,
+    tokens: &[String],
+    clients: usize,
+    stop: &Arc<AtomicBool>,
+    counts: &Arc<Counts>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     (0..clients)
         .map(|i| {
-            let (url, token, stop, counts) = (url.to_owned(), tokens[i % tokens.len()].clone(), stop.clone(), counts.clone());
+            let (url, token, stop, counts) = (
+                url.to_owned(),
+                tokens[i % tokens.len()].clone(),
+                stop.clone(),
+                counts.clone(),
+            );
             tokio::spawn(async move {
-                let http = reqwest::Client::builder().pool_max_idle_per_host(1).timeout(Duration::from_secs(30)).build().unwrap();
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .timeout(Duration::from_secs(30))
+                    .build()
+                    .unwrap();
                 let mut n = i;
                 while !stop.load(Ordering::Relaxed) {
                     let path = READS[n % READS.len()];
                     n += 1;
-                    match http.get(format!("{url}{path}")).bearer_auth(&token).send().await {
+                    match http
+                        .get(format!("{url}{path}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
                         Ok(r) if r.status() == StatusCode::OK => {
                             counts.ok.fetch_add(1, Ordering::Relaxed);
                         }
-                        Ok(r) => counts.failures.lock().unwrap().push(format!("{path}: {}", r.status())),
+                        Ok(r) => counts
+                            .failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{path}: {}", r.status())),
                         Err(e) => counts.failures.lock().unwrap().push(format!("{path}: {e}")),
                     }
                 }
@@ -76,18 +131,25 @@ fn readers(url: &str, tokens: &[String], clients: usize, stop: &Arc<AtomicBool>,
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(std::path::Path::new(env!("PORTAL_PLUGIN_DIR")).join(format!("{name}.wasm"))).unwrap()
+    std::fs::read(std::path::Path::new(env!("PORTAL_PLUGIN_DIR")).join(format!("{name}.wasm")))
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_connections_and_twenty_hot_swaps_fail_no_request() {
     let _serial = ONE_AT_A_TIME.lock().await;
-    let secs: u64 = std::env::var("PORTAL_LOAD_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+    let secs: u64 = std::env::var("PORTAL_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path()).await;
     let (alice, bob) = seed(&server.url).await;
     let stop = Arc::new(AtomicBool::new(false));
-    let counts = Arc::new(Counts { ok: AtomicU64::new(0), failures: Mutex::new(Vec::new()) });
+    let counts = Arc::new(Counts {
+        ok: AtomicU64::new(0),
+        failures: Mutex::new(Vec::new()),
+    });
     let clients = readers(&server.url, &[alice, bob], 200, &stop, &counts);
 
     let http = reqwest::Client::new();
@@ -95,7 +157,13 @@ async fn two_hundred_connections_and_twenty_hot_swaps_fail_no_request() {
     for i in 0..20 {
         tokio::time::sleep(Duration::from_millis(secs * 1000 / 21)).await;
         let bytes = if i % 2 == 0 { v2.clone() } else { v1.clone() };
-        let r = http.put(format!("{}/api/admin/plugins/hello", server.url)).bearer_auth(ADMIN).body(bytes).send().await.unwrap();
+        let r = http
+            .put(format!("{}/api/admin/plugins/hello", server.url))
+            .bearer_auth(ADMIN)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), StatusCode::OK, "swap {i}");
     }
     tokio::time::sleep(Duration::from_millis(secs * 1000 / 21)).await;
@@ -105,8 +173,16 @@ async fn two_hundred_connections_and_twenty_hot_swaps_fail_no_request() {
     }
     let failures = counts.failures.lock().unwrap();
     let ok = counts.ok.load(Ordering::Relaxed);
-    eprintln!("{secs} s, 200 connections, 20 swaps: {ok} requests succeeded, {} failed", failures.len());
-    assert!(failures.is_empty(), "{} failed requests, first: {:?}", failures.len(), &failures[..failures.len().min(10)]);
+    eprintln!(
+        "{secs} s, 200 connections, 20 swaps: {ok} requests succeeded, {} failed",
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} failed requests, first: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(10)]
+    );
     assert!(ok > 1000, "the load ran: {ok}");
 }
 
@@ -117,7 +193,10 @@ async fn looping_and_hogging_plugins_do_not_fail_other_routes() {
     let server = serve(dir.path()).await;
     let (alice, bob) = seed(&server.url).await;
     let stop = Arc::new(AtomicBool::new(false));
-    let counts = Arc::new(Counts { ok: AtomicU64::new(0), failures: Mutex::new(Vec::new()) });
+    let counts = Arc::new(Counts {
+        ok: AtomicU64::new(0),
+        failures: Mutex::new(Vec::new()),
+    });
     let clients = readers(&server.url, &[alice.clone(), bob], 100, &stop, &counts);
     // Misbehavers: they fail by design; what matters is everyone else.
     let bad: Vec<_> = (0..8)
@@ -125,10 +204,18 @@ async fn looping_and_hogging_plugins_do_not_fail_other_routes() {
             let (url, token, stop) = (server.url.clone(), alice.clone(), stop.clone());
             tokio::spawn(async move {
                 let http = reqwest::Client::new();
-                let path = if i % 2 == 0 { "/api/portal/fixtures/spin" } else { "/api/portal/fixtures/hog" };
+                let path = if i % 2 == 0 {
+                    "/api/portal/fixtures/spin"
+                } else {
+                    "/api/portal/fixtures/hog"
+                };
                 let mut faults = 0u32;
                 while !stop.load(Ordering::Relaxed) {
-                    if let Ok(r) = http.get(format!("{url}{path}")).bearer_auth(&token).send().await
+                    if let Ok(r) = http
+                        .get(format!("{url}{path}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
                         && r.status().is_server_error()
                     {
                         faults += 1;
@@ -148,9 +235,17 @@ async fn looping_and_hogging_plugins_do_not_fail_other_routes() {
         faults += b.await.unwrap();
     }
     let failures = counts.failures.lock().unwrap();
-    eprintln!("20 s beside {faults} plugin faults: {} ok, {} failed", counts.ok.load(Ordering::Relaxed), failures.len());
+    eprintln!(
+        "20 s beside {faults} plugin faults: {} ok, {} failed",
+        counts.ok.load(Ordering::Relaxed),
+        failures.len()
+    );
     assert!(faults > 10, "the misbehaving plugins ran: {faults}");
-    assert!(failures.is_empty(), "other routes failed: {:?}", &failures[..failures.len().min(10)]);
+    assert!(
+        failures.is_empty(),
+        "other routes failed: {:?}",
+        &failures[..failures.len().min(10)]
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -160,8 +255,17 @@ async fn kill_9_under_load_loses_no_acknowledged_write() {
     let server = serve(dir.path()).await;
     let (alice, bob) = seed(&server.url).await;
     let stop = Arc::new(AtomicBool::new(false));
-    let counts = Arc::new(Counts { ok: AtomicU64::new(0), failures: Mutex::new(Vec::new()) });
-    let clients = readers(&server.url, &[alice.clone(), bob.clone()], 50, &stop, &counts);
+    let counts = Arc::new(Counts {
+        ok: AtomicU64::new(0),
+        failures: Mutex::new(Vec::new()),
+    });
+    let clients = readers(
+        &server.url,
+        &[alice.clone(), bob.clone()],
+        50,
+        &stop,
+        &counts,
+    );
     let acknowledged: Arc<Mutex<BTreeSet<(usize, String)>>> = Arc::default();
     let writers: Vec<_> = [alice.clone(), bob.clone()]
         .into_iter()
@@ -173,7 +277,12 @@ async fn kill_9_under_load_loses_no_acknowledged_write() {
                 let http = reqwest::Client::new();
                 for n in 0.. {
                     let name = format!("w{w}-{n}");
-                    let r = http.post(format!("{url}/api/portal/secrets")).bearer_auth(&token).json(&json!({"name": name, "data": {"K": "v"}})).send().await;
+                    let r = http
+                        .post(format!("{url}/api/portal/secrets"))
+                        .bearer_auth(&token)
+                        .json(&json!({"name": name, "data": {"K": "v"}}))
+                        .send()
+                        .await;
                     match r {
                         Ok(r) if r.status() == StatusCode::CREATED => {
                             acknowledged.lock().unwrap().insert((who, name));
@@ -197,14 +306,30 @@ async fn kill_9_under_load_loses_no_acknowledged_write() {
     let http = reqwest::Client::new();
     let mut present = BTreeSet::new();
     for (who, token) in [alice, bob].iter().enumerate() {
-        let list: Value = http.get(format!("{}/api/portal/secrets", server.url)).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+        let list: Value = http
+            .get(format!("{}/api/portal/secrets", server.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         for s in list.as_array().unwrap() {
             present.insert((who, s["name"].as_str().unwrap().to_owned()));
         }
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
     let lost: Vec<_> = acknowledged.difference(&present).collect();
-    eprintln!("kill -9 under load: {} acknowledged writes, {} lost", acknowledged.len(), lost.len());
-    assert!(acknowledged.len() > 10, "writes happened: {}", acknowledged.len());
+    eprintln!(
+        "kill -9 under load: {} acknowledged writes, {} lost",
+        acknowledged.len(),
+        lost.len()
+    );
+    assert!(
+        acknowledged.len() > 10,
+        "writes happened: {}",
+        acknowledged.len()
+    );
     assert!(lost.is_empty(), "lost: {lost:?}");
 }

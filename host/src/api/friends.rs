@@ -218,7 +218,10 @@ fn list_body(friends: &[StoredFriend]) -> ApiResult<Vec<u8>> {
             .strip_suffix(b"}")
             .filter(|open| open.starts_with(b"{\"") && open.len() > 2)
             .ok_or_else(|| {
-                ApiError::internal(format!("friend '{}': stored record is not a JSON object", friend.id))
+                ApiError::internal(format!(
+                    "friend '{}': stored record is not a JSON object",
+                    friend.id
+                ))
             })?;
         body.extend_from_slice(fields);
         body.extend_from_slice(b",\"namespace\":");
@@ -378,7 +381,10 @@ mod tests {
 
     fn stored(friend: &Friend) -> StoredFriend {
         let json = serde_json::to_vec(friend).expect("a friend serialises");
-        StoredFriend { id: friend.id.clone(), json: json.into() }
+        StoredFriend {
+            id: friend.id.clone(),
+            json: json.into(),
+        }
     }
 
     #[test]
@@ -409,15 +415,25 @@ mod tests {
             let views: Vec<FriendView> = friends.into_iter().map(FriendView::of).collect();
             let expected = serde_json::to_vec(&views).expect("views serialise");
             let spliced = list_body(&records).expect("well-formed records");
-            assert_eq!(String::from_utf8_lossy(&spliced), String::from_utf8_lossy(&expected));
+            assert_eq!(
+                String::from_utf8_lossy(&spliced),
+                String::from_utf8_lossy(&expected)
+            );
         }
     }
 
     #[test]
     fn a_record_that_is_not_an_object_is_an_error_not_broken_json() {
         for json in [&b"[]"[..], b"{}", b"null", b""] {
-            let record = StoredFriend { id: "x".into(), json: json.into() };
-            assert!(list_body(&[record]).is_err(), "{}", String::from_utf8_lossy(json));
+            let record = StoredFriend {
+                id: "x".into(),
+                json: json.into(),
+            };
+            assert!(
+                list_body(&[record]).is_err(),
+                "{}",
+                String::from_utf8_lossy(json)
+            );
         }
     }
 }

@@ -25,7 +25,9 @@ fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
 
 impl StoreData {
     fn subject(&self) -> Result<(String, String), Error> {
-        self.scope.subject().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
+        self.scope
+            .subject()
+            .ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 }
 
@@ -47,12 +49,23 @@ impl Host for StoreData {
             ManifestFormat::Json => Format::Json,
         };
         let documents = apply::parse(&body, format).map_err(error)?;
-        json(&self.services.cluster.apply(&ns, documents).await.map_err(error)?)
+        json(
+            &self
+                .services
+                .cluster
+                .apply(&ns, documents)
+                .await
+                .map_err(error)?,
+        )
     }
 
     async fn delete_deployment(&mut self, name: String) -> Result<(), Error> {
         let (_, ns) = self.subject()?;
-        self.services.cluster.delete_deployment(&ns, &name).await.map_err(error)
+        self.services
+            .cluster
+            .delete_deployment(&ns, &name)
+            .await
+            .map_err(error)
     }
 
     async fn pod_logs(&mut self, pod: String, tail: u32) -> Result<Vec<String>, Error> {
@@ -60,11 +73,22 @@ impl Host for StoreData {
         if tail == 0 || tail > MAX_TAIL {
             return Err(Error::Invalid(format!("tail: must be 1-{MAX_TAIL}")));
         }
-        self.services.cluster.pod_logs(&ns, &pod, i64::from(tail)).await.map_err(error)
+        self.services
+            .cluster
+            .pod_logs(&ns, &pod, i64::from(tail))
+            .await
+            .map_err(error)
     }
 
     async fn provision(&mut self) -> Result<String, Error> {
         let (friend, _) = self.subject()?;
-        json(&self.services.cluster.provision(&friend).await.map_err(error)?)
+        json(
+            &self
+                .services
+                .cluster
+                .provision(&friend)
+                .await
+                .map_err(error)?,
+        )
     }
 }

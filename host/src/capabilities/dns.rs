@@ -13,7 +13,10 @@ fn error(e: DnsError) -> Error {
 
 impl StoreData {
     fn dns_friend(&self) -> Result<String, Error> {
-        self.scope.friend.clone().ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
+        self.scope
+            .friend
+            .clone()
+            .ok_or_else(|| Error::Unavailable(NO_SUBJECT.into()))
     }
 }
 
@@ -24,7 +27,11 @@ impl Host for StoreData {
 
     async fn create(&mut self, name: String, domain: String) -> Result<String, Error> {
         let friend = self.dns_friend()?;
-        let (hostname, zone) = self.services.exposure.hostname(&friend, &name, &domain).map_err(Error::Invalid)?;
+        let (hostname, zone) = self
+            .services
+            .exposure
+            .hostname(&friend, &name, &domain)
+            .map_err(Error::Invalid)?;
         let spec = self.services.exposure.record(&friend, &hostname, &zone);
         self.services.dns.create(&spec).await.map_err(error)?;
         tracing::info!(friend, hostname, "DNS record created");
@@ -34,10 +41,17 @@ impl Host for StoreData {
     async fn delete(&mut self, hostname: String) -> Result<bool, Error> {
         let friend = self.dns_friend()?;
         let Some((name, zone)) = self.services.exposure.parse_hostname(&friend, &hostname) else {
-            return Err(Error::Invalid(format!("'{hostname}' is not one of your hostnames")));
+            return Err(Error::Invalid(format!(
+                "'{hostname}' is not one of your hostnames"
+            )));
         };
         let hostname = format!("{name}-{friend}.{zone}");
-        let deleted = self.services.dns.delete(&zone, &hostname).await.map_err(error)?;
+        let deleted = self
+            .services
+            .dns
+            .delete(&zone, &hostname)
+            .await
+            .map_err(error)?;
         Ok(deleted > 0)
     }
 }

@@ -21,9 +21,11 @@ pub enum Format {
 /// `{"manifests":[...]}`).
 pub fn parse(body: &str, format: Format) -> Result<Vec<Value>, ClusterError> {
     let documents: Vec<Value> = match format {
-        Format::Yaml => serde_saphyr::from_multiple::<Value>(body).map_err(|e| ClusterError::Invalid(format!("body: not valid YAML: {e}")))?,
+        Format::Yaml => serde_saphyr::from_multiple::<Value>(body)
+            .map_err(|e| ClusterError::Invalid(format!("body: not valid YAML: {e}")))?,
         Format::Json => {
-            let value: Value = serde_json::from_str(body).map_err(|e| ClusterError::Invalid(format!("body: not valid JSON: {e}")))?;
+            let value: Value = serde_json::from_str(body)
+                .map_err(|e| ClusterError::Invalid(format!("body: not valid JSON: {e}")))?;
             match value.get("manifests") {
                 Some(Value::Array(items)) => items.clone(),
                 Some(_) => return Err(ClusterError::Invalid("manifests: must be an array".into())),
@@ -40,44 +42,73 @@ pub fn parse(body: &str, format: Format) -> Result<Vec<Value>, ClusterError> {
 
 impl Cluster {
     /// Checks one document; the error names the document and the field.
-    pub fn check_manifest(&self, index: usize, doc: &Value, namespace: &str) -> Result<(), ClusterError> {
+    pub fn check_manifest(
+        &self,
+        index: usize,
+        doc: &Value,
+        namespace: &str,
+    ) -> Result<(), ClusterError> {
         let kind = doc["kind"].as_str().unwrap_or_default();
         let name = doc["metadata"]["name"].as_str().unwrap_or_default();
-        let label = format!("document {} ({} {})", index + 1, if kind.is_empty() { "?" } else { kind }, if name.is_empty() { "?" } else { name });
+        let label = format!(
+            "document {} ({} {})",
+            index + 1,
+            if kind.is_empty() { "?" } else { kind },
+            if name.is_empty() { "?" } else { name }
+        );
         let fail = |rule: String| ClusterError::Invalid(format!("{label}: {rule}"));
         let policy = &self.policy.apply;
         if !doc.is_object() {
             return Err(fail("is not an object".into()));
         }
         if kind.ends_with("List") {
-            return Err(fail("kind: List wrappers are not accepted; send the items as separate documents".into()));
+            return Err(fail(
+                "kind: List wrappers are not accepted; send the items as separate documents".into(),
+            ));
         }
         if !policy.allowed_kinds.iter().any(|k| k == kind) {
-            return Err(fail(format!("kind: '{kind}' is not one of {}", policy.allowed_kinds.join(", "))));
+            return Err(fail(format!(
+                "kind: '{kind}' is not one of {}",
+                policy.allowed_kinds.join(", ")
+            )));
         }
-        let (resource, _) = api_resource(kind).ok_or_else(|| fail(format!("kind: '{kind}' is unknown")))?;
+        let (resource, _) =
+            api_resource(kind).ok_or_else(|| fail(format!("kind: '{kind}' is unknown")))?;
         if doc["apiVersion"] != resource.api_version.as_str() {
-            return Err(fail(format!("apiVersion: {kind} must be {}", resource.api_version)));
+            return Err(fail(format!(
+                "apiVersion: {kind} must be {}",
+                resource.api_version
+            )));
         }
         crate::validate::dns_label(name).map_err(|r| fail(format!("metadata.name: {r}")))?;
         if let Some(ns) = doc["metadata"]["namespace"].as_str()
             && ns != namespace
         {
-            return Err(fail(format!("metadata.namespace: '{ns}' is another namespace; this one is '{namespace}'")));
+            return Err(fail(format!(
+                "metadata.namespace: '{ns}' is another namespace; this one is '{namespace}'"
+            )));
         }
         if kind == "Service" {
             if let Some(t) = doc["spec"]["type"].as_str()
                 && policy.refused_service_types.iter().any(|r| r == t)
             {
-                return Err(fail(format!("spec.type: {t} services are not allowed; expose a service through the portal instead")));
+                return Err(fail(format!(
+                    "spec.type: {t} services are not allowed; expose a service through the portal instead"
+                )));
             }
-            if doc["spec"]["externalIPs"].as_array().is_some_and(|a| !a.is_empty()) {
+            if doc["spec"]["externalIPs"]
+                .as_array()
+                .is_some_and(|a| !a.is_empty())
+            {
                 return Err(fail("spec.externalIPs: not allowed".into()));
             }
         }
         let template = match kind {
             "Deployment" | "Job" => Some((&doc["spec"]["template"], "spec.template")),
-            "CronJob" => Some((&doc["spec"]["jobTemplate"]["spec"]["template"], "spec.jobTemplate.spec.template")),
+            "CronJob" => Some((
+                &doc["spec"]["jobTemplate"]["spec"]["template"],
+                "spec.jobTemplate.spec.template",
+            )),
             _ => None,
         };
         if let Some((template, at)) = template {
@@ -86,7 +117,11 @@ impl Cluster {
         Ok(())
     }
 
-    pub async fn apply(&self, namespace: &str, documents: Vec<Value>) -> Result<Vec<Applied>, ClusterError> {
+    pub async fn apply(
+        &self,
+        namespace: &str,
+        documents: Vec<Value>,
+    ) -> Result<Vec<Applied>, ClusterError> {
         for (i, doc) in documents.iter().enumerate() {
             self.check_manifest(i, doc, namespace)?;
         }
@@ -94,15 +129,23 @@ impl Cluster {
         for mut doc in documents {
             doc["metadata"]["namespace"] = namespace.into();
             let kind = doc["kind"].as_str().unwrap_or_default().to_owned();
-            let name = doc["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-            let (resource, _) = api_resource(&kind).ok_or_else(|| ClusterError::Invalid(format!("kind '{kind}' is unknown")))?;
-            let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), namespace, &resource);
+            let name = doc["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let (resource, _) = api_resource(&kind)
+                .ok_or_else(|| ClusterError::Invalid(format!("kind '{kind}' is unknown")))?;
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), namespace, &resource);
             let action = match api.get_opt(&name).await? {
                 None => {
-                    api.create(&PostParams::default(), &serde_json::from_value(doc)?).await?;
+                    api.create(&PostParams::default(), &serde_json::from_value(doc)?)
+                        .await?;
                     "created"
                 }
-                Some(current) if already_holds(&serde_json::to_value(&current)?, &doc) => "unchanged",
+                Some(current) if already_holds(&serde_json::to_value(&current)?, &doc) => {
+                    "unchanged"
+                }
                 Some(current) => {
                     let mut object: DynamicObject = serde_json::from_value(doc)?;
                     object.metadata.resource_version = current.metadata.resource_version;

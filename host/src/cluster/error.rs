@@ -27,7 +27,10 @@ impl From<kube::Error> for ClusterError {
                     400 | 422 => ClusterError::Invalid(message),
                     403 => ClusterError::Forbidden(message),
                     413 => ClusterError::TooLarge(message),
-                    _ => ClusterError::Unavailable(format!("the cluster answered {}: {message}", status.code)),
+                    _ => ClusterError::Unavailable(format!(
+                        "the cluster answered {}: {message}",
+                        status.code
+                    )),
                 }
             }
             other => ClusterError::Unavailable(format!("cannot reach the cluster: {other}")),

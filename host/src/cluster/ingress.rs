@@ -22,7 +22,14 @@ pub struct Exposure {
 }
 
 /// The IngressRoute object for an exposure.
-pub fn ingress_route(namespace: &str, name: &str, hostname: &str, service: &str, port: u16, traefik: &TraefikPolicy) -> Value {
+pub fn ingress_route(
+    namespace: &str,
+    name: &str,
+    hostname: &str,
+    service: &str,
+    port: u16,
+    traefik: &TraefikPolicy,
+) -> Value {
     let mut spec = json!({
         "entryPoints": traefik.entry_points,
         "routes": [{
@@ -49,16 +56,35 @@ pub fn ingress_route(namespace: &str, name: &str, hostname: &str, service: &str,
 fn exposure_of(route: &DynamicObject) -> Option<Exposure> {
     let name = route.metadata.labels.as_ref()?.get(EXPOSURE_LABEL)?.clone();
     let rule = &route.data["spec"]["routes"][0];
-    let hostname = rule["match"].as_str()?.split("Host(`").nth(1)?.split('`').next()?.to_owned();
+    let hostname = rule["match"]
+        .as_str()?
+        .split("Host(`")
+        .nth(1)?
+        .split('`')
+        .next()?
+        .to_owned();
     let service = rule["services"][0]["name"].as_str()?.to_owned();
-    let port = rule["services"][0]["port"].as_u64().and_then(|p| u16::try_from(p).ok()).unwrap_or(0);
-    Some(Exposure { name, hostname, service, port })
+    let port = rule["services"][0]["port"]
+        .as_u64()
+        .and_then(|p| u16::try_from(p).ok())
+        .unwrap_or(0);
+    Some(Exposure {
+        name,
+        hostname,
+        service,
+        port,
+    })
 }
 
 impl Cluster {
     fn ingress_routes_api(&self, namespace: &str) -> Result<Api<DynamicObject>, ClusterError> {
-        let (resource, _) = api_resource("IngressRoute").ok_or_else(|| ClusterError::Unavailable("IngressRoute kind missing".into()))?;
-        Ok(Api::namespaced_with(self.client.clone(), namespace, &resource))
+        let (resource, _) = api_resource("IngressRoute")
+            .ok_or_else(|| ClusterError::Unavailable("IngressRoute kind missing".into()))?;
+        Ok(Api::namespaced_with(
+            self.client.clone(),
+            namespace,
+            &resource,
+        ))
     }
 
     /// The portal's exposures in the namespace.
@@ -71,28 +97,62 @@ impl Cluster {
         }
     }
 
-    pub async fn service_ports(&self, namespace: &str, service: &str) -> Result<Vec<u16>, ClusterError> {
-        let not_found = || ClusterError::NotFound(format!("service: no service '{service}' in your namespace"));
+    pub async fn service_ports(
+        &self,
+        namespace: &str,
+        service: &str,
+    ) -> Result<Vec<u16>, ClusterError> {
+        let not_found =
+            || ClusterError::NotFound(format!("service: no service '{service}' in your namespace"));
         if crate::validate::dns_label(service).is_err() {
             return Err(not_found());
         }
         let api: Api<Service> = Api::namespaced(self.client.clone(), namespace);
         let svc = api.get_opt(service).await?.ok_or_else(not_found)?;
-        Ok(svc.spec.and_then(|s| s.ports).unwrap_or_default().iter().filter_map(|p| u16::try_from(p.port).ok()).collect())
+        Ok(svc
+            .spec
+            .and_then(|s| s.ports)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| u16::try_from(p.port).ok())
+            .collect())
     }
 
-    pub async fn create_exposure(&self, namespace: &str, exposure: &Exposure, traefik: &TraefikPolicy) -> Result<(), ClusterError> {
-        let object = ingress_route(namespace, &exposure.name, &exposure.hostname, &exposure.service, exposure.port, traefik);
+    pub async fn create_exposure(
+        &self,
+        namespace: &str,
+        exposure: &Exposure,
+        traefik: &TraefikPolicy,
+    ) -> Result<(), ClusterError> {
+        let object = ingress_route(
+            namespace,
+            &exposure.name,
+            &exposure.hostname,
+            &exposure.service,
+            exposure.port,
+            traefik,
+        );
         let object: DynamicObject = serde_json::from_value(object)?;
-        match self.ingress_routes_api(namespace)?.create(&PostParams::default(), &object).await {
+        match self
+            .ingress_routes_api(namespace)?
+            .create(&PostParams::default(), &object)
+            .await
+        {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!("'{}' is already exposed", exposure.name))),
+            Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!(
+                "'{}' is already exposed",
+                exposure.name
+            ))),
             Err(e) => Err(e.into()),
         }
     }
 
     /// Deletes `expose-<name>`; returns the exposure it was.
-    pub async fn delete_exposure(&self, namespace: &str, name: &str) -> Result<Exposure, ClusterError> {
+    pub async fn delete_exposure(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Exposure, ClusterError> {
         let not_found = || ClusterError::NotFound(format!("no exposure '{name}'"));
         let api = self.ingress_routes_api(namespace)?;
         let route = match api.get_opt(&format!("expose-{name}")).await {
@@ -101,7 +161,8 @@ impl Cluster {
             Err(e) => return Err(e.into()),
         };
         let exposure = route.as_ref().and_then(exposure_of).ok_or_else(not_found)?;
-        api.delete(&format!("expose-{name}"), &DeleteParams::default()).await?;
+        api.delete(&format!("expose-{name}"), &DeleteParams::default())
+            .await?;
         Ok(exposure)
     }
 }

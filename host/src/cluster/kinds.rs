@@ -14,13 +14,28 @@ const KINDS: &[(&str, &str, &str, &str, bool)] = &[
     ("Deployment", "apps", "v1", "deployments", true),
     ("Job", "batch", "v1", "jobs", true),
     ("CronJob", "batch", "v1", "cronjobs", true),
-    ("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", true),
-    ("IngressRoute", "traefik.io", "v1alpha1", "ingressroutes", true),
+    (
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        true,
+    ),
+    (
+        "IngressRoute",
+        "traefik.io",
+        "v1alpha1",
+        "ingressroutes",
+        true,
+    ),
 ];
 
 pub fn api_resource(kind: &str) -> Option<(ApiResource, bool)> {
-    KINDS.iter().find(|k| k.0 == kind).map(|(kind, group, version, plural, namespaced)| {
-        let gvk = GroupVersionKind::gvk(group, version, kind);
-        (ApiResource::from_gvk_with_plural(&gvk, plural), *namespaced)
-    })
+    KINDS
+        .iter()
+        .find(|k| k.0 == kind)
+        .map(|(kind, group, version, plural, namespaced)| {
+            let gvk = GroupVersionKind::gvk(group, version, kind);
+            (ApiResource::from_gvk_with_plural(&gvk, plural), *namespaced)
+        })
 }

@@ -50,7 +50,12 @@ pub struct Cluster {
 impl Cluster {
     /// A cluster over any client: tests pass kube-fake-client's.
     pub fn with_client(mode: ClusterMode, client: kube::Client, policy: ClusterPolicy) -> Self {
-        Self { mode, client, policy: Arc::new(policy), embedded: None }
+        Self {
+            mode,
+            client,
+            policy: Arc::new(policy),
+            embedded: None,
+        }
     }
 
     /// On shutdown: the embedded cluster lets go of the store.
@@ -62,7 +67,12 @@ impl Cluster {
 }
 
 /// Connects in the configured mode, with the policy from the same place as the plugins'.
-pub fn connect(mode: ClusterMode, store: &crate::store::Store, clock: SharedClock, policies: &crate::policy::PolicySource) -> anyhow::Result<Cluster> {
+pub fn connect(
+    mode: ClusterMode,
+    store: &crate::store::Store,
+    clock: SharedClock,
+    policies: &crate::policy::PolicySource,
+) -> anyhow::Result<Cluster> {
     let policy = ClusterPolicy::load(policies)?;
     let mut embedded = None;
     let client = match mode {
@@ -78,7 +88,12 @@ pub fn connect(mode: ClusterMode, store: &crate::store::Store, clock: SharedCloc
                 anyhow::Ok(kube::Client::try_from(config)?)
             })
         })
-        .map_err(|e| anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}"))?,
+        .map_err(|e| {
+            anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}")
+        })?,
     };
-    Ok(Cluster { embedded, ..Cluster::with_client(mode, client, policy) })
+    Ok(Cluster {
+        embedded,
+        ..Cluster::with_client(mode, client, policy)
+    })
 }

@@ -12,15 +12,26 @@ use super::kinds::api_resource;
 use super::{Cluster, ClusterError};
 
 fn age(meta: &kube::api::ObjectMeta) -> String {
-    meta.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default()
+    meta.creation_timestamp
+        .as_ref()
+        .map(|t| t.0.to_string())
+        .unwrap_or_default()
 }
 
 /// Every secret a pod spec names: env, envFrom and volumes.
 pub fn secret_refs(spec: &PodSpec) -> Vec<String> {
     let mut refs = BTreeSet::new();
-    for c in spec.containers.iter().chain(spec.init_containers.iter().flatten()) {
+    for c in spec
+        .containers
+        .iter()
+        .chain(spec.init_containers.iter().flatten())
+    {
         for env in c.env.iter().flatten() {
-            if let Some(r) = env.value_from.as_ref().and_then(|v| v.secret_key_ref.as_ref()) {
+            if let Some(r) = env
+                .value_from
+                .as_ref()
+                .and_then(|v| v.secret_key_ref.as_ref())
+            {
                 refs.insert(r.name.clone());
             }
         }
@@ -39,9 +50,16 @@ pub fn secret_refs(spec: &PodSpec) -> Vec<String> {
 }
 
 fn pod_view(pod: &Pod) -> Value {
-    let statuses = pod.status.as_ref().and_then(|s| s.container_statuses.clone()).unwrap_or_default();
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default();
     let ready = statuses.iter().filter(|s| s.ready).count();
-    let total = pod.spec.as_ref().map_or(statuses.len(), |s| s.containers.len());
+    let total = pod
+        .spec
+        .as_ref()
+        .map_or(statuses.len(), |s| s.containers.len());
     json!({
         "name": pod.metadata.name,
         "status": pod.status.as_ref().and_then(|s| s.phase.clone()).unwrap_or_else(|| "Unknown".into()),
@@ -55,7 +73,10 @@ fn pod_view(pod: &Pod) -> Value {
 impl Cluster {
     pub async fn pods(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        Ok(list_or_empty(pods.list(&ListParams::default()).await)?.iter().map(pod_view).collect())
+        Ok(list_or_empty(pods.list(&ListParams::default()).await)?
+            .iter()
+            .map(pod_view)
+            .collect())
     }
 
     pub async fn overview(&self, namespace: &str) -> Result<Value, ClusterError> {
@@ -77,25 +98,36 @@ impl Cluster {
                 })
             })
             .collect();
-        let deployments: Vec<Value> = list_or_empty(deployments.list(&ListParams::default()).await)?
-            .iter()
-            .map(|d| {
-                let spec = d.spec.clone().unwrap_or_default();
-                let pod_spec = spec.template.spec.clone().unwrap_or_default();
-                let ready = d.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0);
-                json!({
-                    "name": d.metadata.name,
-                    "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
-                    "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
-                    "age": age(&d.metadata),
-                    "secretRefs": secret_refs(&pod_spec),
+        let deployments: Vec<Value> =
+            list_or_empty(deployments.list(&ListParams::default()).await)?
+                .iter()
+                .map(|d| {
+                    let spec = d.spec.clone().unwrap_or_default();
+                    let pod_spec = spec.template.spec.clone().unwrap_or_default();
+                    let ready = d
+                        .status
+                        .as_ref()
+                        .and_then(|s| s.ready_replicas)
+                        .unwrap_or(0);
+                    json!({
+                        "name": d.metadata.name,
+                        "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
+                        "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
+                        "age": age(&d.metadata),
+                        "secretRefs": secret_refs(&pod_spec),
+                    })
                 })
-            })
-            .collect();
+                .collect();
         let mut hard = Map::new();
         let mut used = Map::new();
         for quota in list_or_empty(quotas.list(&ListParams::default()).await)? {
-            for (k, v) in quota.status.as_ref().and_then(|s| s.hard.clone()).or_else(|| quota.spec.as_ref().and_then(|s| s.hard.clone())).unwrap_or_default() {
+            for (k, v) in quota
+                .status
+                .as_ref()
+                .and_then(|s| s.hard.clone())
+                .or_else(|| quota.spec.as_ref().and_then(|s| s.hard.clone()))
+                .unwrap_or_default()
+            {
                 hard.insert(k, v.0.into());
             }
             for (k, v) in quota.status.and_then(|s| s.used).unwrap_or_default() {
@@ -114,8 +146,11 @@ impl Cluster {
 
     /// `[{name, hostname, service}]` of the namespace's IngressRoutes.
     pub async fn ingress_routes(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
-        let Some((resource, _)) = api_resource("IngressRoute") else { return Ok(Vec::new()) };
-        let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), namespace, &resource);
+        let Some((resource, _)) = api_resource("IngressRoute") else {
+            return Ok(Vec::new());
+        };
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(self.client.clone(), namespace, &resource);
         let routes = match api.list(&ListParams::default()).await {
             Ok(list) => list.items,
             // No Traefik CRD in this cluster, or no namespace: nothing is exposed.
@@ -140,27 +175,41 @@ impl Cluster {
         }
         match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.code == 404 => Err(ClusterError::NotFound(format!("no deployment '{name}'"))),
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                Err(ClusterError::NotFound(format!("no deployment '{name}'")))
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn pod_logs(&self, namespace: &str, pod: &str, tail: i64) -> Result<Vec<String>, ClusterError> {
+    pub async fn pod_logs(
+        &self,
+        namespace: &str,
+        pod: &str,
+        tail: i64,
+    ) -> Result<Vec<String>, ClusterError> {
         if crate::validate::dns_subdomain(pod).is_err() {
             return Err(ClusterError::NotFound(format!("no pod '{pod}'")));
         }
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        let params = LogParams { tail_lines: Some(tail), ..Default::default() };
+        let params = LogParams {
+            tail_lines: Some(tail),
+            ..Default::default()
+        };
         match api.logs(pod, &params).await {
             Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
-            Err(kube::Error::Api(s)) if s.code == 404 => Err(ClusterError::NotFound(format!("no pod '{pod}'"))),
+            Err(kube::Error::Api(s)) if s.code == 404 => {
+                Err(ClusterError::NotFound(format!("no pod '{pod}'")))
+            }
             Err(e) => Err(e.into()),
         }
     }
 }
 
 /// A list in a namespace that does not exist (yet) is empty, not an error.
-fn list_or_empty<K: Clone>(result: Result<kube::api::ObjectList<K>, kube::Error>) -> Result<Vec<K>, ClusterError> {
+fn list_or_empty<K: Clone>(
+    result: Result<kube::api::ObjectList<K>, kube::Error>,
+) -> Result<Vec<K>, ClusterError> {
     match result {
         Ok(list) => Ok(list.items),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),

@@ -6,10 +6,22 @@ use crate::policy::{PolicyError, PolicySource};
 
 const EMBEDDED_CLUSTER_TOML: &str = include_str!("../../../policies/cluster.toml");
 const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
-    ("00-namespace.yaml", include_str!("../../../policies/namespace/00-namespace.yaml")),
-    ("10-quota.yaml", include_str!("../../../policies/namespace/10-quota.yaml")),
-    ("20-limits.yaml", include_str!("../../../policies/namespace/20-limits.yaml")),
-    ("30-network.yaml", include_str!("../../../policies/namespace/30-network.yaml")),
+    (
+        "00-namespace.yaml",
+        include_str!("../../../policies/namespace/00-namespace.yaml"),
+    ),
+    (
+        "10-quota.yaml",
+        include_str!("../../../policies/namespace/10-quota.yaml"),
+    ),
+    (
+        "20-limits.yaml",
+        include_str!("../../../policies/namespace/20-limits.yaml"),
+    ),
+    (
+        "30-network.yaml",
+        include_str!("../../../policies/namespace/30-network.yaml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -55,23 +67,34 @@ impl ClusterPolicy {
             PolicySource::Embedded => (
                 EMBEDDED_CLUSTER_TOML.to_owned(),
                 "policies/cluster.toml (embedded)".to_owned(),
-                EMBEDDED_TEMPLATES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect(),
+                EMBEDDED_TEMPLATES
+                    .iter()
+                    .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+                    .collect(),
             ),
             // A folder without cluster.toml overrides other policies only.
-            PolicySource::Dir(dir) if !dir.join("cluster.toml").exists() => return Self::load(&PolicySource::Embedded),
+            PolicySource::Dir(dir) if !dir.join("cluster.toml").exists() => {
+                return Self::load(&PolicySource::Embedded);
+            }
             PolicySource::Dir(dir) => {
                 let path = dir.join("cluster.toml");
                 let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path).map_err(|e| PolicyError::new(&file, "file", e.to_string()))?;
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| PolicyError::new(&file, "file", e.to_string()))?;
                 (text, file, read_templates(&dir.join("namespace"))?)
             }
         };
-        let mut policy: ClusterPolicy = toml::from_str(&text).map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
+        let mut policy: ClusterPolicy = toml::from_str(&text)
+            .map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
         if policy.templates.is_empty() {
             policy.templates = templates;
         }
         if policy.templates.is_empty() {
-            return Err(PolicyError::new(&file, "namespace/", "no namespace templates found"));
+            return Err(PolicyError::new(
+                &file,
+                "namespace/",
+                "no namespace templates found",
+            ));
         }
         Ok(policy)
     }
@@ -79,7 +102,8 @@ impl ClusterPolicy {
 
 fn read_templates(dir: &std::path::Path) -> Result<Vec<(String, String)>, PolicyError> {
     let file = dir.display().to_string();
-    let entries = std::fs::read_dir(dir).map_err(|e| PolicyError::new(&file, "folder", e.to_string()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| PolicyError::new(&file, "folder", e.to_string()))?;
     let mut names: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -89,7 +113,8 @@ fn read_templates(dir: &std::path::Path) -> Result<Vec<(String, String)>, Policy
     names
         .into_iter()
         .map(|n| {
-            let text = std::fs::read_to_string(dir.join(&n)).map_err(|e| PolicyError::new(&file, &n, e.to_string()))?;
+            let text = std::fs::read_to_string(dir.join(&n))
+                .map_err(|e| PolicyError::new(&file, &n, e.to_string()))?;
             Ok((n, text))
         })
         .collect()

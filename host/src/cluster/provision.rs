@@ -39,8 +39,13 @@ impl Cluster {
     /// Creates the object, or merges the template into the existing one when it differs.
     async fn ensure(&self, namespace: &str, desired: Value) -> Result<Applied, ClusterError> {
         let kind = desired["kind"].as_str().unwrap_or_default().to_owned();
-        let name = desired["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-        let (resource, namespaced) = api_resource(&kind).ok_or_else(|| ClusterError::Invalid(format!("namespace template: unknown kind '{kind}'")))?;
+        let name = desired["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let (resource, namespaced) = api_resource(&kind).ok_or_else(|| {
+            ClusterError::Invalid(format!("namespace template: unknown kind '{kind}'"))
+        })?;
         let api: Api<DynamicObject> = if namespaced {
             Api::namespaced_with(self.client.clone(), namespace, &resource)
         } else {
@@ -52,9 +57,12 @@ impl Cluster {
                 api.create(&PostParams::default(), &object).await?;
                 "created"
             }
-            Some(current) if already_holds(&serde_json::to_value(&current)?, &desired) => "unchanged",
+            Some(current) if already_holds(&serde_json::to_value(&current)?, &desired) => {
+                "unchanged"
+            }
             Some(_) => {
-                api.patch(&name, &PatchParams::default(), &Patch::Merge(&desired)).await?;
+                api.patch(&name, &PatchParams::default(), &Patch::Merge(&desired))
+                    .await?;
                 "updated"
             }
         };
@@ -63,9 +71,13 @@ impl Cluster {
 
     /// Deletes the friend's namespace and everything in it.
     pub async fn purge(&self, friend_id: &str) -> Result<bool, ClusterError> {
-        let (resource, _) = api_resource("Namespace").ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
+        let (resource, _) = api_resource("Namespace")
+            .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
-        match api.delete(&crate::store::namespace_of(friend_id), &Default::default()).await {
+        match api
+            .delete(&crate::store::namespace_of(friend_id), &Default::default())
+            .await
+        {
             Ok(_) => Ok(true),
             Err(e) => match ClusterError::from(e) {
                 ClusterError::NotFound(_) => Ok(false),

@@ -4,13 +4,19 @@
 /// Parses a quantity into thousandths (millicores for CPU, millibytes for memory).
 pub fn parse_milli(text: &str) -> Option<i128> {
     let text = text.trim();
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-')).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(text.len());
     let (number, suffix) = text.split_at(split);
     let (mantissa, exponent) = match suffix.strip_prefix(['e', 'E']) {
         Some(exp) => (number, exp.parse::<i32>().ok()?),
         None => (number, 0),
     };
-    let factor: f64 = match if suffix.starts_with(['e', 'E']) { "" } else { suffix } {
+    let factor: f64 = match if suffix.starts_with(['e', 'E']) {
+        ""
+    } else {
+        suffix
+    } {
         "" => 1.0,
         "m" => 1e-3,
         "k" => 1e3,
@@ -37,7 +43,11 @@ pub fn parse_milli(text: &str) -> Option<i128> {
 /// Formats thousandths back the way `kubectl describe quota` would show them.
 pub fn format_milli(resource: &str, milli: i128) -> String {
     if resource.contains("cpu") {
-        return if milli % 1000 == 0 { (milli / 1000).to_string() } else { format!("{milli}m") };
+        return if milli % 1000 == 0 {
+            (milli / 1000).to_string()
+        } else {
+            format!("{milli}m")
+        };
     }
     let whole = milli / 1000;
     if resource.contains("memory") || resource.contains("storage") {
@@ -65,8 +75,14 @@ mod tests {
         assert_eq!(parse_milli("lots"), None);
         assert_eq!(format_milli("requests.cpu", 1500), "1500m");
         assert_eq!(format_milli("limits.cpu", 2000), "2");
-        assert_eq!(format_milli("requests.memory", parse_milli("1Gi").unwrap()), "1Gi");
-        assert_eq!(format_milli("requests.memory", parse_milli("384Mi").unwrap()), "384Mi");
+        assert_eq!(
+            format_milli("requests.memory", parse_milli("1Gi").unwrap()),
+            "1Gi"
+        );
+        assert_eq!(
+            format_milli("requests.memory", parse_milli("384Mi").unwrap()),
+            "384Mi"
+        );
         assert_eq!(format_milli("pods", 3000), "3");
     }
 }

@@ -27,11 +27,21 @@ pub struct SecretInfo {
 
 fn is_managed(secret: &Secret) -> bool {
     secret.type_.as_deref().unwrap_or("Opaque") == "Opaque"
-        && secret.metadata.labels.as_ref().and_then(|l| l.get(MANAGED_BY)).is_some_and(|v| v == MANAGER)
+        && secret
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(MANAGED_BY))
+            .is_some_and(|v| v == MANAGER)
 }
 
 fn info(secret: &Secret) -> SecretInfo {
-    let created_at = secret.metadata.creation_timestamp.as_ref().map(|t| t.0.to_string()).unwrap_or_default();
+    let created_at = secret
+        .metadata
+        .creation_timestamp
+        .as_ref()
+        .map(|t| t.0.to_string())
+        .unwrap_or_default();
     let updated_at = secret
         .metadata
         .annotations
@@ -40,7 +50,11 @@ fn info(secret: &Secret) -> SecretInfo {
         .unwrap_or_else(|| created_at.clone());
     SecretInfo {
         name: secret.metadata.name.clone().unwrap_or_default(),
-        keys: secret.data.as_ref().map(|d| d.keys().cloned().collect()).unwrap_or_default(),
+        keys: secret
+            .data
+            .as_ref()
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default(),
         created_at,
         updated_at,
     }
@@ -48,16 +62,21 @@ fn info(secret: &Secret) -> SecretInfo {
 
 /// Secret names, keys and total size, checked before anything is sent.
 pub fn check(name: &str, data: &BTreeMap<String, String>) -> Result<(), ClusterError> {
-    crate::validate::dns_subdomain(name).map_err(|r| ClusterError::Invalid(format!("name: {r}")))?;
+    crate::validate::dns_subdomain(name)
+        .map_err(|r| ClusterError::Invalid(format!("name: {r}")))?;
     if data.is_empty() {
-        return Err(ClusterError::Invalid("data: must hold at least one key".into()));
+        return Err(ClusterError::Invalid(
+            "data: must hold at least one key".into(),
+        ));
     }
     for key in data.keys() {
         let ok = !key.is_empty()
             && key.len() <= 253
             && key != "."
             && key != ".."
-            && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
         if !ok {
             return Err(ClusterError::Invalid(format!(
                 "data: key '{}' must be 1-253 characters of letters, digits, '-', '_' and '.' (and not '.' or '..')",
@@ -67,7 +86,9 @@ pub fn check(name: &str, data: &BTreeMap<String, String>) -> Result<(), ClusterE
     }
     let size: usize = data.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_SECRET_BYTES {
-        return Err(ClusterError::TooLarge(format!("data: {size} bytes in all, over the 1 MiB a Kubernetes Secret may hold")));
+        return Err(ClusterError::TooLarge(format!(
+            "data: {size} bytes in all, over the 1 MiB a Kubernetes Secret may hold"
+        )));
     }
     Ok(())
 }
@@ -96,12 +117,21 @@ impl Cluster {
             Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
             Err(e) => return Err(e.into()),
         };
-        let mut out: Vec<SecretInfo> = list.items.iter().filter(|s| is_managed(s)).map(info).collect();
+        let mut out: Vec<SecretInfo> = list
+            .items
+            .iter()
+            .filter(|s| is_managed(s))
+            .map(info)
+            .collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
 
-    pub async fn read_secret(&self, namespace: &str, name: &str) -> Result<(SecretInfo, BTreeMap<String, String>), ClusterError> {
+    pub async fn read_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(SecretInfo, BTreeMap<String, String>), ClusterError> {
         let secret = self.managed_secret(namespace, name).await?;
         let data = secret
             .data
@@ -113,7 +143,13 @@ impl Cluster {
         Ok((info(&secret), data))
     }
 
-    pub async fn create_secret(&self, namespace: &str, name: &str, data: BTreeMap<String, String>, now: &str) -> Result<SecretInfo, ClusterError> {
+    pub async fn create_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        data: BTreeMap<String, String>,
+        now: &str,
+    ) -> Result<SecretInfo, ClusterError> {
         check(name, &data)?;
         let secret = Secret {
             metadata: ObjectMeta {
@@ -127,30 +163,53 @@ impl Cluster {
             data: Some(encode(data)),
             ..Default::default()
         };
-        match self.secrets(namespace).create(&PostParams::default(), &secret).await {
+        match self
+            .secrets(namespace)
+            .create(&PostParams::default(), &secret)
+            .await
+        {
             Ok(created) => Ok(info(&created)),
-            Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!("a secret named '{name}' already exists"))),
+            Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!(
+                "a secret named '{name}' already exists"
+            ))),
             Err(e) => Err(e.into()),
         }
     }
 
-    pub async fn replace_secret(&self, namespace: &str, name: &str, data: BTreeMap<String, String>, now: &str) -> Result<SecretInfo, ClusterError> {
+    pub async fn replace_secret(
+        &self,
+        namespace: &str,
+        name: &str,
+        data: BTreeMap<String, String>,
+        now: &str,
+    ) -> Result<SecretInfo, ClusterError> {
         let mut secret = self.managed_secret(namespace, name).await?;
         check(name, &data)?;
         secret.data = Some(encode(data));
         secret.string_data = None;
-        secret.metadata.annotations.get_or_insert_with(Default::default).insert(UPDATED_AT.to_owned(), now.to_owned());
-        let replaced = self.secrets(namespace).replace(name, &PostParams::default(), &secret).await?;
+        secret
+            .metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(UPDATED_AT.to_owned(), now.to_owned());
+        let replaced = self
+            .secrets(namespace)
+            .replace(name, &PostParams::default(), &secret)
+            .await?;
         Ok(info(&replaced))
     }
 
     pub async fn delete_secret(&self, namespace: &str, name: &str) -> Result<(), ClusterError> {
         self.managed_secret(namespace, name).await?;
-        self.secrets(namespace).delete(name, &DeleteParams::default()).await?;
+        self.secrets(namespace)
+            .delete(name, &DeleteParams::default())
+            .await?;
         Ok(())
     }
 }
 
 fn encode(data: BTreeMap<String, String>) -> BTreeMap<String, ByteString> {
-    data.into_iter().map(|(k, v)| (k, ByteString(v.into_bytes()))).collect()
+    data.into_iter()
+        .map(|(k, v)| (k, ByteString(v.into_bytes())))
+        .collect()
 }

@@ -123,7 +123,10 @@ impl Dns {
 
 /// The Cloudflare settings from the command line: the token from a file, or from
 /// `PORTAL_CLOUDFLARE_TOKEN`.
-pub fn cloudflare_config(api_base: String, token_file: Option<&std::path::Path>) -> anyhow::Result<CloudflareConfig> {
+pub fn cloudflare_config(
+    api_base: String,
+    token_file: Option<&std::path::Path>,
+) -> anyhow::Result<CloudflareConfig> {
     let mut config = CloudflareConfig::from_env_or_file(token_file)?;
     config.api_base = api_base.trim_end_matches('/').to_owned();
     Ok(config)

@@ -24,7 +24,16 @@ pub enum Grant {
 }
 
 impl Grant {
-    pub const ALL: &[Grant] = &[Grant::Kv, Grant::Log, Grant::Workspace, Grant::Cron, Grant::Secrets, Grant::Cluster, Grant::Ingress, Grant::Dns];
+    pub const ALL: &[Grant] = &[
+        Grant::Kv,
+        Grant::Log,
+        Grant::Workspace,
+        Grant::Cron,
+        Grant::Secrets,
+        Grant::Cluster,
+        Grant::Ingress,
+        Grant::Dns,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -60,9 +69,15 @@ impl Grant {
                 portal::workspace::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d)
             }
             Grant::Cron => portal::cron::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
-            Grant::Secrets => portal::secrets::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
-            Grant::Cluster => portal::cluster::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
-            Grant::Ingress => portal::ingress::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
+            Grant::Secrets => {
+                portal::secrets::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d)
+            }
+            Grant::Cluster => {
+                portal::cluster::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d)
+            }
+            Grant::Ingress => {
+                portal::ingress::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d)
+            }
             Grant::Dns => portal::dns::add_to_linker::<_, HasSelf<StoreData>>(linker, |d| d),
         }
     }

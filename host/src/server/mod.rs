@@ -100,12 +100,25 @@ pub fn build_state(
     let policy = config.policies.load_plugins()?;
     let scheduler =
         crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
-    let cluster = Arc::new(crate::cluster::connect(config.cluster, &store, clock.clone(), &config.policies)?);
-    let exposure = Arc::new(crate::exposure::ExposurePolicy::load(&config.policies, config.domains.clone())?);
+    let cluster = Arc::new(crate::cluster::connect(
+        config.cluster,
+        &store,
+        clock.clone(),
+        &config.policies,
+    )?);
+    let exposure = Arc::new(crate::exposure::ExposurePolicy::load(
+        &config.policies,
+        config.domains.clone(),
+    )?);
     let dns = Arc::new(match config.dns {
-        crate::dns::DnsMode::Local => crate::dns::Dns::Local(crate::dns::LocalDns::open(&store, clock.clone())?),
+        crate::dns::DnsMode::Local => {
+            crate::dns::Dns::Local(crate::dns::LocalDns::open(&store, clock.clone())?)
+        }
         crate::dns::DnsMode::Cloudflare => {
-            let cloudflare = config.cloudflare.clone().ok_or_else(|| anyhow::anyhow!("--dns cloudflare needs a Cloudflare API token"))?;
+            let cloudflare = config
+                .cloudflare
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("--dns cloudflare needs a Cloudflare API token"))?;
             crate::dns::Dns::Cloudflare(crate::dns::CloudflareDns::new(cloudflare))
         }
     });

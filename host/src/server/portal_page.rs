@@ -23,7 +23,10 @@ pub fn routes() -> Router<SharedState> {
     Router::new()
         .route("/portal", get(|| async { asset("index.html") }))
         .route("/portal/", get(|| async { asset("index.html") }))
-        .route("/portal/{*path}", get(|Path(path): Path<String>| async move { asset(&path) }))
+        .route(
+            "/portal/{*path}",
+            get(|Path(path): Path<String>| async move { asset(&path) }),
+        )
 }
 
 fn asset(path: &str) -> Response {
@@ -41,8 +44,14 @@ fn asset(path: &str) -> Response {
     if let Ok(value) = HeaderValue::from_str(&mime) {
         headers.insert(header::CONTENT_TYPE, value);
     }
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // The page is small and changes with the binary; always revalidate.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));

@@ -73,7 +73,10 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_burst_of_concurrent_writers_is_made_durable_by_a_few_flushes() {
-        let db = sled::Config::new().temporary(true).open().expect("temporary sled");
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .expect("temporary sled");
         let flusher = Flusher::new(db.clone());
         // More writers than sled's own flush pool has threads (128): flush_async hung here.
         let writers: Vec<_> = (0..400u32)
@@ -95,12 +98,19 @@ mod tests {
             .expect("400 concurrent flushes finish");
         assert_eq!(db.len(), 400);
         assert!(flusher.runs() >= 1);
-        assert!(flusher.runs() < 400, "flushes were not shared: {}", flusher.runs());
+        assert!(
+            flusher.runs() < 400,
+            "flushes were not shared: {}",
+            flusher.runs()
+        );
     }
 
     #[tokio::test]
     async fn a_flush_after_a_write_always_runs_or_is_covered() {
-        let db = sled::Config::new().temporary(true).open().expect("temporary sled");
+        let db = sled::Config::new()
+            .temporary(true)
+            .open()
+            .expect("temporary sled");
         let flusher = Flusher::new(db.clone());
         for i in 0..5u8 {
             db.insert([i], &[i][..]).expect("insert");

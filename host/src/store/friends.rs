@@ -190,7 +190,10 @@ impl Store {
                 break;
             }
             if friends.len() == limit {
-                return Ok(FriendPage { friends, more: true });
+                return Ok(FriendPage {
+                    friends,
+                    more: true,
+                });
             }
             let id = String::from_utf8_lossy(&key[prefix.len()..]).into_owned();
             let json = match agent {
@@ -203,7 +206,10 @@ impl Store {
             };
             friends.push(StoredFriend { id, json });
         }
-        Ok(FriendPage { friends, more: false })
+        Ok(FriendPage {
+            friends,
+            more: false,
+        })
     }
 
     pub async fn put_friend(&self, friend: &Friend) -> StoreResult<()> {

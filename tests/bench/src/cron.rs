@@ -39,7 +39,9 @@ pub struct CronBench {
 type Arrivals = Arc<Mutex<Vec<(String, f64)>>>;
 
 fn unix_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Starts the stand-in gateway on loopback; returns its base URL.
@@ -47,10 +49,15 @@ async fn gateway(arrivals: Arrivals) -> anyhow::Result<String> {
     async fn hook(State(arrivals): State<Arrivals>, Json(body): Json<Value>) -> &'static str {
         let at = unix_now();
         let name = body["name"].as_str().unwrap_or_default().to_owned();
-        arrivals.lock().unwrap_or_else(|p| p.into_inner()).push((name, at));
+        arrivals
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((name, at));
         "ok"
     }
-    let app = axum::Router::new().route("/hooks/agent", post(hook)).with_state(arrivals);
+    let app = axum::Router::new()
+        .route("/hooks/agent", post(hook))
+        .with_state(arrivals);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let url = format!("http://{}", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, app).await });
@@ -66,8 +73,15 @@ fn hourly_at(unix: u64) -> String {
     format!("{} {} * * * *", unix % 60, (unix / 60) % 60)
 }
 
-pub async fn run(binary: &str, dir: &Path, bench: &CronBench) -> anyhow::Result<Vec<(String, String)>> {
-    anyhow::ensure!(bench.window > 0 && bench.window < 3600, "the window must be under an hour");
+pub async fn run(
+    binary: &str,
+    dir: &Path,
+    bench: &CronBench,
+) -> anyhow::Result<Vec<(String, String)>> {
+    anyhow::ensure!(
+        bench.window > 0 && bench.window < 3600,
+        "the window must be under an hour"
+    );
     let arrivals: Arrivals = Arc::default();
     let gateway = gateway(arrivals.clone()).await?;
     let portal = Arc::new(Portal::start_with(binary, dir, &["--agent-gateway", &gateway]).await?);
@@ -76,7 +90,11 @@ pub async fn run(binary: &str, dir: &Path, bench: &CronBench) -> anyhow::Result<
     let seeding = std::time::Instant::now();
     let friends = bench.jobs.div_ceil(JOBS_PER_FRIEND);
     let next = Arc::new(AtomicUsize::new(0));
-    let schedules: Arc<Vec<String>> = Arc::new((0..bench.jobs).map(|k| hourly_at(slot(first, k, bench))).collect());
+    let schedules: Arc<Vec<String>> = Arc::new(
+        (0..bench.jobs)
+            .map(|k| hourly_at(slot(first, k, bench)))
+            .collect(),
+    );
     let seeders: Vec<_> = (0..SEEDERS)
         .map(|_| {
             let (portal, next, jobs) = (portal.clone(), next.clone(), schedules.clone());
@@ -117,7 +135,9 @@ pub async fn run(binary: &str, dir: &Path, bench: &CronBench) -> anyhow::Result<
     let received = {
         let arrivals = arrivals.lock().unwrap_or_else(|p| p.into_inner());
         for (name, at) in arrivals.iter() {
-            let Some(k) = name.strip_prefix('j').and_then(|k| k.parse::<usize>().ok()) else { continue };
+            let Some(k) = name.strip_prefix('j').and_then(|k| k.parse::<usize>().ok()) else {
+                continue;
+            };
             let late_ms = (at - slot(first, k, bench) as f64) * 1000.0;
             let _ = drift.record(late_ms.max(0.0) as u64);
         }
@@ -130,9 +150,15 @@ pub async fn run(binary: &str, dir: &Path, bench: &CronBench) -> anyhow::Result<
 
     let jobs = bench.jobs;
     Ok(vec![
-        (format!("seeding {friends} friends + {jobs} cron jobs"), format!("{:.0} s", seeded.as_secs_f64())),
         (
-            format!("cron: {jobs} jobs due over {} s, fire drift at the agent", bench.window),
+            format!("seeding {friends} friends + {jobs} cron jobs"),
+            format!("{:.0} s", seeded.as_secs_f64()),
+        ),
+        (
+            format!(
+                "cron: {jobs} jobs due over {} s, fire drift at the agent",
+                bench.window
+            ),
             format!(
                 "p50 {} ms, p99 {} ms, max {} ms ({received} of {jobs} runs delivered)",
                 drift.value_at_quantile(0.5),
@@ -142,7 +168,12 @@ pub async fn run(binary: &str, dir: &Path, bench: &CronBench) -> anyhow::Result<
         ),
         (
             format!("cron: idle CPU with {jobs} jobs loaded (whole process)"),
-            format!("{:.2} % of a core over {} s, RSS {} MiB", idle * 100.0, IDLE_SAMPLE.as_secs(), portal.rss_kib() / 1024),
+            format!(
+                "{:.2} % of a core over {} s, RSS {} MiB",
+                idle * 100.0,
+                IDLE_SAMPLE.as_secs(),
+                portal.rss_kib() / 1024
+            ),
         ),
     ])
 }

@@ -16,7 +16,11 @@ pub struct LoadResult {
 
 impl fmt::Display for LoadResult {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests)", self.rps, self.p50_ms, self.p99_ms, self.requests)?;
+        write!(
+            f,
+            "{:.0} req/s, p50 {:.2} ms, p99 {:.2} ms ({} requests)",
+            self.rps, self.p50_ms, self.p99_ms, self.requests
+        )?;
         if self.errors > 0 {
             write!(f, ", {} errors", self.errors)?;
         }
@@ -24,7 +28,13 @@ impl fmt::Display for LoadResult {
     }
 }
 
-pub async fn run(base: &str, path: &str, token: Option<&str>, connections: usize, duration: Duration) -> LoadResult {
+pub async fn run(
+    base: &str,
+    path: &str,
+    token: Option<&str>,
+    connections: usize,
+    duration: Duration,
+) -> LoadResult {
     let url = format!("{base}{path}");
     let started = Instant::now();
     let deadline = started + duration;
@@ -32,7 +42,10 @@ pub async fn run(base: &str, path: &str, token: Option<&str>, connections: usize
         .map(|_| {
             let (url, token) = (url.clone(), token.map(str::to_owned));
             tokio::spawn(async move {
-                let http = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("client");
+                let http = reqwest::Client::builder()
+                    .pool_max_idle_per_host(1)
+                    .build()
+                    .expect("client");
                 let mut histogram = Histogram::<u64>::new(3).expect("histogram");
                 let mut errors = 0;
                 while Instant::now() < deadline {
@@ -72,7 +85,12 @@ pub async fn run(base: &str, path: &str, token: Option<&str>, connections: usize
 }
 
 /// Latency percentiles of `count` sequential requests (for the scale figures).
-pub async fn sequential(http: &reqwest::Client, url: &str, token: &str, count: usize) -> (f64, f64) {
+pub async fn sequential(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    count: usize,
+) -> (f64, f64) {
     let mut histogram = Histogram::<u64>::new(3).expect("histogram");
     for _ in 0..count {
         let sent = Instant::now();
@@ -81,5 +99,8 @@ pub async fn sequential(http: &reqwest::Client, url: &str, token: &str, count: u
         }
         let _ = histogram.record(sent.elapsed().as_micros() as u64);
     }
-    (histogram.value_at_quantile(0.5) as f64 / 1000.0, histogram.value_at_quantile(0.99) as f64 / 1000.0)
+    (
+        histogram.value_at_quantile(0.5) as f64 / 1000.0,
+        histogram.value_at_quantile(0.99) as f64 / 1000.0,
+    )
 }

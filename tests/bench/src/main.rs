@@ -42,7 +42,10 @@ struct Args {
     #[arg(long, default_value = "target/peer/bin/wasmtime")]
     wasmtime: PathBuf,
     /// The peer's wasi:http hello component (built with the plugins).
-    #[arg(long, default_value = "target/plugins/wasm32-wasip2/release/peer_hello.wasm")]
+    #[arg(
+        long,
+        default_value = "target/plugins/wasm32-wasip2/release/peer_hello.wasm"
+    )]
     peer_component: PathBuf,
 }
 
@@ -58,10 +61,26 @@ async fn main() -> anyhow::Result<()> {
     let mut figures = Vec::new();
     for (label, path, token) in [
         ("GET /healthz", "/healthz", None),
-        ("native echo (GET /api/portal/echo)", "/api/portal/echo", Some(session.as_str())),
-        ("hello plugin (GET /api/portal/hello)", "/api/portal/hello", Some(session.as_str())),
-        ("GET /api/portal/secrets (plugin)", "/api/portal/secrets", Some(session.as_str())),
-        ("GET /api/portal/namespace (plugin)", "/api/portal/namespace", Some(session.as_str())),
+        (
+            "native echo (GET /api/portal/echo)",
+            "/api/portal/echo",
+            Some(session.as_str()),
+        ),
+        (
+            "hello plugin (GET /api/portal/hello)",
+            "/api/portal/hello",
+            Some(session.as_str()),
+        ),
+        (
+            "GET /api/portal/secrets (plugin)",
+            "/api/portal/secrets",
+            Some(session.as_str()),
+        ),
+        (
+            "GET /api/portal/namespace (plugin)",
+            "/api/portal/namespace",
+            Some(session.as_str()),
+        ),
     ] {
         let result = load::run(&server.url, path, token, args.connections, duration).await;
         eprintln!("{label}: {result}");
@@ -71,15 +90,28 @@ async fn main() -> anyhow::Result<()> {
     let ratio = figures[2].rps / figures[1].rps;
     rows.push(("plugin / native requests/s".into(), format!("{ratio:.2}")));
     let (count, sum) = server.instantiation().await?;
-    rows.push(("instantiation per request (mean)".into(), format!("{:.1} µs over {count} requests", sum / count as f64 * 1e6)));
+    rows.push((
+        "instantiation per request (mean)".into(),
+        format!("{:.1} µs over {count} requests", sum / count as f64 * 1e6),
+    ));
     server.stop();
 
     let label = "peer: `wasmtime serve` 48.0.8, wasi:http hello (GET /hello)";
-    match peer::run(&args.wasmtime, &args.peer_component, args.connections, duration).await {
+    match peer::run(
+        &args.wasmtime,
+        &args.peer_component,
+        args.connections,
+        duration,
+    )
+    .await
+    {
         Ok(theirs) => {
             eprintln!("{label}: {theirs}");
             rows.push((label.into(), theirs.to_string()));
-            rows.push(("hello requests/s, ours / wasmtime serve".into(), format!("{:.2}", figures[2].rps / theirs.rps)));
+            rows.push((
+                "hello requests/s, ours / wasmtime serve".into(),
+                format!("{:.2}", figures[2].rps / theirs.rps),
+            ));
         }
         Err(e) => {
             eprintln!("{label}: not run: {e}");
@@ -88,11 +120,16 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let cold = portal::cold_start(&args.portal, data.path()).await?;
-    rows.push(("cold start to ready, compiled plugins cached".into(), format!("{:.0} ms", cold.as_secs_f64() * 1000.0)));
+    rows.push((
+        "cold start to ready, compiled plugins cached".into(),
+        format!("{:.0} ms", cold.as_secs_f64() * 1000.0),
+    ));
 
     if args.friends > 0 {
         let scale_dir = tempfile::tempdir()?;
-        for (label, value) in scale::run(&args.portal, scale_dir.path(), args.friends, args.secrets).await? {
+        for (label, value) in
+            scale::run(&args.portal, scale_dir.path(), args.friends, args.secrets).await?
+        {
             eprintln!("{label}: {value}");
             rows.push((label, value));
         }
@@ -100,7 +137,11 @@ async fn main() -> anyhow::Result<()> {
 
     if args.cron_jobs > 0 {
         let cron_dir = tempfile::tempdir()?;
-        let bench = cron::CronBench { jobs: args.cron_jobs, window: args.cron_window, seed_budget: args.cron_seed_secs };
+        let bench = cron::CronBench {
+            jobs: args.cron_jobs,
+            window: args.cron_window,
+            seed_budget: args.cron_seed_secs,
+        };
         for (label, value) in cron::run(&args.portal, cron_dir.path(), &bench).await? {
             eprintln!("{label}: {value}");
             rows.push((label, value));

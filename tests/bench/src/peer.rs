@@ -60,7 +60,12 @@ async fn start(wasmtime: &Path, component: &Path) -> anyhow::Result<(WasmtimeSer
 }
 
 /// Loads the peer like our hello route: `GET /hello`, same connections and duration.
-pub async fn run(wasmtime: &Path, component: &Path, connections: usize, duration: Duration) -> anyhow::Result<LoadResult> {
+pub async fn run(
+    wasmtime: &Path,
+    component: &Path,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<LoadResult> {
     anyhow::ensure!(
         wasmtime.exists(),
         "no wasmtime binary at {} (`just peer` installs wasmtime-cli from crates.io)",

@@ -23,25 +23,46 @@ impl Portal {
     /// Starts `portal serve` with `extra` arguments after the bench's own.
     pub async fn start_with(binary: &str, data_dir: &Path, extra: &[&str]) -> anyhow::Result<Self> {
         let mut child = Command::new(binary)
-            .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--admin-token", ADMIN])
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--log-format",
+                "json",
+                "--admin-token",
+                ADMIN,
+            ])
             .arg("--data-dir")
             .arg(data_dir)
             .args(extra)
-            .env("RUST_LOG", std::env::var("PORTAL_BENCH_RUST_LOG").unwrap_or_else(|_| "warn,portal::cli=info".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("PORTAL_BENCH_RUST_LOG")
+                    .unwrap_or_else(|_| "warn,portal::cli=info".into()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("cannot start {binary} (build it with `cargo build --release`): {e}"))?;
-        let stderr = child.stderr.take().ok_or_else(|| anyhow::anyhow!("no stderr"))?;
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot start {binary} (build it with `cargo build --release`): {e}"
+                )
+            })?;
+        let stderr = child
+            .stderr
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stderr"))?;
         let addr = tokio::task::spawn_blocking(move || {
             let mut lines = BufReader::new(stderr).lines();
             let addr = lines.by_ref().map_while(Result::ok).find_map(|line| {
                 let v: Value = serde_json::from_str(&line).ok()?;
-                (v["message"] == "portal listening").then(|| v["addr"].as_str().unwrap_or_default().to_owned())
+                (v["message"] == "portal listening")
+                    .then(|| v["addr"].as_str().unwrap_or_default().to_owned())
             });
             // Keep draining so the child never blocks on a full pipe; PORTAL_BENCH_LOG=FILE
             // keeps what it says.
-            let mut keep = std::env::var_os("PORTAL_BENCH_LOG").and_then(|f| std::fs::File::create(f).ok());
+            let mut keep =
+                std::env::var_os("PORTAL_BENCH_LOG").and_then(|f| std::fs::File::create(f).ok());
             std::thread::spawn(move || {
                 for line in lines.map_while(Result::ok) {
                     if let Some(file) = keep.as_mut() {
@@ -53,11 +74,21 @@ impl Portal {
         })
         .await?
         .ok_or_else(|| anyhow::anyhow!("the portal did not start"))?;
-        Ok(Self { url: format!("http://{addr}"), child, http: reqwest::Client::new() })
+        Ok(Self {
+            url: format!("http://{addr}"),
+            child,
+            http: reqwest::Client::new(),
+        })
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> anyhow::Result<Value> {
-        let r = self.http.post(format!("{}{path}", self.url)).bearer_auth(token).json(&body).send().await?;
+        let r = self
+            .http
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await?;
         let status = r.status();
         let body: Value = r.json().await.unwrap_or(Value::Null);
         anyhow::ensure!(status.is_success(), "POST {path}: {status} {body}");
@@ -66,16 +97,35 @@ impl Portal {
 
     /// A portal session for `friend`; returns its token.
     pub async fn session(&self, friend: &str) -> anyhow::Result<String> {
-        let session = self.post("/api/auth/portal-session", ADMIN, json!({"friend_id": friend})).await?;
-        session["session_token"].as_str().map(str::to_owned).ok_or_else(|| anyhow::anyhow!("no session_token in {session}"))
+        let session = self
+            .post(
+                "/api/auth/portal-session",
+                ADMIN,
+                json!({"friend_id": friend}),
+            )
+            .await?;
+        session["session_token"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| anyhow::anyhow!("no session_token in {session}"))
     }
 
     /// Friend alice with five secrets and a deployment; returns her session token.
     pub async fn seed_alice(&self) -> anyhow::Result<String> {
-        self.post("/api/friends", ADMIN, json!({"id": "alice", "display_name": "Alice"})).await?;
+        self.post(
+            "/api/friends",
+            ADMIN,
+            json!({"id": "alice", "display_name": "Alice"}),
+        )
+        .await?;
         let token = self.session("alice").await?;
         for i in 0..5 {
-            self.post("/api/portal/secrets", &token, json!({"name": format!("key-{i}"), "data": {"API_KEY": "x".repeat(40)}})).await?;
+            self.post(
+                "/api/portal/secrets",
+                &token,
+                json!({"name": format!("key-{i}"), "data": {"API_KEY": "x".repeat(40)}}),
+            )
+            .await?;
         }
         let manifests = json!({"manifests": [
             {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
@@ -83,13 +133,20 @@ impl Portal {
                       "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
         ]});
-        self.post("/api/friends/alice/namespace/apply", ADMIN, manifests).await?;
+        self.post("/api/friends/alice/namespace/apply", ADMIN, manifests)
+            .await?;
         Ok(token)
     }
 
     /// (count, sum in seconds) of the hello plugin's instantiation histogram.
     pub async fn instantiation(&self) -> anyhow::Result<(u64, f64)> {
-        let text = self.http.get(format!("{}/metrics", self.url)).send().await?.text().await?;
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await?
+            .text()
+            .await?;
         let value = |name: &str| {
             text.lines()
                 .find(|l| l.starts_with(name) && l.contains("plugin=\"hello\""))
@@ -97,13 +154,20 @@ impl Portal {
                 .and_then(|v| v.parse::<f64>().ok())
                 .unwrap_or(0.0)
         };
-        Ok((value("portal_plugin_instantiation_seconds_count") as u64, value("portal_plugin_instantiation_seconds_sum")))
+        Ok((
+            value("portal_plugin_instantiation_seconds_count") as u64,
+            value("portal_plugin_instantiation_seconds_sum"),
+        ))
     }
 
     pub fn rss_kib(&self) -> u64 {
         std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
             .ok()
-            .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+            })
             .unwrap_or(0)
     }
 
@@ -123,7 +187,9 @@ impl Portal {
     }
 
     pub fn stop(mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 }
@@ -141,7 +207,11 @@ pub async fn cold_start(binary: &str, data_dir: &Path) -> anyhow::Result<Duratio
     let started = Instant::now();
     let portal = Portal::start(binary, data_dir).await?;
     loop {
-        if let Ok(r) = portal.http.get(format!("{}/healthz", portal.url)).send().await
+        if let Ok(r) = portal
+            .http
+            .get(format!("{}/healthz", portal.url))
+            .send()
+            .await
             && r.status().is_success()
         {
             break;
@@ -157,14 +227,27 @@ pub async fn cold_start(binary: &str, data_dir: &Path) -> anyhow::Result<Duratio
 pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().next().and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok()))
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
         .map_or_else(String::new, |kib| format!(", {} GiB", kib / 1024 / 1024));
-    format!("Machine: {cores} cores ({cpu}){mem}; load generator in the same machine, over loopback.")
+    format!(
+        "Machine: {cores} cores ({cpu}){mem}; load generator in the same machine, over loopback."
+    )
 }
 
 /// `getconf CLK_TCK`; 100 on every Linux this runs on, but asked rather than assumed.

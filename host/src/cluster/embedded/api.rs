@@ -13,10 +13,10 @@ use serde_json::{Value, json};
 
 use super::controllers::{self, stamp_new};
 use super::objects::Objects;
-use super::resources::{ResourceType, Target, TYPES, by_kind, parse_path};
+use super::resources::{ResourceType, TYPES, Target, by_kind, parse_path};
 use super::status::Status;
-use crate::cluster::merge::merge_patch;
 use crate::clock::SharedClock;
+use crate::cluster::merge::merge_patch;
 
 #[derive(Clone)]
 pub struct EmbeddedApi {
@@ -45,11 +45,25 @@ impl EmbeddedApi {
     }
 
     async fn handle(&self, request: Request<kube::client::Body>) -> Response<Full<Bytes>> {
-        let objects = self.objects.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let objects = self
+            .objects
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let Some(objects) = objects else {
-            return respond(Err(Status { code: 503, reason: "ServiceUnavailable", message: "the embedded cluster is closed".into() }));
+            return respond(Err(Status {
+                code: 503,
+                reason: "ServiceUnavailable",
+                message: "the embedded cluster is closed".into(),
+            }));
         };
-        Server { objects, clock: &self.clock, write_lock: &self.write_lock }.handle(request).await
+        Server {
+            objects,
+            clock: &self.clock,
+            write_lock: &self.write_lock,
+        }
+        .handle(request)
+        .await
     }
 }
 
@@ -65,13 +79,22 @@ impl Server<'_> {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_owned();
         let query = parse_query(parts.uri.query().unwrap_or(""));
-        let content_type = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let body = match body.collect().await {
             Ok(b) => b.to_bytes(),
             Err(e) => return respond(Err(Status::bad_request(format!("unreadable body: {e}")))),
         };
         let Some(target) = parse_path(&path) else {
-            return respond(Err(Status { code: 404, reason: "NotFound", message: format!("the server could not find the requested resource ({path})") }));
+            return respond(Err(Status {
+                code: 404,
+                reason: "NotFound",
+                message: format!("the server could not find the requested resource ({path})"),
+            }));
         };
         if target.subresource.as_deref() == Some("log") && parts.method == Method::GET {
             return self.logs(&target);
@@ -80,27 +103,49 @@ impl Server<'_> {
         let reply = match (&parts.method, target.name.as_deref()) {
             (&Method::GET, None) => Ok((StatusCode::OK, self.list(&target, &query))),
             (&Method::GET, Some(name)) => self.get(&target, name),
-            (&Method::POST, None) => self.write(&target, None, &body, WriteKind::Create, dry_run).await,
-            (&Method::PUT, Some(name)) => self.write(&target, Some(name), &body, WriteKind::Replace, dry_run).await,
+            (&Method::POST, None) => {
+                self.write(&target, None, &body, WriteKind::Create, dry_run)
+                    .await
+            }
+            (&Method::PUT, Some(name)) => {
+                self.write(&target, Some(name), &body, WriteKind::Replace, dry_run)
+                    .await
+            }
             (&Method::PATCH, Some(name)) => {
                 let kind = if content_type.starts_with("application/apply-patch") {
                     WriteKind::Apply
-                } else if content_type.starts_with("application/merge-patch") || content_type.starts_with("application/strategic-merge-patch") {
+                } else if content_type.starts_with("application/merge-patch")
+                    || content_type.starts_with("application/strategic-merge-patch")
+                {
                     WriteKind::Merge
                 } else {
-                    return respond(Err(Status::unsupported(format!("the embedded cluster does not support patch type '{content_type}'"))));
+                    return respond(Err(Status::unsupported(format!(
+                        "the embedded cluster does not support patch type '{content_type}'"
+                    ))));
                 };
                 self.write(&target, Some(name), &body, kind, dry_run).await
             }
             (&Method::DELETE, Some(name)) => self.delete(&target, name, dry_run).await,
-            _ => Err(Status { code: 405, reason: "MethodNotAllowed", message: format!("{} is not supported on {path}", parts.method) }),
+            _ => Err(Status {
+                code: 405,
+                reason: "MethodNotAllowed",
+                message: format!("{} is not supported on {path}", parts.method),
+            }),
         };
         respond(reply)
     }
 
     fn list(&self, target: &Target, query: &[(String, String)]) -> Value {
-        let selector = query.iter().find(|(k, _)| k == "labelSelector").map(|(_, v)| v.as_str()).unwrap_or("");
-        let field_selector = query.iter().find(|(k, _)| k == "fieldSelector").map(|(_, v)| v.as_str()).unwrap_or("");
+        let selector = query
+            .iter()
+            .find(|(k, _)| k == "labelSelector")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        let field_selector = query
+            .iter()
+            .find(|(k, _)| k == "fieldSelector")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
         let items: Vec<Value> = self
             .objects
             .list(&target.resource, target.namespace.as_deref())
@@ -117,7 +162,9 @@ impl Server<'_> {
     }
 
     fn get(&self, target: &Target, name: &str) -> Reply {
-        let object = self.objects.get(&target.resource, target.namespace.as_deref(), name)?;
+        let object = self
+            .objects
+            .get(&target.resource, target.namespace.as_deref(), name)?;
         let object = object.ok_or_else(|| Status::not_found(target.resource.plural, name))?;
         Ok((StatusCode::OK, self.present(&target.resource, object)))
     }
@@ -125,18 +172,32 @@ impl Server<'_> {
     /// Adds what is computed at read time: a quota's usage.
     fn present(&self, rt: &ResourceType, mut object: Value) -> Value {
         if rt.kind == "ResourceQuota" {
-            let ns = object["metadata"]["namespace"].as_str().unwrap_or_default().to_owned();
-            let hard = object["spec"]["hard"].as_object().cloned().unwrap_or_default();
+            let ns = object["metadata"]["namespace"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let hard = object["spec"]["hard"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let used = controllers::quota_used(&self.objects, &ns, &hard);
             object["status"] = json!({"hard": hard, "used": used});
         }
         object
     }
 
-    async fn write(&self, target: &Target, url_name: Option<&str>, body: &[u8], kind: WriteKind, dry_run: bool) -> Reply {
+    async fn write(
+        &self,
+        target: &Target,
+        url_name: Option<&str>,
+        body: &[u8],
+        kind: WriteKind,
+        dry_run: bool,
+    ) -> Reply {
         let rt = target.resource;
         let ns = target.namespace.as_deref();
-        let patch: Value = serde_json::from_slice(body).map_err(|e| Status::bad_request(format!("request body is not JSON: {e}")))?;
+        let patch: Value = serde_json::from_slice(body)
+            .map_err(|e| Status::bad_request(format!("request body is not JSON: {e}")))?;
         let _guard = self.write_lock.lock().await;
         if let Some(ns) = ns
             && self.objects.get(&namespaces(), None, ns)?.is_none()
@@ -147,7 +208,9 @@ impl Server<'_> {
             .map(str::to_owned)
             .or_else(|| patch["metadata"]["name"].as_str().map(str::to_owned))
             .ok_or_else(|| Status::invalid("metadata.name: Required value"))?;
-        crate::validate::dns_subdomain(&name).map_err(|r| Status::invalid(format!("metadata.name: Invalid value: \"{name}\": {r}")))?;
+        crate::validate::dns_subdomain(&name).map_err(|r| {
+            Status::invalid(format!("metadata.name: Invalid value: \"{name}\": {r}"))
+        })?;
         let existing = self.objects.get(&rt, ns, &name)?;
         let now = self.clock.now();
         let (mut object, created) = match (kind, existing) {
@@ -160,7 +223,9 @@ impl Server<'_> {
                 stamp_new(&self.objects, &mut object, ns, now);
                 (object, true)
             }
-            (WriteKind::Replace | WriteKind::Merge, None) => return Err(Status::not_found(rt.plural, &name)),
+            (WriteKind::Replace | WriteKind::Merge, None) => {
+                return Err(Status::not_found(rt.plural, &name));
+            }
             (WriteKind::Replace, Some(old)) => {
                 let sent = patch["metadata"]["resourceVersion"].as_str();
                 if sent.is_some_and(|rv| Some(rv) != old["metadata"]["resourceVersion"].as_str()) {
@@ -183,20 +248,40 @@ impl Server<'_> {
         object["apiVersion"] = rt.api_version().into();
         object["kind"] = rt.kind.into();
         if object["metadata"]["name"] != name.as_str() {
-            return Err(Status::bad_request(format!("the name of the object ({}) does not match the name in the URL ({name})", object["metadata"]["name"])));
+            return Err(Status::bad_request(format!(
+                "the name of the object ({}) does not match the name in the URL ({name})",
+                object["metadata"]["name"]
+            )));
         }
         if let Some(ns) = ns {
-            if object["metadata"]["namespace"].as_str().is_some_and(|n| n != ns) {
-                return Err(Status::bad_request("the namespace of the object does not match the namespace in the URL"));
+            if object["metadata"]["namespace"]
+                .as_str()
+                .is_some_and(|n| n != ns)
+            {
+                return Err(Status::bad_request(
+                    "the namespace of the object does not match the namespace in the URL",
+                ));
             }
             object["metadata"]["namespace"] = ns.into();
-            if created && let Some(message) = controllers::quota_exceeded(&self.objects, ns, &rt, &object) {
-                return Err(Status::forbidden(format!("{} \"{name}\" is forbidden: {message}", rt.plural)));
+            if created
+                && let Some(message) = controllers::quota_exceeded(&self.objects, ns, &rt, &object)
+            {
+                return Err(Status::forbidden(format!(
+                    "{} \"{name}\" is forbidden: {message}",
+                    rt.plural
+                )));
             }
         }
         normalise(&rt, &mut object);
         if dry_run {
-            return Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, self.present(&rt, object)));
+            return Ok((
+                if created {
+                    StatusCode::CREATED
+                } else {
+                    StatusCode::OK
+                },
+                self.present(&rt, object),
+            ));
         }
         if let Some(ns) = ns {
             if rt.kind == "Pod" {
@@ -206,14 +291,24 @@ impl Server<'_> {
         }
         self.objects.put(&rt, ns, &name, &object)?;
         self.objects.flush().await?;
-        Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, self.present(&rt, object)))
+        Ok((
+            if created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            },
+            self.present(&rt, object),
+        ))
     }
 
     async fn delete(&self, target: &Target, name: &str, dry_run: bool) -> Reply {
         let rt = target.resource;
         let ns = target.namespace.as_deref();
         let _guard = self.write_lock.lock().await;
-        let existing = self.objects.get(&rt, ns, name)?.ok_or_else(|| Status::not_found(rt.plural, name))?;
+        let existing = self
+            .objects
+            .get(&rt, ns, name)?
+            .ok_or_else(|| Status::not_found(rt.plural, name))?;
         if dry_run {
             return Ok((StatusCode::OK, existing));
         }
@@ -235,7 +330,10 @@ impl Server<'_> {
                 for pod in self.objects.list(&pods, ns) {
                     let owned = pod["metadata"]["ownerReferences"]
                         .as_array()
-                        .is_some_and(|refs| refs.iter().any(|r| r["kind"] == rt.kind && r["name"] == name));
+                        .is_some_and(|refs| {
+                            refs.iter()
+                                .any(|r| r["kind"] == rt.kind && r["name"] == name)
+                        });
                     if owned && let Some(pod_name) = pod["metadata"]["name"].as_str() {
                         self.objects.remove(&pods, ns, pod_name)?;
                     }
@@ -296,10 +394,12 @@ fn normalise(rt: &ResourceType, object: &mut Value) {
             if object["type"].is_null() {
                 object["type"] = "Opaque".into();
             }
-            if let Some(string_data) = object.get("stringData").and_then(Value::as_object).cloned() {
+            if let Some(string_data) = object.get("stringData").and_then(Value::as_object).cloned()
+            {
                 use base64::Engine;
                 for (k, v) in string_data {
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(v.as_str().unwrap_or_default());
+                    let encoded = base64::engine::general_purpose::STANDARD
+                        .encode(v.as_str().unwrap_or_default());
                     object["data"][k] = encoded.into();
                 }
                 if let Some(map) = object.as_object_mut() {
@@ -314,7 +414,12 @@ fn normalise(rt: &ResourceType, object: &mut Value) {
             if object["spec"]["clusterIP"].is_null() {
                 use rand::Rng;
                 let mut rng = rand::rng();
-                object["spec"]["clusterIP"] = format!("10.96.{}.{}", rng.random_range(0..=255), rng.random_range(1..=254)).into();
+                object["spec"]["clusterIP"] = format!(
+                    "10.96.{}.{}",
+                    rng.random_range(0..=255),
+                    rng.random_range(1..=254)
+                )
+                .into();
             }
             if let Some(ports) = object["spec"]["ports"].as_array_mut() {
                 for port in ports {
@@ -332,41 +437,58 @@ fn normalise(rt: &ResourceType, object: &mut Value) {
 }
 
 fn parse_query(query: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn matches_labels(object: &Value, selector: &str) -> bool {
     let labels = &object["metadata"]["labels"];
-    selector.split(',').map(str::trim).filter(|s| !s.is_empty()).all(|term| {
-        if let Some((k, v)) = term.split_once("!=") {
-            labels[k.trim()] != v.trim()
-        } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-            labels[k.trim()] == v.trim()
-        } else if let Some(k) = term.strip_prefix('!') {
-            labels[k.trim()].is_null()
-        } else {
-            !labels[term].is_null()
-        }
-    })
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .all(|term| {
+            if let Some((k, v)) = term.split_once("!=") {
+                labels[k.trim()] != v.trim()
+            } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
+                labels[k.trim()] == v.trim()
+            } else if let Some(k) = term.strip_prefix('!') {
+                labels[k.trim()].is_null()
+            } else {
+                !labels[term].is_null()
+            }
+        })
 }
 
 fn matches_fields(object: &Value, selector: &str) -> bool {
-    selector.split(',').map(str::trim).filter(|s| !s.is_empty()).all(|term| match term.split_once('=') {
-        Some(("metadata.name", v)) => object["metadata"]["name"] == v.trim_start_matches('='),
-        Some(("metadata.namespace", v)) => object["metadata"]["namespace"] == v.trim_start_matches('='),
-        _ => true,
-    })
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .all(|term| match term.split_once('=') {
+            Some(("metadata.name", v)) => object["metadata"]["name"] == v.trim_start_matches('='),
+            Some(("metadata.namespace", v)) => {
+                object["metadata"]["namespace"] == v.trim_start_matches('=')
+            }
+            _ => true,
+        })
 }
 
 fn respond(reply: Reply) -> Response<Full<Bytes>> {
     let (status, body) = match reply {
         Ok(ok) => ok,
-        Err(status) => (StatusCode::from_u16(status.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), status.to_json()),
+        Err(status) => (
+            StatusCode::from_u16(status.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            status.to_json(),
+        ),
     };
     Response::builder()
         .status(status)
         .header(header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(serde_json::to_vec(&body).unwrap_or_default())))
+        .body(Full::new(Bytes::from(
+            serde_json::to_vec(&body).unwrap_or_default(),
+        )))
         .unwrap_or_default()
 }
 

@@ -23,7 +23,9 @@ pub fn timestamp(now: DateTime<Utc>) -> String {
 fn random_suffix(len: usize) -> String {
     const CHARS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut rng = rand::rng();
-    (0..len).map(|_| CHARS[rng.random_range(0..CHARS.len())] as char).collect()
+    (0..len)
+        .map(|_| CHARS[rng.random_range(0..CHARS.len())] as char)
+        .collect()
 }
 
 fn uid() -> String {
@@ -40,12 +42,20 @@ fn uid() -> String {
 }
 
 /// Fills in what the API server sets on create.
-pub fn stamp_new(objects: &Objects, object: &mut Value, namespace: Option<&str>, now: DateTime<Utc>) {
+pub fn stamp_new(
+    objects: &Objects,
+    object: &mut Value,
+    namespace: Option<&str>,
+    now: DateTime<Utc>,
+) {
     let meta = object["metadata"].as_object_mut();
     if let Some(meta) = meta {
         meta.insert("uid".into(), uid().into());
         meta.insert("creationTimestamp".into(), timestamp(now).into());
-        meta.insert("resourceVersion".into(), objects.next_resource_version().into());
+        meta.insert(
+            "resourceVersion".into(),
+            objects.next_resource_version().into(),
+        );
         meta.insert("generation".into(), 1.into());
         if let Some(ns) = namespace {
             meta.insert("namespace".into(), ns.into());
@@ -54,12 +64,24 @@ pub fn stamp_new(objects: &Objects, object: &mut Value, namespace: Option<&str>,
 }
 
 /// Reconciles the pods a Deployment or Job owns, after it was written.
-pub fn reconcile(objects: &Objects, rt: &ResourceType, namespace: &str, owner: &mut Value, now: DateTime<Utc>) -> Result<(), Status> {
-    let name = owner["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+pub fn reconcile(
+    objects: &Objects,
+    rt: &ResourceType,
+    namespace: &str,
+    owner: &mut Value,
+    now: DateTime<Utc>,
+) -> Result<(), Status> {
+    let name = owner["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let template = owner["spec"]["template"].clone();
     let hash = hex::encode(&Sha256::digest(template.to_string().as_bytes())[..5]);
     let (desired, phase) = match rt.kind {
-        "Deployment" => (owner["spec"]["replicas"].as_u64().unwrap_or(1) as usize, "Running"),
+        "Deployment" => (
+            owner["spec"]["replicas"].as_u64().unwrap_or(1) as usize,
+            "Running",
+        ),
         "Job" => (1, "Succeeded"),
         _ => return Ok(()),
     };
@@ -68,12 +90,20 @@ pub fn reconcile(objects: &Objects, rt: &ResourceType, namespace: &str, owner: &
     for pod in objects.list(&pods, Some(namespace)) {
         let owned = pod["metadata"]["ownerReferences"]
             .as_array()
-            .is_some_and(|refs| refs.iter().any(|r| r["kind"] == rt.kind && r["name"] == name.as_str()));
+            .is_some_and(|refs| {
+                refs.iter()
+                    .any(|r| r["kind"] == rt.kind && r["name"] == name.as_str())
+            });
         if !owned {
             continue;
         }
-        let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default().to_owned();
-        if pod["metadata"]["labels"]["pod-template-hash"] == hash.as_str() && current.len() < desired {
+        let pod_name = pod["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if pod["metadata"]["labels"]["pod-template-hash"] == hash.as_str()
+            && current.len() < desired
+        {
             current.push(pod_name);
         } else {
             objects.remove(&pods, Some(namespace), &pod_name)?;
@@ -99,13 +129,26 @@ pub fn reconcile(objects: &Objects, rt: &ResourceType, namespace: &str, owner: &
             "observedGeneration": owner["metadata"]["generation"],
             "replicas": ready, "readyReplicas": ready, "availableReplicas": ready, "updatedReplicas": ready,
         }),
-        _ => json!({"succeeded": ready, "completionTime": timestamp(now), "startTime": timestamp(now)}),
+        _ => {
+            json!({"succeeded": ready, "completionTime": timestamp(now), "startTime": timestamp(now)})
+        }
     };
     Ok(())
 }
 
-fn pod_from_template(template: &Value, name: &str, hash: &str, rt: &ResourceType, owner: &Value, phase: &str, now: DateTime<Utc>) -> Value {
-    let mut labels = template["metadata"]["labels"].as_object().cloned().unwrap_or_default();
+fn pod_from_template(
+    template: &Value,
+    name: &str,
+    hash: &str,
+    rt: &ResourceType,
+    owner: &Value,
+    phase: &str,
+    now: DateTime<Utc>,
+) -> Value {
+    let mut labels = template["metadata"]["labels"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
     if rt.kind == "Deployment" {
         labels.insert("pod-template-hash".into(), hash.into());
     }
@@ -150,13 +193,27 @@ fn pod_from_template(template: &Value, name: &str, hash: &str, rt: &ResourceType
 
 /// LimitRanger admission: containers without requests or limits get the namespace's defaults.
 pub fn apply_limit_defaults(objects: &Objects, namespace: &str, pod: &mut Value) {
-    let Some(limit_ranges) = by_kind("LimitRange") else { return };
+    let Some(limit_ranges) = by_kind("LimitRange") else {
+        return;
+    };
     for range in objects.list(&limit_ranges, Some(namespace)) {
-        for limit in range["spec"]["limits"].as_array().into_iter().flatten().filter(|l| l["type"] == "Container") {
-            let Some(containers) = pod["spec"]["containers"].as_array_mut() else { continue };
+        for limit in range["spec"]["limits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|l| l["type"] == "Container")
+        {
+            let Some(containers) = pod["spec"]["containers"].as_array_mut() else {
+                continue;
+            };
             for container in containers {
-                for (field, defaults) in [("limits", &limit["default"]), ("requests", &limit["defaultRequest"])] {
-                    let Some(defaults) = defaults.as_object() else { continue };
+                for (field, defaults) in [
+                    ("limits", &limit["default"]),
+                    ("requests", &limit["defaultRequest"]),
+                ] {
+                    let Some(defaults) = defaults.as_object() else {
+                        continue;
+                    };
                     let resources = container["resources"].as_object_mut().map(|_| ()).is_some();
                     if !resources {
                         container["resources"] = json!({});
@@ -176,7 +233,11 @@ pub fn apply_limit_defaults(objects: &Objects, namespace: &str, pod: &mut Value)
 }
 
 /// What a quota's `status.used` would say: computed from the namespace's objects.
-pub fn quota_used(objects: &Objects, namespace: &str, hard: &Map<String, Value>) -> Map<String, Value> {
+pub fn quota_used(
+    objects: &Objects,
+    namespace: &str,
+    hard: &Map<String, Value>,
+) -> Map<String, Value> {
     let mut used = Map::new();
     for key in hard.keys() {
         let milli = usage_milli(objects, namespace, key);
@@ -186,11 +247,20 @@ pub fn quota_used(objects: &Objects, namespace: &str, hard: &Map<String, Value>)
 }
 
 fn count(objects: &Objects, kind: &str, namespace: &str, filter: impl Fn(&Value) -> bool) -> i128 {
-    by_kind(kind).map_or(0, |rt| objects.list(&rt, Some(namespace)).iter().filter(|o| filter(o)).count() as i128) * 1000
+    by_kind(kind).map_or(0, |rt| {
+        objects
+            .list(&rt, Some(namespace))
+            .iter()
+            .filter(|o| filter(o))
+            .count() as i128
+    }) * 1000
 }
 
 fn live_pod(pod: &Value) -> bool {
-    !matches!(pod["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+    !matches!(
+        pod["status"]["phase"].as_str(),
+        Some("Succeeded" | "Failed")
+    )
 }
 
 fn usage_milli(objects: &Objects, namespace: &str, key: &str) -> i128 {
@@ -200,8 +270,12 @@ fn usage_milli(objects: &Objects, namespace: &str, key: &str) -> i128 {
         "secrets" | "count/secrets" => count(objects, "Secret", namespace, |_| true),
         "configmaps" | "count/configmaps" => count(objects, "ConfigMap", namespace, |_| true),
         "persistentvolumeclaims" => count(objects, "PersistentVolumeClaim", namespace, |_| true),
-        "services.loadbalancers" => count(objects, "Service", namespace, |s| s["spec"]["type"] == "LoadBalancer"),
-        "services.nodeports" => count(objects, "Service", namespace, |s| s["spec"]["type"] == "NodePort"),
+        "services.loadbalancers" => count(objects, "Service", namespace, |s| {
+            s["spec"]["type"] == "LoadBalancer"
+        }),
+        "services.nodeports" => count(objects, "Service", namespace, |s| {
+            s["spec"]["type"] == "NodePort"
+        }),
         "count/deployments.apps" => count(objects, "Deployment", namespace, |_| true),
         "count/jobs.batch" => count(objects, "Job", namespace, |_| true),
         "count/cronjobs.batch" => count(objects, "CronJob", namespace, |_| true),
@@ -216,7 +290,12 @@ fn usage_milli(objects: &Objects, namespace: &str, key: &str) -> i128 {
                 .list(&pods, Some(namespace))
                 .iter()
                 .filter(|p| live_pod(p))
-                .flat_map(|p| p["spec"]["containers"].as_array().cloned().unwrap_or_default())
+                .flat_map(|p| {
+                    p["spec"]["containers"]
+                        .as_array()
+                        .cloned()
+                        .unwrap_or_default()
+                })
                 .filter_map(|c| c["resources"][field][name].as_str().and_then(parse_milli))
                 .sum()
         }
@@ -245,14 +324,21 @@ fn counted_keys(rt: &ResourceType, object: &Value) -> Vec<&'static str> {
 }
 
 /// `Some(message)` when creating `object` would exceed a quota of the namespace.
-pub fn quota_exceeded(objects: &Objects, namespace: &str, rt: &ResourceType, object: &Value) -> Option<String> {
+pub fn quota_exceeded(
+    objects: &Objects,
+    namespace: &str,
+    rt: &ResourceType,
+    object: &Value,
+) -> Option<String> {
     let keys = counted_keys(rt, object);
     if keys.is_empty() {
         return None;
     }
     let quotas = by_kind("ResourceQuota")?;
     for quota in objects.list(&quotas, Some(namespace)) {
-        let Some(hard) = quota["spec"]["hard"].as_object() else { continue };
+        let Some(hard) = quota["spec"]["hard"].as_object() else {
+            continue;
+        };
         for key in &keys {
             if let Some(limit) = hard.get(*key).and_then(Value::as_str).and_then(parse_milli)
                 && usage_milli(objects, namespace, key) + 1000 > limit

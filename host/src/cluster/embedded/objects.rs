@@ -36,18 +36,40 @@ impl Objects {
         })
     }
 
-    pub fn get(&self, rt: &ResourceType, namespace: Option<&str>, name: &str) -> sled::Result<Option<Value>> {
-        Ok(self.tree.get(key(rt.kind, namespace, name))?.and_then(|v| serde_json::from_slice(&v).ok()))
+    pub fn get(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> sled::Result<Option<Value>> {
+        Ok(self
+            .tree
+            .get(key(rt.kind, namespace, name))?
+            .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
-    pub fn put(&self, rt: &ResourceType, namespace: Option<&str>, name: &str, object: &Value) -> sled::Result<()> {
+    pub fn put(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+        object: &Value,
+    ) -> sled::Result<()> {
         let bytes = serde_json::to_vec(object).unwrap_or_default();
         self.tree.insert(key(rt.kind, namespace, name), bytes)?;
         Ok(())
     }
 
-    pub fn remove(&self, rt: &ResourceType, namespace: Option<&str>, name: &str) -> sled::Result<Option<Value>> {
-        Ok(self.tree.remove(key(rt.kind, namespace, name))?.and_then(|v| serde_json::from_slice(&v).ok()))
+    pub fn remove(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> sled::Result<Option<Value>> {
+        Ok(self
+            .tree
+            .remove(key(rt.kind, namespace, name))?
+            .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
     /// Objects of one kind in one namespace (or, with `None` for a namespaced kind, in all).
@@ -60,7 +82,12 @@ impl Objects {
             }
             _ => prefix(rt.kind, namespace),
         };
-        self.tree.scan_prefix(scan).values().filter_map(Result::ok).filter_map(|v| serde_json::from_slice(&v).ok()).collect()
+        self.tree
+            .scan_prefix(scan)
+            .values()
+            .filter_map(Result::ok)
+            .filter_map(|v| serde_json::from_slice(&v).ok())
+            .collect()
     }
 
     /// A new resourceVersion, increasing across restarts.
@@ -68,7 +95,11 @@ impl Objects {
         let next = self
             .meta
             .update_and_fetch("resource_version", |old| {
-                let n = old.and_then(|b| b.try_into().ok()).map(u64::from_be_bytes).unwrap_or(0) + 1;
+                let n = old
+                    .and_then(|b| b.try_into().ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0)
+                    + 1;
                 Some(n.to_be_bytes().to_vec())
             })
             .ok()

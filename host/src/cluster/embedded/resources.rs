@@ -11,16 +11,37 @@ pub struct ResourceType {
 
 impl ResourceType {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_owned() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.to_owned()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 }
 
 const fn core(plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
-    ResourceType { group: "", version: "v1", plural, kind, namespaced }
+    ResourceType {
+        group: "",
+        version: "v1",
+        plural,
+        kind,
+        namespaced,
+    }
 }
 
-const fn grouped(group: &'static str, version: &'static str, plural: &'static str, kind: &'static str) -> ResourceType {
-    ResourceType { group, version, plural, kind, namespaced: true }
+const fn grouped(
+    group: &'static str,
+    version: &'static str,
+    plural: &'static str,
+    kind: &'static str,
+) -> ResourceType {
+    ResourceType {
+        group,
+        version,
+        plural,
+        kind,
+        namespaced: true,
+    }
 }
 
 pub const TYPES: &[ResourceType] = &[
@@ -36,12 +57,20 @@ pub const TYPES: &[ResourceType] = &[
     grouped("apps", "v1", "deployments", "Deployment"),
     grouped("batch", "v1", "jobs", "Job"),
     grouped("batch", "v1", "cronjobs", "CronJob"),
-    grouped("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy"),
+    grouped(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+    ),
     grouped("traefik.io", "v1alpha1", "ingressroutes", "IngressRoute"),
 ];
 
 pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<ResourceType> {
-    TYPES.iter().copied().find(|t| t.group == group && t.version == version && t.plural == plural)
+    TYPES
+        .iter()
+        .copied()
+        .find(|t| t.group == group && t.version == version && t.plural == plural)
 }
 
 pub fn by_kind(kind: &str) -> Option<ResourceType> {
@@ -78,7 +107,12 @@ pub fn parse_path(path: &str) -> Option<Target> {
         _ => return None,
     };
     let resource = by_plural(group, version, plural)?;
-    Some(Target { resource, namespace, name, subresource })
+    Some(Target {
+        resource,
+        namespace,
+        name,
+        subresource,
+    })
 }
 
 #[cfg(test)]
@@ -88,9 +122,15 @@ mod tests {
     #[test]
     fn paths() {
         let t = parse_path("/api/v1/namespaces/friend-a/secrets/x").unwrap();
-        assert_eq!((t.resource.kind, t.namespace.as_deref(), t.name.as_deref()), ("Secret", Some("friend-a"), Some("x")));
+        assert_eq!(
+            (t.resource.kind, t.namespace.as_deref(), t.name.as_deref()),
+            ("Secret", Some("friend-a"), Some("x"))
+        );
         let t = parse_path("/api/v1/namespaces/friend-a").unwrap();
-        assert_eq!((t.resource.kind, t.namespace, t.name.as_deref()), ("Namespace", None, Some("friend-a")));
+        assert_eq!(
+            (t.resource.kind, t.namespace, t.name.as_deref()),
+            ("Namespace", None, Some("friend-a"))
+        );
         let t = parse_path("/apis/apps/v1/namespaces/n/deployments").unwrap();
         assert_eq!((t.resource.kind, t.name), ("Deployment", None));
         let t = parse_path("/api/v1/namespaces/n/pods/p/log").unwrap();
