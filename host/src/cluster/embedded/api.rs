@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use super::controllers::{self, stamp_new};
 use super::objects::Objects;
 use super::resources::{ResourceType, TYPES, Target, by_kind, parse_path};
+use super::selectors::{matches_fields, matches_labels};
 use super::status::Status;
 use crate::clock::SharedClock;
 use crate::cluster::merge::merge_patch;
@@ -440,39 +441,6 @@ fn parse_query(query: &str) -> Vec<(String, String)> {
     url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect()
-}
-
-fn matches_labels(object: &Value, selector: &str) -> bool {
-    let labels = &object["metadata"]["labels"];
-    selector
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|term| {
-            if let Some((k, v)) = term.split_once("!=") {
-                labels[k.trim()] != v.trim()
-            } else if let Some((k, v)) = term.split_once("==").or_else(|| term.split_once('=')) {
-                labels[k.trim()] == v.trim()
-            } else if let Some(k) = term.strip_prefix('!') {
-                labels[k.trim()].is_null()
-            } else {
-                !labels[term].is_null()
-            }
-        })
-}
-
-fn matches_fields(object: &Value, selector: &str) -> bool {
-    selector
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|term| match term.split_once('=') {
-            Some(("metadata.name", v)) => object["metadata"]["name"] == v.trim_start_matches('='),
-            Some(("metadata.namespace", v)) => {
-                object["metadata"]["namespace"] == v.trim_start_matches('=')
-            }
-            _ => true,
-        })
 }
 
 fn respond(reply: Reply) -> Response<Full<Bytes>> {

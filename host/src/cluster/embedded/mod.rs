@@ -9,6 +9,7 @@ mod api;
 mod controllers;
 mod objects;
 mod resources;
+mod selectors;
 mod status;
 
 pub use api::EmbeddedApi;
