@@ -72,6 +72,10 @@ pub struct SchedulerConfig {
     pub retry_backoff: Vec<Duration>,
     /// How long shutdown waits for deliveries in flight.
     pub shutdown_wait: Duration,
+    /// Deliveries under way at once; further runs wait their turn. A crowd of jobs due on
+    /// the same second (everyone's "0 9 * * *") reaches the agent as a bounded stream, not
+    /// as thousands of simultaneous connections.
+    pub max_concurrent_deliveries: usize,
 }
 
 impl Default for SchedulerConfig {
@@ -89,6 +93,7 @@ impl Default for SchedulerConfig {
                 Duration::from_secs(30),
             ],
             shutdown_wait: Duration::from_secs(10),
+            max_concurrent_deliveries: 64,
         }
     }
 }
@@ -106,6 +111,7 @@ impl std::fmt::Debug for SchedulerConfig {
             .field("runs_kept", &self.runs_kept)
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry_backoff", &self.retry_backoff)
+            .field("max_concurrent_deliveries", &self.max_concurrent_deliveries)
             .finish()
     }
 }
@@ -127,6 +133,8 @@ struct Inner {
     lock: tokio::sync::Mutex<()>,
     wake: Notify,
     inflight: Inflight,
+    /// Permits for deliveries under way ([`SchedulerConfig::max_concurrent_deliveries`]).
+    delivering: Arc<tokio::sync::Semaphore>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -167,6 +175,9 @@ impl Scheduler {
         let jobs = JobStore::open(store, config.runs_kept)?;
         let outbox = Outbox::open(store)?;
         let delivery = Delivery::new(&config, outbox.clone())?;
+        let delivering = Arc::new(tokio::sync::Semaphore::new(
+            config.max_concurrent_deliveries.max(1),
+        ));
         let interrupted = jobs.fail_interrupted_runs()?;
         if interrupted > 0 {
             tracing::warn!(
@@ -192,6 +203,7 @@ impl Scheduler {
                 lock: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
                 inflight: Inflight::default(),
+                delivering,
                 stop: watch::Sender::new(false),
                 task: Mutex::new(None),
             }),
@@ -379,9 +391,13 @@ impl Scheduler {
         let inner = self.inner.clone();
         inner.inflight.count.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            let (status, error) = match inner.delivery.deliver(&message).await {
-                Ok(()) => (RunStatus::Ok, None),
-                Err(e) => (RunStatus::Failed, Some(e)),
+            let (status, error) = {
+                // Never closed: the semaphore lives as long as the scheduler.
+                let _turn = inner.delivering.acquire().await;
+                match inner.delivery.deliver(&message).await {
+                    Ok(()) => (RunStatus::Ok, None),
+                    Err(e) => (RunStatus::Failed, Some(e)),
+                }
             };
             if let Err(e) = inner.jobs.finish_run(&key, status, error) {
                 tracing::error!(error = %e, "could not record a cron run's outcome");
