@@ -9,13 +9,17 @@ use std::time::{Duration, Instant};
 
 use crate::load::{self, LoadResult};
 
-/// A running `wasmtime serve`, killed on drop.
-struct WasmtimeServe(Child);
+/// A running `wasmtime serve` and the file its stderr goes to; both go on drop.
+struct WasmtimeServe {
+    child: Child,
+    log: std::path::PathBuf,
+}
 
 impl Drop for WasmtimeServe {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.log);
     }
 }
 
@@ -41,7 +45,7 @@ async fn start(wasmtime: &Path, component: &Path) -> anyhow::Result<(WasmtimeSer
         .stderr(std::fs::File::create(&log)?)
         .spawn()
         .map_err(|e| anyhow::anyhow!("cannot start {}: {e}", wasmtime.display()))?;
-    let server = WasmtimeServe(child);
+    let server = WasmtimeServe { child, log };
     let url = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -52,7 +56,7 @@ async fn start(wasmtime: &Path, component: &Path) -> anyhow::Result<(WasmtimeSer
             return Ok((server, url));
         }
         if Instant::now() > deadline {
-            let said = std::fs::read_to_string(&log).unwrap_or_default();
+            let said = std::fs::read_to_string(&server.log).unwrap_or_default();
             anyhow::bail!("wasmtime serve did not answer within 30 s: {}", said.trim());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
