@@ -137,23 +137,42 @@ async fn a_plugin_that_panics_gets_a_json_500_with_the_request_id() {
     assert_eq!(w.plugin_row("crash").await["traps"], 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_full_plugin_answers_503_with_retry_after_when_the_wait_runs_out() {
-    let w = World::new().await;
+/// Starts a call to `narrow` (one slot, a guest that loops to its 3 s deadline) and
+/// returns once it holds the slot, however slow the machine is.
+async fn occupy_narrow(w: &World) -> tokio::task::JoinHandle<StatusCode> {
     let (http, url, token) = (
         w.p.http.clone(),
         w.p.url("/api/portal/fixtures/narrow"),
         w.alice.clone(),
     );
     let occupant = tokio::spawn(async move {
-        http.get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .status()
+        let sent = http.get(url).bearer_auth(token).send().await;
+        sent.expect("the occupant's call").status()
     });
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waited = Instant::now();
+    loop {
+        let row = w.plugin_row("narrow").await;
+        if row["in_flight"] == 1 {
+            return occupant;
+        }
+        if occupant.is_finished() {
+            panic!(
+                "the occupant ended before it was seen holding the slot: {:?}; {row}",
+                occupant.await
+            );
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "the occupant never started: {row}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_plugin_answers_503_with_retry_after_when_the_wait_runs_out() {
+    let w = World::new().await;
+    let occupant = occupy_narrow(&w).await;
     let refused = w.p.get("/api/portal/fixtures/narrow", &w.alice).await;
     assert_eq!(
         refused.status,
@@ -167,10 +186,30 @@ async fn a_full_plugin_answers_503_with_retry_after_when_the_wait_runs_out() {
         StatusCode::GATEWAY_TIMEOUT,
         "the occupant ran to its deadline"
     );
-    assert_eq!(w.plugin_row("narrow").await["rejected"], 1);
+    let row = w.plugin_row("narrow").await;
+    assert_eq!(row["rejected"], 1);
+    assert_eq!(row["in_flight"], 0, "the slot is given back");
     // Other plugins were never affected.
     assert_eq!(
         w.p.get("/api/portal/hello", &w.alice).await.status,
         StatusCode::OK
     );
+}
+
+/// One runtime thread for the host, the looping guest and this test: unless the guest
+/// yields at each epoch tick, nothing else runs until its deadline, and the occupant is
+/// never even seen holding its slot.
+#[tokio::test(flavor = "current_thread")]
+async fn a_looping_plugin_does_not_hold_its_thread_until_the_deadline() {
+    let w = World::new().await;
+    let occupant = occupy_narrow(&w).await;
+    for path in ["/healthz", "/api/portal/hello"] {
+        let reply = w.p.get(path, &w.alice).await;
+        assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.text);
+    }
+    assert!(
+        !occupant.is_finished(),
+        "other requests were answered while the guest was still looping"
+    );
+    assert_eq!(occupant.await.unwrap(), StatusCode::GATEWAY_TIMEOUT);
 }

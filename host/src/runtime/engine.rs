@@ -2,11 +2,14 @@
 //! driven by a ticker, a bounded stack.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+};
 
-/// How often the epoch advances: the granularity of CPU deadlines.
+/// How often the epoch advances: the granularity of deadlines, and how long a running
+/// guest keeps its worker thread before it yields.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 /// Instances alive at once across all plugins; policies' concurrency limits add up below it.
@@ -82,9 +85,21 @@ impl Drop for EpochTicker {
     }
 }
 
-/// Epoch ticks for a deadline, rounded up, at least one.
-pub fn ticks_for(deadline: Duration) -> u64 {
-    (deadline.as_millis() as u64)
-        .div_ceil(EPOCH_TICK.as_millis() as u64)
-        .max(1)
+/// Arms `store` so a guest running past `deadline` traps with `Trap::Interrupt`, and a
+/// guest still running at each epoch tick before that yields to tokio.
+///
+/// Without the yields a guest that loops holds its runtime worker for the whole
+/// deadline, and the tasks queued on that worker (other requests, health checks) wait
+/// behind it: two looping calls would stall a 2-core host for seconds. Calls that end
+/// within a tick, nearly all of them, never reach the callback.
+pub fn arm_deadline<T: Send>(store: &mut Store<T>, deadline: Duration) {
+    let ends = Instant::now() + deadline;
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(move |_| {
+        Ok(if Instant::now() >= ends {
+            UpdateDeadline::Interrupt
+        } else {
+            UpdateDeadline::YieldCustom(1, Box::pin(tokio::task::yield_now()))
+        })
+    });
 }

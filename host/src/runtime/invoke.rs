@@ -1,5 +1,5 @@
 //! One request, one fresh instance: wait for a permit, instantiate from the version's
-//! `InstancePre`, call `handle` under the CPU deadline and the memory cap, and turn
+//! `InstancePre`, call `handle` under the deadline and the memory cap, and turn
 //! every way it can end into a response or a typed error.
 
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use wasmtime::{Store, Trap};
 
 use super::Runtime;
 use super::bindings::friend::portal::types::{Request, Response};
-use super::engine::ticks_for;
+use super::engine::arm_deadline;
 use super::plugin::Plugin;
 use super::store_data::{Scope, StoreData};
 use crate::server::metrics::Metrics;
@@ -18,7 +18,7 @@ use crate::server::metrics::Metrics;
 pub enum InvokeError {
     /// No permit within the queue wait.
     Busy { retry_after: u64 },
-    /// Stopped at the CPU deadline.
+    /// Stopped at the deadline.
     Timeout { deadline_ms: u64 },
     /// Died after its memory cap refused to grow.
     MemoryLimit { cap_mib: u64 },
@@ -58,8 +58,7 @@ impl Runtime {
             StoreData::new(scope, self.services().clone(), memory_cap),
         );
         store.limiter(|data| &mut data.limiter);
-        store.set_epoch_deadline(ticks_for(Duration::from_millis(policy.deadline_ms)));
-        store.epoch_deadline_trap();
+        arm_deadline(&mut store, Duration::from_millis(policy.deadline_ms));
 
         let instantiated = Instant::now();
         let outcome = match version.pre.instantiate_async(&mut store).await {

@@ -65,6 +65,8 @@ pub struct PluginInfo {
     pub timeouts: u64,
     pub memory_limit_hits: u64,
     pub rejected: u64,
+    /// Calls holding one of the plugin's `concurrency` slots right now.
+    pub in_flight: u64,
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub grants: Vec<&'static str>,
@@ -172,6 +174,7 @@ impl Runtime {
                     timeouts: stats::PluginStats::get(&s.timeouts),
                     memory_limit_hits: stats::PluginStats::get(&s.memory_limit_hits),
                     rejected: stats::PluginStats::get(&s.rejected),
+                    in_flight: p.in_flight() as u64,
                     p50_ms,
                     p99_ms,
                     grants: p.policy.grants.iter().map(|g| g.name()).collect(),

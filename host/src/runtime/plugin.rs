@@ -46,6 +46,13 @@ impl Plugin {
         &self.policy.name
     }
 
+    /// Calls holding a permit now: what is taken of the policy's concurrency.
+    pub fn in_flight(&self) -> usize {
+        self.policy
+            .concurrency
+            .saturating_sub(self.permits.available_permits())
+    }
+
     /// The version serving now. A request keeps the `Arc` it took, so a swap never
     /// changes the code under a request in flight.
     pub fn current(&self) -> Arc<Version> {

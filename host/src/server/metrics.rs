@@ -82,7 +82,7 @@ impl Default for Metrics {
         );
         registry.register(
             "plugin_timeouts",
-            "Plugin calls stopped at their CPU deadline",
+            "Plugin calls stopped at their deadline",
             plugin_timeouts.clone(),
         );
         registry.register(

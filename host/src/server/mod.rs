@@ -33,7 +33,7 @@ use crate::workspace::Workspace;
 
 /// Request bodies larger than this get 413 (plugin uploads have their own cap).
 pub const MAX_BODY: usize = 1024 * 1024;
-/// A safety net behind the plugins' own CPU deadlines.
+/// A safety net behind the plugins' own deadlines.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: SharedState) -> Router {
