@@ -147,7 +147,7 @@ impl Scheduler {
     pub async fn run_now(&self, friend: &str, name: &str) -> Result<Run, JobError> {
         let _guard = self.inner.lock.lock().await;
         let job = self.find(friend, name)?;
-        let run = self.start_run(&job, Trigger::Manual, self.inner.clock.now())?;
+        let run = self.start_run(&job, Trigger::Manual, self.inner.clock.now(), None)?;
         self.inner.jobs.flush().await?;
         Ok(run)
     }

@@ -26,6 +26,8 @@ pub struct Message {
     pub message: String,
     pub trigger: Trigger,
     pub at: DateTime<Utc>,
+    /// The schedule's time this run is for; `None` for a manual run.
+    pub scheduled_for: Option<DateTime<Utc>>,
 }
 
 pub enum Delivery {
@@ -113,6 +115,7 @@ impl Delivery {
                     session_key: message.session_key.clone(),
                     message: message.message.clone(),
                     trigger: message.trigger,
+                    scheduled_for: message.scheduled_for,
                 };
                 match outbox.push(entry).await {
                     Ok(entry) => {

@@ -339,40 +339,46 @@ impl Scheduler {
             self.inner.jobs.put(&job)?;
             return Ok(false);
         };
-        let fire = self.missed_within_grace(&schedule, tz, scheduled, now);
+        let due = self.due_within_grace(&schedule, tz, scheduled, now);
         job.next_run = schedule.next_after(now, tz);
         self.inner.jobs.put(&job)?;
         self.timer().set(id, job.next_run);
-        if fire {
-            self.start_run(&job, Trigger::Scheduled, now)?;
+        if let Some(due) = due {
+            self.start_run(&job, Trigger::Scheduled, now, Some(due))?;
         } else {
             tracing::warn!(%friend, job = %name, %scheduled, grace_secs = self.inner.config.grace.as_secs(),
                 "cron run skipped: missed by more than the grace window");
         }
-        Ok(fire)
+        Ok(due.is_some())
     }
 
-    /// Whether one of the job's times in `[now - grace, now]` was reached, the first
-    /// missed one being `scheduled`.
-    fn missed_within_grace(
+    /// The time this run stands for, if one of the job's times in `[now - grace, now]` was
+    /// reached (`scheduled` being the first time not yet run): `scheduled` itself when it
+    /// is within the window, else the first time inside it (runs missed while the host was
+    /// down fire once).
+    fn due_within_grace(
         &self,
         schedule: &Schedule,
         tz: Tz,
         scheduled: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> bool {
+    ) -> Option<DateTime<Utc>> {
         let grace = TimeDelta::from_std(self.inner.config.grace).unwrap_or(TimeDelta::MAX);
         if now - scheduled <= grace {
-            return true;
+            return Some(scheduled);
         }
         let window_start = now - grace - TimeDelta::seconds(1);
-        schedule
-            .next_after(window_start, tz)
-            .is_some_and(|t| t <= now)
+        schedule.next_after(window_start, tz).filter(|t| *t <= now)
     }
 
     /// Records a pending run and delivers it in the background.
-    fn start_run(&self, job: &Job, trigger: Trigger, now: DateTime<Utc>) -> Result<Run, JobError> {
+    fn start_run(
+        &self,
+        job: &Job,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+        scheduled_for: Option<DateTime<Utc>>,
+    ) -> Result<Run, JobError> {
         let run = Run {
             at: now,
             trigger,
@@ -387,6 +393,7 @@ impl Scheduler {
             message: job.message.clone(),
             trigger,
             at: now,
+            scheduled_for,
         };
         let inner = self.inner.clone();
         inner.inflight.count.fetch_add(1, Ordering::SeqCst);

@@ -21,6 +21,10 @@ pub struct OutboxEntry {
     pub session_key: String,
     pub message: String,
     pub trigger: Trigger,
+    /// The schedule's time the run was for (absent for manual runs): `at` minus this is
+    /// how late it fired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone)]
