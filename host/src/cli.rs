@@ -76,14 +76,19 @@ struct ServeArgs {
         default_value = "https://api.cloudflare.com/client/v4"
     )]
     cloudflare_api: String,
-    /// A folder with plugins.toml, cluster.toml and namespace/ to use instead of the
-    /// policies built into the binary.
+    /// A folder with any of plugins.toml, cluster.toml (with namespace/), exposure.toml
+    /// and crons.toml to use instead of the copies built into the binary.
     #[arg(long, env = "PORTAL_POLICIES_DIR")]
     policies_dir: Option<PathBuf>,
     /// Where cron runs go: the agent gateway's base URL (runs are POSTed to <URL>/hooks/agent).
     /// Default: none, runs go to the local outbox (GET /api/admin/outbox).
     #[arg(long, env = "PORTAL_AGENT_GATEWAY")]
     agent_gateway: Option<String>,
+    /// sled's page cache in MiB: more keeps more of a large store in memory, less keeps
+    /// the process smaller (what is not cached comes from the OS's file cache).
+    #[arg(long, env = "PORTAL_STORE_CACHE_MIB", default_value_t = crate::store::DEFAULT_CACHE_BYTES >> 20,
+          value_parser = clap::value_parser!(u64).range(8..=65_536))]
+    store_cache_mib: u64,
     /// The bearer token sent to the agent gateway.
     #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN", hide_env_values = true)]
     agent_gateway_token: Option<String>,
@@ -154,6 +159,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         config.workspace_dir = dir;
     }
     config.admin_token = args.admin_token;
+    config.store_cache_bytes = args.store_cache_mib << 20;
     config.cluster = args.cluster;
     config.dns = args.dns;
     config.domains = args.domains;
@@ -166,6 +172,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = args.policies_dir {
         config.policies = crate::policy::PolicySource::Dir(dir);
     }
+    config.scheduler =
+        crate::scheduler::policy::CronPolicy::load(&config.policies)?.scheduler_config();
     config.scheduler.gateway = args.agent_gateway.filter(|url| !url.trim().is_empty());
     config.scheduler.gateway_token = args.agent_gateway_token;
     let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock))?;

@@ -22,6 +22,8 @@ pub struct ServeConfig {
     pub cloudflare: Option<crate::dns::CloudflareConfig>,
     /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
     pub compiled_cache: Option<PathBuf>,
+    /// sled's page cache, in bytes.
+    pub store_cache_bytes: u64,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
     pub scheduler: crate::scheduler::SchedulerConfig,
 }
@@ -39,6 +41,7 @@ impl ServeConfig {
             dns: crate::dns::DnsMode::Local,
             domains: None,
             cloudflare: None,
+            store_cache_bytes: crate::store::DEFAULT_CACHE_BYTES,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
             data_dir,

@@ -74,23 +74,9 @@ impl ExposurePolicy {
         source: &PolicySource,
         domains_override: Option<Vec<String>>,
     ) -> Result<Self, PolicyError> {
-        let (text, file) = match source {
-            PolicySource::Dir(dir) if dir.join("exposure.toml").exists() => {
-                let path = dir.join("exposure.toml");
-                let file = path.display().to_string();
-                (
-                    std::fs::read_to_string(&path)
-                        .map_err(|e| PolicyError::new(&file, "file", e.to_string()))?,
-                    file,
-                )
-            }
-            _ => (
-                EMBEDDED_EXPOSURE_TOML.to_owned(),
-                "policies/exposure.toml (embedded)".to_owned(),
-            ),
-        };
-        let mut policy: ExposurePolicy = toml::from_str(&text)
-            .map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
+        let source = source.read("exposure.toml", EMBEDDED_EXPOSURE_TOML)?;
+        let file = source.label.clone();
+        let mut policy: ExposurePolicy = source.parse()?;
         if let Some(domains) = domains_override {
             policy.domains = domains;
         }

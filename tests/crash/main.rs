@@ -1,9 +1,11 @@
 //! The real `portal` binary as a child process: kill -9 under a stream of writes, restart,
-//! and every acknowledged write must be there. Also the agent CLI and SIGTERM.
+//! and every acknowledged write must be there. Also the agent and plugin CLIs, SIGTERM,
+//! and settings read at start.
 
 #[path = "../support/child.rs"]
 mod child;
 mod plugin_cli;
+mod settings;
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -37,23 +37,50 @@ pub enum PolicySource {
     Dir(PathBuf),
 }
 
+/// One policy file's text, whence it came (for error messages) and the folder relative
+/// paths in it resolve against (`None` for the embedded copy).
+pub struct PolicyFile {
+    pub text: std::borrow::Cow<'static, str>,
+    pub label: String,
+    pub dir: Option<PathBuf>,
+}
+
+impl PolicyFile {
+    /// Parses the file as TOML; a syntax or shape error names the file.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, PolicyError> {
+        toml::from_str(&self.text)
+            .map_err(|e| PolicyError::new(&self.label, "toml", e.to_string().trim().to_owned()))
+    }
+}
+
 impl PolicySource {
+    /// `name` from the operator's folder when it holds one, else the copy the binary
+    /// carries: a folder overrides only the files it has.
+    pub fn read(&self, name: &str, embedded: &'static str) -> Result<PolicyFile, PolicyError> {
+        match self {
+            PolicySource::Dir(dir) if dir.join(name).exists() => {
+                let path = dir.join(name);
+                let label = path.display().to_string();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| PolicyError::new(&label, "file", e.to_string()))?;
+                Ok(PolicyFile {
+                    text: text.into(),
+                    label,
+                    dir: Some(dir.clone()),
+                })
+            }
+            _ => Ok(PolicyFile {
+                text: embedded.into(),
+                label: format!("policies/{name} (embedded)"),
+                dir: None,
+            }),
+        }
+    }
+
     /// Loads `plugins.toml`, resolving relative component paths against its folder.
     pub fn load_plugins(&self) -> Result<PluginsPolicy, PolicyError> {
-        match self {
-            PolicySource::Embedded => PluginsPolicy::parse(
-                EMBEDDED_PLUGINS_TOML,
-                "policies/plugins.toml (embedded)",
-                None,
-            ),
-            PolicySource::Dir(dir) => {
-                let path = dir.join("plugins.toml");
-                let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| PolicyError::new(&file, "file", e.to_string()))?;
-                PluginsPolicy::parse(&text, &file, Some(dir.as_path()))
-            }
-        }
+        let file = self.read("plugins.toml", EMBEDDED_PLUGINS_TOML)?;
+        PluginsPolicy::parse(&file.text, &file.label, file.dir.as_deref())
     }
 }
 

@@ -10,9 +10,9 @@
 //!   sleeping.
 //! * **Late and missed runs.** A job whose time has passed fires once, however many of its
 //!   times passed (no catch-up burst), provided one of them lies within the grace window
-//!   ([`DEFAULT_GRACE`], 15 minutes, before now). After downtime this means: a run missed in
-//!   the last 15 minutes runs once at start; older missed runs are skipped (logged). Either
-//!   way the next run is computed from now.
+//!   (`grace_minutes` in `policies/crons.toml`, 15 by default, before now). After downtime
+//!   this means: a run missed in the last 15 minutes runs once at start; older missed runs
+//!   are skipped (logged). Either way the next run is computed from now.
 //! * **Daylight-saving time** (see [`schedule`]): a local time skipped by a spring-forward
 //!   gap fires at the first instant after the gap (02:30 on a 02:00->03:00 night fires at
 //!   03:00); a local time repeated by a fall-back fires once, at its first occurrence.
@@ -23,6 +23,7 @@
 pub mod delivery;
 pub mod jobs;
 pub mod outbox;
+pub mod policy;
 pub mod schedule;
 mod timer;
 pub mod validate;
@@ -49,11 +50,11 @@ use outbox::Outbox;
 use schedule::Schedule;
 use timer::Timer;
 
-/// How long after its time a missed run still fires (after downtime, at start).
-pub const DEFAULT_GRACE: Duration = Duration::from_secs(15 * 60);
 /// The timer re-reads the clock at least this often.
 pub const MAX_SLEEP: Duration = Duration::from_secs(30);
 
+/// The scheduler's settings: `policies/crons.toml` ([`policy::CronPolicy`]) and the
+/// gateway flags.
 #[derive(Clone)]
 pub struct SchedulerConfig {
     /// The agent gateway's base URL; runs are POSTed to `<URL>/hooks/agent`.
@@ -61,8 +62,9 @@ pub struct SchedulerConfig {
     pub gateway: Option<String>,
     /// Sent as `Authorization: Bearer`. Never logged.
     pub gateway_token: Option<String>,
-    /// Policy: how many jobs one friend may have.
+    /// How many jobs one friend may have.
     pub max_jobs_per_friend: usize,
+    /// How long after its time a missed run still fires (after downtime, at start).
     pub grace: Duration,
     /// Runs kept per job.
     pub runs_kept: usize,
@@ -78,23 +80,10 @@ pub struct SchedulerConfig {
     pub max_concurrent_deliveries: usize,
 }
 
+/// The embedded `policies/crons.toml`, with no gateway.
 impl Default for SchedulerConfig {
     fn default() -> Self {
-        Self {
-            gateway: None,
-            gateway_token: None,
-            max_jobs_per_friend: 50,
-            grace: DEFAULT_GRACE,
-            runs_kept: 50,
-            attempt_timeout: Duration::from_secs(10),
-            retry_backoff: vec![
-                Duration::from_secs(1),
-                Duration::from_secs(5),
-                Duration::from_secs(30),
-            ],
-            shutdown_wait: Duration::from_secs(10),
-            max_concurrent_deliveries: 64,
-        }
+        policy::CronPolicy::embedded().scheduler_config()
     }
 }
 

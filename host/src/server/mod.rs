@@ -87,12 +87,13 @@ pub fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<(SharedState, AdminToken)> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = Store::open(&config.store_dir()).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot open the store in {}: {e}",
-            config.store_dir().display()
-        )
-    })?;
+    let store =
+        Store::open_with_cache(&config.store_dir(), config.store_cache_bytes).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot open the store in {}: {e}",
+                config.store_dir().display()
+            )
+        })?;
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;

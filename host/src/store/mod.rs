@@ -21,9 +21,10 @@ pub use table::Table;
 /// when a tree's key or value format changes.
 pub const SCHEMA_VERSION: u64 = 1;
 
-/// sled's page cache. Its default (1 GiB) let the process grow past 300 MiB at 10,000
-/// friends and 100,000 secrets; what is not cached is read from the OS's file cache.
-const CACHE_BYTES: u64 = 64 << 20;
+/// sled's page cache unless configured (`--store-cache-mib`). sled's own default (1 GiB)
+/// let the process grow past 300 MiB at 10,000 friends and 100,000 secrets; what is not
+/// cached is read from the OS's file cache.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
 #[derive(Debug, thiserror::Error)]
@@ -82,10 +83,15 @@ pub struct Store {
 
 impl Store {
     pub fn open(dir: &Path) -> StoreResult<Self> {
+        Self::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens with a page cache of `cache_bytes`.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
-            .cache_capacity(CACHE_BYTES)
+            .cache_capacity(cache_bytes)
             .open()?;
         let store = Self {
             friends: Table::open(&db, "friends")?,

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::portal::{ADMIN, Portal};
 
-/// The policy's jobs per friend (policies: `max_jobs_per_friend`).
+/// The embedded policy's jobs per friend (`max_jobs_per_friend` in policies/crons.toml).
 const JOBS_PER_FRIEND: usize = 50;
 /// Writers at once while seeding.
 const SEEDERS: usize = 8;

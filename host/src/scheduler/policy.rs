@@ -1,0 +1,196 @@
+//! `policies/crons.toml`: the scheduler's limits and delivery settings, which an operator
+//! changes by giving `--policies-dir` a `crons.toml` of their own.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::SchedulerConfig;
+use crate::policy::{PolicyError, PolicySource};
+
+/// The repository's `policies/crons.toml`, carried by the binary.
+pub const EMBEDDED_CRONS_TOML: &str = include_str!("../../../policies/crons.toml");
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CronPolicy {
+    pub max_jobs_per_friend: usize,
+    pub grace_minutes: u64,
+    pub runs_kept: usize,
+    pub delivery: DeliveryPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryPolicy {
+    pub max_concurrent: usize,
+    pub attempt_timeout_secs: u64,
+    pub retry_backoff_secs: Vec<u64>,
+    pub shutdown_wait_secs: u64,
+}
+
+/// Each setting's allowed range: wide enough for any real portal, narrow enough that a
+/// typo (a missing unit, an extra zero) is caught at start, not in production.
+const BOUNDS: [(&str, u64, u64); 7] = [
+    ("max_jobs_per_friend", 1, 10_000),
+    ("grace_minutes", 0, 24 * 60),
+    ("runs_kept", 1, 1_000),
+    ("delivery.max_concurrent", 1, 4_096),
+    ("delivery.attempt_timeout_secs", 1, 300),
+    ("delivery.retry_backoff_secs", 0, 3_600),
+    ("delivery.shutdown_wait_secs", 0, 300),
+];
+const MAX_RETRIES: usize = 10;
+
+impl CronPolicy {
+    pub fn load(source: &PolicySource) -> Result<Self, PolicyError> {
+        let file = source.read("crons.toml", EMBEDDED_CRONS_TOML)?;
+        let policy: CronPolicy = file.parse()?;
+        policy.check(&file.label)?;
+        Ok(policy)
+    }
+
+    /// The policy the binary carries. It is checked by a unit test, so it cannot fail.
+    pub fn embedded() -> Self {
+        toml::from_str(EMBEDDED_CRONS_TOML).expect("the embedded crons.toml parses")
+    }
+
+    fn check(&self, file: &str) -> Result<(), PolicyError> {
+        let d = &self.delivery;
+        let mut values = vec![
+            ("max_jobs_per_friend", self.max_jobs_per_friend as u64),
+            ("grace_minutes", self.grace_minutes),
+            ("runs_kept", self.runs_kept as u64),
+            ("delivery.max_concurrent", d.max_concurrent as u64),
+            ("delivery.attempt_timeout_secs", d.attempt_timeout_secs),
+            ("delivery.shutdown_wait_secs", d.shutdown_wait_secs),
+        ];
+        values.extend(
+            d.retry_backoff_secs
+                .iter()
+                .map(|s| ("delivery.retry_backoff_secs", *s)),
+        );
+        for (key, value) in values {
+            let (_, min, max) = BOUNDS
+                .iter()
+                .find(|(k, ..)| *k == key)
+                .expect("every key has bounds");
+            if !(*min..=*max).contains(&value) {
+                return Err(PolicyError::new(
+                    file,
+                    key,
+                    format!("{value} is outside {min}..={max}"),
+                ));
+            }
+        }
+        if d.retry_backoff_secs.len() > MAX_RETRIES {
+            return Err(PolicyError::new(
+                file,
+                "delivery.retry_backoff_secs",
+                format!("at most {MAX_RETRIES} retries"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The scheduler's settings under this policy, with no gateway (the local outbox).
+    pub fn scheduler_config(&self) -> SchedulerConfig {
+        let secs = Duration::from_secs;
+        let d = &self.delivery;
+        SchedulerConfig {
+            gateway: None,
+            gateway_token: None,
+            max_jobs_per_friend: self.max_jobs_per_friend,
+            grace: secs(self.grace_minutes * 60),
+            runs_kept: self.runs_kept,
+            attempt_timeout: secs(d.attempt_timeout_secs),
+            retry_backoff: d.retry_backoff_secs.iter().copied().map(secs).collect(),
+            shutdown_wait: secs(d.shutdown_wait_secs),
+            max_concurrent_deliveries: d.max_concurrent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dir_with(text: &str) -> (tempfile::TempDir, PolicySource) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("crons.toml"), text).unwrap();
+        let source = PolicySource::Dir(dir.path().to_owned());
+        (dir, source)
+    }
+
+    #[test]
+    fn the_embedded_policy_is_valid_and_is_the_default() {
+        let policy = CronPolicy::load(&PolicySource::Embedded).unwrap();
+        assert_eq!(policy, CronPolicy::embedded());
+        let config = SchedulerConfig::default();
+        assert_eq!(config.max_jobs_per_friend, 50);
+        assert_eq!(config.grace, Duration::from_secs(15 * 60));
+        assert_eq!(config.runs_kept, 50);
+        assert_eq!(config.max_concurrent_deliveries, 64);
+        assert_eq!(config.attempt_timeout, Duration::from_secs(10));
+        assert_eq!(
+            config.retry_backoff,
+            [1, 5, 30].map(Duration::from_secs).to_vec()
+        );
+        assert_eq!(config.shutdown_wait, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_folder_without_crons_toml_keeps_the_embedded_policy() {
+        let dir = tempfile::tempdir().unwrap();
+        let policy = CronPolicy::load(&PolicySource::Dir(dir.path().to_owned())).unwrap();
+        assert_eq!(policy, CronPolicy::embedded());
+    }
+
+    #[test]
+    fn an_operator_file_replaces_the_settings() {
+        let text = EMBEDDED_CRONS_TOML
+            .replace("max_jobs_per_friend = 50", "max_jobs_per_friend = 3")
+            .replace("retry_backoff_secs = [1, 5, 30]", "retry_backoff_secs = []");
+        let (_dir, source) = dir_with(&text);
+        let config = CronPolicy::load(&source).unwrap().scheduler_config();
+        assert_eq!(config.max_jobs_per_friend, 3);
+        assert!(config.retry_backoff.is_empty(), "one attempt only");
+    }
+
+    #[test]
+    fn bad_files_name_the_file_the_key_and_the_problem() {
+        for (from, to, key, problem) in [
+            (
+                "runs_kept = 50",
+                "runs_kept = 0",
+                "runs_kept",
+                "0 is outside 1..=1000",
+            ),
+            (
+                "max_concurrent = 64",
+                "max_concurrent = 100000",
+                "delivery.max_concurrent",
+                "100000 is outside 1..=4096",
+            ),
+            (
+                "retry_backoff_secs = [1, 5, 30]",
+                "retry_backoff_secs = [1, 86400]",
+                "delivery.retry_backoff_secs",
+                "86400 is outside 0..=3600",
+            ),
+            (
+                "grace_minutes = 15",
+                "grace = 15",
+                "toml",
+                "unknown field `grace`",
+            ),
+            ("runs_kept = 50", "runs_kept = -1", "toml", "invalid value"),
+        ] {
+            let (_dir, source) = dir_with(&EMBEDDED_CRONS_TOML.replace(from, to));
+            let error = CronPolicy::load(&source).unwrap_err();
+            assert!(error.file.ends_with("crons.toml"), "{error}");
+            assert_eq!(error.entry, key, "{error}");
+            assert!(error.problem.contains(problem), "{to}: {error}");
+        }
+    }
+}
