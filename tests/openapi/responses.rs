@@ -120,18 +120,16 @@ async fn the_check_catches_what_breaks_a_schema() {
         )
         .is_empty()
     );
-    // A plugin's 2xx is its own JSON; its errors have the common shape.
-    assert!(
-        violations(
-            &doc,
-            "GET",
-            "/api/portal/secrets",
-            ok,
-            &json!([1, "x"]),
-            "{}"
-        )
-        .is_empty()
-    );
+    // A plugin's 2xx is checked against what the plugin describes; its errors have the
+    // common shape. A route the plugin does not describe (the hello fixture) takes any JSON.
+    let item = json!({"name": "k", "keys": ["a"], "created_at": "t", "updated_at": "t"});
+    let secrets = "/api/portal/secrets";
+    assert!(violations(&doc, "GET", secrets, ok, &json!([item]), "{}").is_empty());
+    assert!(!violations(&doc, "GET", secrets, ok, &json!([1, "x"]), "{}").is_empty());
+    let mut no_keys = item.clone();
+    no_keys.as_object_mut().unwrap().remove("keys");
+    assert!(!violations(&doc, "GET", secrets, ok, &json!([no_keys]), "{}").is_empty());
+    assert!(violations(&doc, "GET", "/api/portal/hello", ok, &json!([1, "x"]), "{}").is_empty());
     assert!(
         !violations(
             &doc,
@@ -176,6 +174,22 @@ async fn real_responses_match_their_schemas() {
         .await;
     check(&doc, "POST", "/api/portal/secrets", &r);
 
+    let job = json!({"name": "daily", "message": "m", "cron": "0 9 * * *", "session": "alice"});
+    let r = p.post("/api/portal/workspace/crons", &friend, job).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    check(&doc, "POST", "/api/portal/workspace/crons", &r);
+    let r = p
+        .post("/api/portal/workspace/crons/daily/run", &friend, json!({}))
+        .await;
+    check(&doc, "POST", "/api/portal/workspace/crons/{name}/run", &r);
+    let r = p
+        .put(
+            "/api/portal/workspace/memory",
+            &friend,
+            json!({"content": "# Me"}),
+        )
+        .await;
+    check(&doc, "PUT", "/api/portal/workspace/memory", &r);
     let r = p.post("/api/agents", ADMIN, json!({"id": "second"})).await;
     check(&doc, "POST", "/api/agents", &r);
     let r = p.post("/api/agents", ADMIN, json!({"id": "second"})).await;
@@ -230,6 +244,21 @@ async fn real_responses_match_their_schemas() {
         (
             "/api/portal/workspace/memory",
             "/api/portal/workspace/memory",
+            friend.as_str(),
+        ),
+        (
+            "/api/portal/workspace/crons",
+            "/api/portal/workspace/crons",
+            friend.as_str(),
+        ),
+        (
+            "/api/portal/namespace",
+            "/api/portal/namespace",
+            friend.as_str(),
+        ),
+        (
+            "/api/portal/domains",
+            "/api/portal/domains",
             friend.as_str(),
         ),
     ];

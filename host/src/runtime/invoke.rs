@@ -5,11 +5,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::{Store, Trap};
+use wasmtime::Trap;
 
 use super::Runtime;
 use super::bindings::friend::portal::types::{Request, Response};
-use super::engine::arm_deadline;
 use super::plugin::Plugin;
 use super::store_data::{Scope, StoreData};
 use crate::server::metrics::Metrics;
@@ -52,13 +51,7 @@ impl Runtime {
         // Taken once: a hot swap during this call does not affect it.
         let version = plugin.current();
         let request_id = scope.request_id.clone();
-        let memory_cap = (policy.memory_mib as usize) << 20;
-        let mut store = Store::new(
-            self.engine(),
-            StoreData::new(scope, self.services().clone(), memory_cap),
-        );
-        store.limiter(|data| &mut data.limiter);
-        arm_deadline(&mut store, Duration::from_millis(policy.deadline_ms));
+        let mut store = self.store_for(plugin, scope);
 
         let instantiated = Instant::now();
         let outcome = match version.pre.instantiate_async(&mut store).await {

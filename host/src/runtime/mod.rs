@@ -3,6 +3,7 @@
 
 pub mod bindings;
 mod compile;
+pub mod describe;
 pub mod embedded;
 mod engine;
 pub mod grants;
@@ -204,6 +205,12 @@ impl Runtime {
         let version = self
             .prepare_off_thread(&plugin.policy, bytes.clone())
             .await?;
+        // Asked now so that an operator learns at once, not from a broken API document.
+        let docs = self
+            .describe(&plugin, &version)
+            .await
+            .map_err(|e| LoadError::Refused(format!("plugin '{name}': {e}")))?;
+        let _ = version.docs.set(Arc::new(docs));
         self.versions
             .push(name, &version.sha256, &bytes, version.loaded_at)?;
         let new = version.sha256.clone();

@@ -10,6 +10,7 @@ use wasmtime::Engine;
 
 use super::bindings::AllCapabilitiesPre;
 use super::compile::ArtifactCache;
+use super::describe::PluginDocs;
 use super::grants;
 use super::stats::PluginStats;
 use super::store_data::StoreData;
@@ -20,6 +21,8 @@ pub struct Version {
     pub sha256: String,
     pub pre: AllCapabilitiesPre<StoreData>,
     pub loaded_at: DateTime<Utc>,
+    /// What `describe` answered, asked on first need.
+    pub docs: tokio::sync::OnceCell<Arc<PluginDocs>>,
 }
 
 pub struct Plugin {
@@ -123,6 +126,7 @@ pub fn prepare(
         sha256,
         pre,
         loaded_at: now,
+        docs: tokio::sync::OnceCell::new(),
     })
 }
 

@@ -9,24 +9,72 @@ wit_bindgen::generate!({
 });
 
 use friend::portal::cron::{self, Job, NewJob, RunRecord};
-use portal_sdk::{Error, Request, Response, Result};
-use serde_json::{Map, Value, json};
+use portal_sdk::{Error, Request, Response, Result, Route};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 struct Crons;
 
-impl exports::friend::portal::handler::Guest for Crons {
-    fn handle(request: Request) -> Response {
-        portal_sdk::dispatch(
-            request,
-            &[
-                ("crons.list", list),
-                ("crons.create", create),
-                ("crons.delete", delete),
-                ("crons.run", run),
-                ("crons.toggle", toggle),
-            ],
-        )
-    }
+const ROUTES: &[Route] = &[
+    Route::new("crons.list", list).answers::<Vec<JobView>>(200),
+    Route::new("crons.create", create).takes::<NewJobBody>().answers::<JobView>(201),
+    Route::new("crons.delete", delete).answers_nothing(204),
+    Route::new("crons.run", run).answers::<RunView>(202),
+    Route::new("crons.toggle", toggle).takes::<ToggleBody>().answers::<JobView>(200),
+];
+
+portal_sdk::serve_routes!(Crons, ROUTES);
+
+/// The body of `crons.create`. Read field by field (see `create`) so that each broken
+/// rule names its field; this type documents it. The host checks the rules.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct NewJobBody {
+    /// A DNS label: 1-63 lower-case letters, digits and '-'.
+    #[schemars(length(min = 1, max = 63), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"))]
+    name: String,
+    /// What the agent is told when the job fires.
+    #[schemars(length(min = 1, max = 4000))]
+    message: String,
+    /// Five fields (minute hour day-of-month month day-of-week) or six (seconds first).
+    cron: String,
+    /// The session the message goes to; it must be one of the friend's own.
+    #[schemars(length(min = 1, max = 256))]
+    session: String,
+    /// An IANA time zone name; default UTC.
+    tz: Option<String>,
+    /// Default true.
+    enabled: Option<bool>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct ToggleBody {
+    enabled: bool,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct RunView {
+    at: String,
+    /// `scheduled` or `manual`.
+    trigger: String,
+    /// `pending`, `ok` or `failed`.
+    status: String,
+    error: Option<String>,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct JobView {
+    name: String,
+    message: String,
+    cron: String,
+    session: String,
+    tz: String,
+    enabled: bool,
+    created_at: String,
+    next_run: Option<String>,
+    last_run: Option<RunView>,
 }
 
 fn error(e: cron::Error) -> Error {
@@ -41,22 +89,22 @@ fn error(e: cron::Error) -> Error {
     }
 }
 
-fn run_json(run: &RunRecord) -> Value {
-    json!({"at": run.at, "trigger": run.trigger, "status": run.status, "error": run.error})
+fn run_view(run: RunRecord) -> RunView {
+    RunView { at: run.at, trigger: run.trigger, status: run.status, error: run.error }
 }
 
-fn job_json(job: &Job) -> Value {
-    json!({
-        "name": job.name,
-        "message": job.message,
-        "cron": job.cron,
-        "session": job.session,
-        "tz": job.tz,
-        "enabled": job.enabled,
-        "created_at": job.created_at,
-        "next_run": job.next_run,
-        "last_run": job.last_run.as_ref().map(run_json),
-    })
+fn job_view(job: Job) -> JobView {
+    JobView {
+        name: job.name,
+        message: job.message,
+        cron: job.cron,
+        session: job.session,
+        tz: job.tz,
+        enabled: job.enabled,
+        created_at: job.created_at,
+        next_run: job.next_run,
+        last_run: job.last_run.map(run_view),
+    }
 }
 
 /// The body as a JSON object.
@@ -76,7 +124,7 @@ fn string(body: &Map<String, Value>, field: &str) -> Result<String> {
 
 fn list(_request: &Request) -> Result<Response> {
     let jobs = cron::list_jobs().map_err(error)?;
-    Ok(Response::ok(&jobs.iter().map(job_json).collect::<Vec<_>>()))
+    Ok(Response::ok(&jobs.into_iter().map(job_view).collect::<Vec<_>>()))
 }
 
 fn create(request: &Request) -> Result<Response> {
@@ -101,7 +149,7 @@ fn create(request: &Request) -> Result<Response> {
     };
     let job = cron::create_job(&new).map_err(error)?;
     let location = format!("/api/portal/workspace/crons/{}", job.name);
-    Ok(Response::created(&job_json(&job)).with_header("location", &location))
+    Ok(Response::created(&job_view(job)).with_header("location", &location))
 }
 
 fn delete(request: &Request) -> Result<Response> {
@@ -111,7 +159,7 @@ fn delete(request: &Request) -> Result<Response> {
 
 fn run(request: &Request) -> Result<Response> {
     let run = cron::run_job(request.required_param("name")?).map_err(error)?;
-    Ok(Response::json(202, &run_json(&run)))
+    Ok(Response::json(202, &run_view(run)))
 }
 
 fn toggle(request: &Request) -> Result<Response> {
@@ -121,7 +169,7 @@ fn toggle(request: &Request) -> Result<Response> {
         _ => return Err(Error::invalid("enabled", "is required: true or false")),
     };
     let job = cron::toggle_job(name, enabled).map_err(error)?;
-    Ok(Response::ok(&job_json(&job)))
+    Ok(Response::ok(&job_view(job)))
 }
 
 export!(Crons);

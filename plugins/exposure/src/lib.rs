@@ -10,27 +10,45 @@ wit_bindgen::generate!({
 });
 
 use friend::portal::{dns, ingress, log};
-use portal_sdk::{Error, Request, Response, Result};
-use serde::Deserialize;
+use portal_sdk::{Error, Request, Response, Result, Route};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 struct Exposure;
 
-impl exports::friend::portal::handler::Guest for Exposure {
-    fn handle(request: Request) -> Response {
-        portal_sdk::dispatch(
-            request,
-            &[("exposure.domains", domains), ("exposure.create", create), ("exposure.delete", delete)],
-        )
-    }
-}
+const ROUTES: &[Route] = &[
+    Route::new("exposure.domains", domains).answers::<Vec<Domain>>(200),
+    Route::new("exposure.create", create).takes::<Expose>().answers::<Exposed>(201),
+    Route::new("exposure.delete", delete).answers_nothing(204),
+];
 
-#[derive(Deserialize)]
+portal_sdk::serve_routes!(Exposure, ROUTES);
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct Expose {
+    /// The hostname's first part, `<name>-<friend id>.<domain>`: 1-20 letters, digits and
+    /// hyphens, not starting with a hyphen (stored lower-case).
+    #[schemars(length(min = 1, max = 20), regex(pattern = r"^[A-Za-z0-9][-A-Za-z0-9]*$"))]
     name: String,
+    /// A Service in the friend's namespace.
     service: String,
+    /// One of the service's ports.
     port: u16,
+    /// One of the allowed domains (`exposure.domains`).
     domain: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Domain {
+    domain: String,
+}
+
+#[derive(Serialize, JsonSchema)]
+struct Exposed {
+    ok: bool,
+    hostname: String,
+    url: String,
 }
 
 fn ingress_error(e: ingress::Error) -> Error {
@@ -43,7 +61,7 @@ fn ingress_error(e: ingress::Error) -> Error {
 }
 
 fn domains(_: &Request) -> Result<Response> {
-    let list: Vec<_> = dns::domains().into_iter().map(|d| serde_json::json!({"domain": d})).collect();
+    let list: Vec<_> = dns::domains().into_iter().map(|domain| Domain { domain }).collect();
     Ok(Response::ok(&list))
 }
 
@@ -85,7 +103,7 @@ fn create(request: &Request) -> Result<Response> {
             dns::Error::Unavailable(m) => Error::new(502, "dns_failed", format!("the DNS record could not be created ({m}); the IngressRoute was removed, nothing is exposed")),
         });
     }
-    Ok(Response::created(&serde_json::json!({"ok": true, "hostname": hostname, "url": format!("https://{hostname}")})))
+    Ok(Response::created(&Exposed { ok: true, url: format!("https://{hostname}"), hostname }))
 }
 
 fn delete(request: &Request) -> Result<Response> {

@@ -8,8 +8,11 @@ wit_bindgen::generate!({
     with: { "friend:portal/types@0.1.0": portal_sdk::types },
 });
 
+use std::collections::BTreeMap;
+
 use friend::portal::cluster::{self, Error as ClusterError, ManifestFormat};
-use portal_sdk::{Error, Request, Response, Result};
+use portal_sdk::{Error, Request, Response, Result, Route};
+use schemars::JsonSchema;
 
 /// `?tail=` of the logs route: default and ceiling.
 const DEFAULT_TAIL: u32 = 100;
@@ -17,20 +20,119 @@ const MAX_TAIL: u32 = 500;
 
 struct Namespace;
 
-impl exports::friend::portal::handler::Guest for Namespace {
-    fn handle(request: Request) -> Response {
-        portal_sdk::dispatch(
-            request,
-            &[
-                ("namespace.overview", overview),
-                ("namespace.pods", pods),
-                ("namespace.provision", provision),
-                ("namespace.apply", apply),
-                ("namespace.delete-deployment", delete_deployment),
-                ("namespace.logs", logs),
-            ],
-        )
-    }
+const ROUTES: &[Route] = &[
+    Route::new("namespace.overview", overview).answers::<Overview>(200),
+    Route::new("namespace.pods", pods).answers::<Vec<Pod>>(200),
+    Route::new("namespace.provision", provision).answers::<AppliedList>(200),
+    // Manifests are JSON or YAML (one object, a List, or YAML documents): not one schema.
+    Route::new("namespace.apply", apply).answers::<AppliedList>(200),
+    Route::new("namespace.delete-deployment", delete_deployment).answers_nothing(204),
+    Route::new("namespace.logs", logs).answers::<Logs>(200),
+];
+
+portal_sdk::serve_routes!(Namespace, ROUTES);
+
+// What the host's `cluster` interface answers, passed on as it came. These types only
+// document it; the fuzzing run checks every answer against them.
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Overview {
+    namespace: String,
+    pods: Vec<Pod>,
+    services: Vec<Service>,
+    deployments: Vec<Deployment>,
+    quota: Quota,
+    #[serde(rename = "ingressRoutes")]
+    ingress_routes: Vec<IngressRoute>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Pod {
+    name: Option<String>,
+    /// The pod's phase: Pending, Running, Succeeded, Failed or Unknown.
+    status: String,
+    /// Ready containers over all, e.g. `1/1`.
+    ready: String,
+    restarts: i32,
+    image: Option<String>,
+    /// When it was created (RFC 3339), or empty.
+    age: String,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Service {
+    name: Option<String>,
+    #[serde(rename = "type")]
+    service_type: String,
+    #[serde(rename = "clusterIP")]
+    cluster_ip: Option<String>,
+    ports: Vec<ServicePort>,
+    age: String,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct ServicePort {
+    name: Option<String>,
+    port: i32,
+    /// A port number or a container port's name.
+    #[serde(rename = "targetPort")]
+    target_port: Option<serde_json::Value>,
+    protocol: Option<String>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Deployment {
+    name: Option<String>,
+    /// Ready replicas over wanted, e.g. `1/1`.
+    replicas: String,
+    image: Option<String>,
+    age: String,
+    /// The Secrets its pods name (env, envFrom, volumes).
+    #[serde(rename = "secretRefs")]
+    secret_refs: Vec<String>,
+}
+
+/// The namespace's ResourceQuota: limits and what is used, by resource name.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Quota {
+    hard: BTreeMap<String, String>,
+    used: BTreeMap<String, String>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct IngressRoute {
+    name: Option<String>,
+    hostname: String,
+    service: Option<String>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct AppliedList {
+    applied: Vec<Applied>,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Applied {
+    kind: String,
+    name: String,
+    /// `created`, `updated`, `configured` or `unchanged`.
+    action: String,
+}
+
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Logs {
+    pod: String,
+    lines: Vec<String>,
 }
 
 fn error(e: ClusterError) -> Error {

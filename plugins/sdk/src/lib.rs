@@ -2,9 +2,10 @@
 //!
 //! A plugin generates its world's bindings with `wit_bindgen::generate!`, mapping the
 //! `types` interface to this crate (`with: { "friend:portal/types@0.1.0": portal_sdk::types }`),
-//! and implements `handle` as one call to [`dispatch`] with its route table. Each route
-//! handler takes the request and returns `Result<Response, Error>`; errors become the
-//! portal's JSON error shape with the request id.
+//! declares its routes as one [`Route`] table, and implements the `handler` export over
+//! that table with [`serve_routes!`] ([`dispatch`] and [`describe`]). Each route handler takes the request and
+//! returns `Result<Response, Error>`; errors become the portal's JSON error shape with the
+//! request id.
 
 mod bindings {
     wit_bindgen::generate!({
@@ -16,28 +17,14 @@ mod bindings {
 
 mod error;
 mod request;
+mod route;
 
 pub use bindings::friend::portal::types;
 pub use error::Error;
-pub use types::{Caller, CallerKind, Request, Response};
+pub use route::{Handler, Route, describe, dispatch};
+pub use types::{Caller, CallerKind, Request, Response, RouteDoc};
 
 pub type Result<T, E = Error> = core::result::Result<T, E>;
-
-/// A route handler: the plugin's logic for one route name of its policy.
-pub type Handler = fn(&Request) -> Result<Response>;
-
-/// Calls the handler registered for the request's route name.
-pub fn dispatch(request: Request, routes: &[(&str, Handler)]) -> Response {
-    let outcome = match routes.iter().find(|(name, _)| *name == request.route) {
-        Some((_, handler)) => handler(&request),
-        None => Err(Error::new(
-            404,
-            "not_found",
-            format!("this plugin has no route '{}'", request.route),
-        )),
-    };
-    outcome.unwrap_or_else(|e| e.into_response(&request.request_id))
-}
 
 impl Response {
     /// A JSON response.

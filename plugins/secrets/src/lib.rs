@@ -11,41 +11,61 @@ wit_bindgen::generate!({
 use std::collections::BTreeMap;
 
 use friend::portal::secrets::{self, Error as SecretsError, SecretInfo};
-use portal_sdk::{Error, Request, Response, Result};
-use serde::Deserialize;
+use portal_sdk::{Error, Request, Response, Result, Route};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 struct Secrets;
 
-impl exports::friend::portal::handler::Guest for Secrets {
-    fn handle(request: Request) -> Response {
-        portal_sdk::dispatch(
-            request,
-            &[
-                ("secrets.list", list),
-                ("secrets.create", create),
-                ("secrets.get", get),
-                ("secrets.replace", replace),
-                ("secrets.delete", delete),
-            ],
-        )
-    }
-}
+const ROUTES: &[Route] = &[
+    Route::new("secrets.list", list).answers::<Vec<SecretItem>>(200),
+    Route::new("secrets.create", create).takes::<NewSecret>().answers::<SecretItem>(201),
+    Route::new("secrets.get", get).answers::<SecretValues>(200),
+    Route::new("secrets.replace", replace).takes::<SecretData>().answers::<SecretItem>(200),
+    Route::new("secrets.delete", delete).answers_nothing(204),
+];
 
-#[derive(Deserialize)]
+portal_sdk::serve_routes!(Secrets, ROUTES);
+
+/// Key names as Kubernetes allows them in a Secret; values are text.
+type Data = BTreeMap<String, String>;
+
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct NewSecret {
+    /// A DNS-1123 subdomain: lower-case letters, digits, '-' and '.', each part starting
+    /// and ending with a letter or digit.
+    #[schemars(length(min = 1, max = 253), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))]
     name: String,
-    data: BTreeMap<String, String>,
+    data: Data,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct SecretData {
-    data: BTreeMap<String, String>,
+    data: Data,
 }
 
-fn item(info: &SecretInfo) -> serde_json::Value {
-    serde_json::json!({"name": info.name, "keys": info.keys, "created_at": info.created_at, "updated_at": info.updated_at})
+/// A secret without its values.
+#[derive(Serialize, JsonSchema)]
+struct SecretItem {
+    name: String,
+    keys: Vec<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+/// A secret with its values, shown only on this request.
+#[derive(Serialize, JsonSchema)]
+struct SecretValues {
+    name: String,
+    data: Data,
+    created_at: String,
+    updated_at: String,
+}
+
+fn item(info: SecretInfo) -> SecretItem {
+    SecretItem { name: info.name, keys: info.keys, created_at: info.created_at, updated_at: info.updated_at }
 }
 
 fn error(e: SecretsError) -> Error {
@@ -61,28 +81,30 @@ fn error(e: SecretsError) -> Error {
 
 fn list(_: &Request) -> Result<Response> {
     let all = secrets::list_all().map_err(error)?;
-    Ok(Response::ok(&all.iter().map(item).collect::<Vec<_>>()))
+    Ok(Response::ok(&all.into_iter().map(item).collect::<Vec<_>>()))
 }
 
 fn create(request: &Request) -> Result<Response> {
     let body: NewSecret = request.json()?;
     let info = secrets::create(&body.name, &body.data.into_iter().collect::<Vec<_>>()).map_err(error)?;
-    Ok(Response::created(&item(&info)))
+    Ok(Response::created(&item(info)))
 }
 
 fn get(request: &Request) -> Result<Response> {
     let secret = secrets::get(request.required_param("name")?).map_err(error)?;
-    let data: BTreeMap<_, _> = secret.data.into_iter().collect();
     let info = secret.info;
-    Ok(Response::ok(&serde_json::json!({
-        "name": info.name, "data": data, "created_at": info.created_at, "updated_at": info.updated_at,
-    })))
+    Ok(Response::ok(&SecretValues {
+        name: info.name,
+        data: secret.data.into_iter().collect(),
+        created_at: info.created_at,
+        updated_at: info.updated_at,
+    }))
 }
 
 fn replace(request: &Request) -> Result<Response> {
     let body: SecretData = request.json()?;
     let info = secrets::replace(request.required_param("name")?, &body.data.into_iter().collect::<Vec<_>>()).map_err(error)?;
-    Ok(Response::ok(&item(&info)))
+    Ok(Response::ok(&item(info)))
 }
 
 fn delete(request: &Request) -> Result<Response> {

@@ -10,25 +10,38 @@ wit_bindgen::generate!({
 });
 
 use friend::portal::workspace::{self, File};
-use portal_sdk::{Error, Request, Response, Result};
-use serde_json::json;
+use portal_sdk::{Error, Request, Response, Result, Route};
+use schemars::JsonSchema;
+use serde::Serialize;
 
 struct Workspace;
 
-impl exports::friend::portal::handler::Guest for Workspace {
-    fn handle(request: Request) -> Response {
-        portal_sdk::dispatch(
-            request,
-            &[
-                ("workspace.memory-get", |r| get(r, File::Memory)),
-                ("workspace.memory-put", |r| put(r, File::Memory)),
-                ("workspace.notes-get", |r| get(r, File::Notes)),
-                ("workspace.notes-put", |r| put(r, File::Notes)),
-                ("workspace.heartbeat-get", |r| get(r, File::Heartbeat)),
-                ("workspace.heartbeat-put", |r| put(r, File::Heartbeat)),
-            ],
-        )
-    }
+const ROUTES: &[Route] = &[
+    Route::new("workspace.memory-get", |r| get(r, File::Memory)).answers::<FileView>(200),
+    Route::new("workspace.memory-put", |r| put(r, File::Memory)).takes::<NewContent>().answers::<FileView>(200),
+    Route::new("workspace.notes-get", |r| get(r, File::Notes)).answers::<FileView>(200),
+    Route::new("workspace.notes-put", |r| put(r, File::Notes)).takes::<NewContent>().answers::<FileView>(200),
+    Route::new("workspace.heartbeat-get", |r| get(r, File::Heartbeat)).answers::<FileView>(200),
+    Route::new("workspace.heartbeat-put", |r| put(r, File::Heartbeat)).takes::<NewContent>().answers::<FileView>(200),
+];
+
+portal_sdk::serve_routes!(Workspace, ROUTES);
+
+/// A PUT body. Read by hand (see `content`) so that text that is not UTF-8 gets a 422
+/// naming `content`; this type documents it. Extra fields are ignored.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct NewContent {
+    /// The whole file, UTF-8 Markdown.
+    content: String,
+}
+
+/// A file as read or just written. `ETag` carries its version for `If-Match`.
+#[derive(Serialize, JsonSchema)]
+struct FileView {
+    content: String,
+    /// False while the file has never been written (content is then empty).
+    exists: bool,
 }
 
 fn name(file: File) -> &'static str {
@@ -67,7 +80,7 @@ fn error(file: File, e: workspace::Error) -> Error {
 fn get(_request: &Request, file: File) -> Result<Response> {
     let contents = workspace::read(file).map_err(|e| error(file, e))?;
     Ok(
-        Response::ok(&json!({"content": contents.content, "exists": contents.exists}))
+        Response::ok(&FileView { content: contents.content, exists: contents.exists })
             .with_header("etag", &contents.etag)
             .with_header("cache-control", "no-store"),
     )
@@ -102,7 +115,7 @@ fn put(request: &Request, file: File) -> Result<Response> {
         request.header("if-none-match"),
     )
     .map_err(|e| error(file, e))?;
-    Ok(Response::ok(&json!({"content": content, "exists": true}))
+    Ok(Response::ok(&FileView { content, exists: true })
         .with_header("etag", &etag)
         .with_header("cache-control", "no-store"))
 }

@@ -11,6 +11,7 @@ use super::*;
 use crate::auth::CallerKind;
 use crate::error::ErrorBody;
 use crate::policy::RoutePolicy;
+use crate::runtime::describe::RouteDoc;
 
 /// Builds the document; generates one schema per type once.
 pub(super) struct Builder {
@@ -123,7 +124,13 @@ impl Builder {
         self.add(&route.method, route.path, operation);
     }
 
-    pub(super) fn plugin(&mut self, plugin: &str, route: &RoutePolicy, operation_id: String) {
+    pub(super) fn plugin(
+        &mut self,
+        plugin: &str,
+        route: &RoutePolicy,
+        doc: Option<&RouteDoc>,
+        operation_id: String,
+    ) {
         let path = route.axum_path();
         let parameters = path_params(&path).into_iter().map(path_parameter).collect();
         let mut operation = operation_head(
@@ -132,38 +139,48 @@ impl Builder {
             &route.callers,
             parameters,
         );
-        operation["description"] = json!(format!(
-            "Served by the plugin `{plugin}` (route `{}`). Its bodies are the plugin's own: \
-             JSON in, JSON out; errors have the common shape.",
-            route.name
-        ));
+        operation["description"] = json!(match doc {
+            Some(_) => format!(
+                "Served by the plugin `{plugin}` (route `{}`); its bodies as the plugin \
+                 describes them. Errors have the common shape.",
+                route.name
+            ),
+            None => format!(
+                "Served by the plugin `{plugin}` (route `{}`), which does not describe its \
+                 bodies: JSON in, JSON out. Errors have the common shape.",
+                route.name
+            ),
+        });
         operation["x-plugin"] = json!(plugin);
         operation["x-route"] = json!(route.name);
-        if matches!(route.method, Method::POST | Method::PUT | Method::PATCH) {
+        let takes = doc.and_then(|d| d.request.clone());
+        let takes_any =
+            doc.is_none() && matches!(route.method, Method::POST | Method::PUT | Method::PATCH);
+        if takes.is_some() || takes_any {
+            let schema =
+                takes.unwrap_or_else(|| json!({"type": "object", "additionalProperties": true}));
             operation["requestBody"] = json!({
                 "required": true,
-                "content": {"application/json": {"schema": {
-                    "type": "object",
-                    "additionalProperties": true,
-                }}},
+                "content": {"application/json": {"schema": schema}},
             });
         }
+        let answers = match doc {
+            Some(doc) => doc.responses.clone(),
+            None => vec![(204, None)],
+        };
         let mut responses = Map::new();
-        responses.insert(
-            "2XX".into(),
-            json!({
-                "description": "The plugin's answer",
-                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-                "content": {"application/json": {"schema": {}}},
-            }),
-        );
-        responses.insert(
-            "204".into(),
-            json!({
-                "description": "Done, nothing to say",
-                "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
-            }),
-        );
+        if doc.is_none() {
+            responses.insert(
+                "2XX".into(),
+                plugin_reply("The plugin's answer", Some(json!({}))),
+            );
+        }
+        for (status, body) in answers {
+            responses.insert(
+                status.to_string(),
+                plugin_reply(status_description(status), body),
+            );
+        }
         for status in PLUGIN_ERROR_STATUSES {
             responses.insert(status.to_string(), error_ref(*status));
         }
@@ -271,6 +288,18 @@ impl Builder {
 
 /// The schema `f` puts in the document, with the OpenAPI 3.0 transforms applied to the part
 /// that stays inline (the named types get them when the definitions are taken).
+/// A plugin's success answer: a JSON body of `schema`, or none.
+fn plugin_reply(description: &str, schema: Option<Value>) -> Value {
+    let mut reply = json!({
+        "description": description,
+        "headers": {"x-request-id": {"$ref": "#/components/headers/RequestId"}},
+    });
+    if let Some(schema) = schema {
+        reply["content"] = json!({"application/json": {"schema": schema}});
+    }
+    reply
+}
+
 fn transformed(generator: &mut SchemaGenerator, f: SchemaFn) -> Value {
     let mut schema = f(generator);
     for transform in generator.transforms_mut() {
@@ -350,9 +379,9 @@ fn operation_head(
 
 /// Operation ids of plugin routes: the route's name, made unique by the side of the API
 /// it is on (`secrets.list` and `secrets.list/friends`) and, failing that, a number.
-pub(super) fn plugin_operation_ids<'a>(routes: &[(&'a str, &'a RoutePolicy)]) -> Vec<String> {
+pub(super) fn plugin_operation_ids(routes: &[PluginRoute<'_>]) -> Vec<String> {
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
-    for (_, route) in routes {
+    for (_, route, _) in routes {
         *count.entry(route.name.as_str()).or_default() += 1;
     }
     let mut taken: std::collections::HashSet<String> = crate::api::NATIVE_ROUTES
@@ -361,7 +390,7 @@ pub(super) fn plugin_operation_ids<'a>(routes: &[(&'a str, &'a RoutePolicy)]) ->
         .collect();
     routes
         .iter()
-        .map(|(plugin, route)| {
+        .map(|(plugin, route, _)| {
             let side = route.path.split('/').nth(2).unwrap_or("api");
             let mut id = if count[route.name.as_str()] == 1 {
                 route.name.clone()

@@ -160,6 +160,10 @@ pub const PLUGIN_ERROR_STATUSES: &[u16] = &[
 
 pub(super) fn status_description(status: u16) -> &'static str {
     match status {
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted: under way",
+        204 => "Done, nothing to say",
         400 => {
             "Bad request: malformed JSON (the message says where), an unreadable body or query string"
         }
