@@ -2,7 +2,7 @@
 // Served at /portal (index.html) with modules under /portal/js/. Hash routing: #/overview ...
 //
 // Test contract (data-testid unless marked #id; <name>, <key>, <i> are filled in):
-//  Shell     nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
+//  Shell     skip-link nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
 //            nav-expose nav-crons (active one has aria-current="page"), logout, whoami,
 //            view (the <main>), view-<route> (each view's root), view-title (its h1),
 //            toast (live region with the last success/failure message), loading, error,

@@ -91,7 +91,19 @@ export function errorBox(err, { retry, title } = {}) {
   if (err && err.status) meta.push(h('span', {}, `HTTP ${err.status}`));
   if (err && err.requestId) meta.push(h('span', { testid: 'error-request-id' }, `Request id: ${err.requestId}`));
   if (meta.length) box.append(h('p', { class: 'error-meta' }, meta));
-  if (retry) box.append(h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn', testid: 'error-retry', on: { click: retry } }, 'Try again')));
+  if (retry) {
+    const again = h('button', { type: 'button', class: 'btn', testid: 'error-retry' }, 'Try again');
+    again.addEventListener('click', () => {
+      retry();
+      // The retry usually replaces this box, button and all: rather than leave keyboard
+      // focus on <body>, put it on the view's heading, as opening a view does.
+      if (!again.isConnected) {
+        const heading = document.getElementById('view-title');
+        if (heading) heading.focus();
+      }
+    });
+    box.append(h('div', { class: 'actions' }, again));
+  }
   return box;
 }
 

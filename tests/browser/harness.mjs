@@ -178,7 +178,10 @@ export async function openPage(browser, portal, { viewport = { width: 1280, heig
     if (u.startsWith(`${origin}/api/portal/`)) apiRequests.push({ method: r.method(), url: u, authorization: r.headers().authorization || '' });
   });
   page.on('response', (r) => {
-    if (r.status() >= 500) problems.push(`HTTP ${r.status()} for ${r.request().method()} ${r.url()}`);
+    if (r.status() < 500) return;
+    const text = `HTTP ${r.status()} for ${r.request().method()} ${r.url()}`;
+    if (allowed.some((re) => re.test(text))) return;
+    problems.push(text);
   });
 
   return {
@@ -186,7 +189,10 @@ export async function openPage(browser, portal, { viewport = { width: 1280, heig
     page,
     apiRequests,
     tid: (id) => page.getByTestId(id),
-    /** Let console errors matching re through (a failure the test provokes on purpose). */
+    /**
+     * Let console errors and 5xx answers ("HTTP 503 for GET <url>") matching re through (a
+     * failure the test provokes on purpose).
+     */
     allow(re) { allowed.push(re); },
     problems,
     async close() {

@@ -66,15 +66,7 @@ async fn an_invalid_policy_stops_the_start_naming_file_entry_and_problem() {
 async fn greedy_is_refused_on_upload_and_nothing_changes() {
     let w = World::new().await;
     let before = w.p.get("/api/admin/plugins", ADMIN).await;
-    let r =
-        w.p.http
-            .put(w.p.url("/api/admin/plugins/crash"))
-            .bearer_auth(ADMIN)
-            .body(fixture("greedy"))
-            .send()
-            .await
-            .unwrap();
-    let r = crate::support::reply(r).await;
+    let r = w.upload("crash", fixture("greedy")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.message().contains("friend:portal/kv@0.1.0"), "{}", r.text);
     assert!(
@@ -102,27 +94,12 @@ async fn uploads_that_are_not_components_are_refused() {
         (b"\0asm\x0d\0\x01\0\xff\xff", "not a WebAssembly component"),
     ];
     for (bytes, says) in cases {
-        let r =
-            w.p.http
-                .put(w.p.url("/api/admin/plugins/hello"))
-                .bearer_auth(ADMIN)
-                .body(bytes.to_vec())
-                .send()
-                .await
-                .unwrap();
-        let r = crate::support::reply(r).await;
+        let r = w.upload("hello", bytes.to_vec()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
         assert!(r.message().contains(says), "{says}: {}", r.text);
     }
-    let unknown =
-        w.p.http
-            .put(w.p.url("/api/admin/plugins/nope"))
-            .bearer_auth(ADMIN)
-            .body(fixture("hello2"))
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let unknown = w.upload("nope", fixture("hello2")).await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     let by_agent =
         w.p.http
             .put(w.p.url("/api/admin/plugins/hello"))

@@ -1,4 +1,5 @@
-//! Hot swap while serving, rollback, and persistence of the installed version.
+//! Hot swap while serving, rollback, persistence of the installed version, and uploads
+//! refused because they cannot describe their routes.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -11,15 +12,7 @@ use crate::World;
 use crate::support::{ADMIN, fixture};
 
 async fn install(w: &World, plugin: &str, fixture_name: &str) -> Value {
-    let r =
-        w.p.http
-            .put(w.p.url(&format!("/api/admin/plugins/{plugin}")))
-            .bearer_auth(ADMIN)
-            .body(fixture(fixture_name))
-            .send()
-            .await
-            .unwrap();
-    let r = crate::support::reply(r).await;
+    let r = w.upload(plugin, fixture(fixture_name)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     r.body
 }
@@ -169,4 +162,31 @@ async fn the_installed_version_survives_a_restart() {
         )
         .await;
     assert_eq!(back.body["version"], swap["previous"]);
+}
+
+/// The API document follows the version serving now, and a version that cannot describe
+/// its routes (the crash fixture panics in `describe` too) is refused on upload.
+#[tokio::test]
+async fn an_upload_that_cannot_describe_its_routes_is_refused() {
+    let w = World::new().await;
+    let before = w.plugin_row("spin").await["version"].clone();
+    let r = w.upload("spin", fixture("crash")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(
+        r.message().contains("plugin 'spin': describe failed"),
+        "{}",
+        r.text
+    );
+    assert_eq!(
+        w.plugin_row("spin").await["version"],
+        before,
+        "nothing changed"
+    );
+
+    // The crash plugin serving since start-up cannot describe itself either: its routes
+    // are documented as any JSON, and the document is still served.
+    let doc = w.p.get("/api/openapi.json", ADMIN).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let crash = &doc.body["paths"]["/api/portal/fixtures/crash"]["get"]["responses"];
+    assert!(crash["2XX"].is_object(), "{crash}");
 }

@@ -40,6 +40,20 @@ impl World {
         }
     }
 
+    /// `PUT /api/admin/plugins/{plugin}` with these bytes, as the admin (a hot swap).
+    pub async fn upload(&self, plugin: &str, bytes: Vec<u8>) -> support::Reply {
+        let r = self
+            .p
+            .http
+            .put(self.p.url(&format!("/api/admin/plugins/{plugin}")))
+            .bearer_auth(ADMIN)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        support::reply(r).await
+    }
+
     /// This plugin's row in the admin plugin list (`GET /api/admin/plugins`).
     pub async fn plugin_row(&self, name: &str) -> Value {
         let list = self.p.get("/api/admin/plugins", ADMIN).await;

@@ -105,21 +105,20 @@ impl PluginDocs {
 
 impl Runtime {
     /// The current version's route documentation, asked for once per version. `None`
-    /// when the plugin could not answer; the failure is logged and asked again next time.
+    /// when the plugin could not answer (logged once).
     pub async fn docs(&self, plugin: &Plugin) -> Option<Arc<PluginDocs>> {
         let version = plugin.current();
-        let docs = version
-            .docs
-            .get_or_try_init(|| async { self.describe(plugin, &version).await.map(Arc::new) })
-            .await;
-        match docs {
-            Ok(docs) => Some(docs.clone()),
-            Err(error) => {
-                tracing::warn!(plugin = plugin.name(), version = %version.sha256, %error,
-                    "plugin could not describe its routes; they are documented as any JSON");
-                None
+        let docs = version.docs.get_or_init(|| async {
+            match self.describe(plugin, &version).await {
+                Ok(docs) => Some(Arc::new(docs)),
+                Err(error) => {
+                    tracing::warn!(plugin = plugin.name(), version = %version.sha256, %error,
+                        "plugin could not describe its routes; they are documented as any JSON");
+                    None
+                }
             }
-        }
+        });
+        docs.await.clone()
     }
 
     /// Calls `describe` on a fresh instance of `version`, under the plugin's limits.

@@ -210,7 +210,7 @@ impl Runtime {
             .describe(&plugin, &version)
             .await
             .map_err(|e| LoadError::Refused(format!("plugin '{name}': {e}")))?;
-        let _ = version.docs.set(Arc::new(docs));
+        let _ = version.docs.set(Some(Arc::new(docs)));
         self.versions
             .push(name, &version.sha256, &bytes, version.loaded_at)?;
         let new = version.sha256.clone();

@@ -21,8 +21,9 @@ pub struct Version {
     pub sha256: String,
     pub pre: AllCapabilitiesPre<StoreData>,
     pub loaded_at: DateTime<Utc>,
-    /// What `describe` answered, asked on first need.
-    pub docs: tokio::sync::OnceCell<Arc<PluginDocs>>,
+    /// What `describe` answered, asked on first need; `None` when it failed (a version
+    /// answers the same every time, so it is not asked again).
+    pub docs: tokio::sync::OnceCell<Option<Arc<PluginDocs>>>,
 }
 
 pub struct Plugin {
