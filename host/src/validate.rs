@@ -1,5 +1,21 @@
 //! Input rules shared by the host's endpoints. Each returns the rule it broke, so the
 //! caller can answer 422 naming the field.
+//!
+//! The `*_PATTERN` constants say the same rules as JSON Schema patterns for the API
+//! document (request types carry them with `#[schemars(...)]`); the functions are what is
+//! enforced, and a test checks the two agree.
+
+/// [`friend_id`] and [`agent_id`].
+pub const ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$";
+/// [`display_name`]: no control characters, something besides spaces. Its length, 1-100
+/// characters, is [`DISPLAY_NAME_MAX`].
+pub const DISPLAY_NAME_PATTERN: &str =
+    "^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$";
+pub const DISPLAY_NAME_MAX: u32 = 100;
+/// [`discord_id`].
+pub const DISCORD_ID_PATTERN: &str = "^[0-9]{17,20}$";
+/// [`phone`]: 5-20 digits, spaces and dashes between them, an optional leading '+'.
+pub const PHONE_PATTERN: &str = "^\\+?[0-9](?:[ -]*[0-9]){4,19}[ -]*$";
 
 /// Friend ids become `friend-<id>` namespaces and `<name>-<id>.<domain>` hostnames,
 /// so they must stay valid DNS labels inside both.
@@ -26,7 +42,10 @@ pub fn agent_id(id: &str) -> Result<(), &'static str> {
 
 pub fn display_name(name: &str) -> Result<(), &'static str> {
     let n = name.chars().count();
-    if (1..=100).contains(&n) && !name.trim().is_empty() && !name.chars().any(char::is_control) {
+    if (1..=DISPLAY_NAME_MAX as usize).contains(&n)
+        && !name.trim().is_empty()
+        && !name.chars().any(char::is_control)
+    {
         Ok(())
     } else {
         Err("must be 1-100 characters, not blank, without control characters")
@@ -164,5 +183,100 @@ mod tests {
         assert!(display_name("   ").is_err());
         assert!(display_name(&"x".repeat(101)).is_err());
         assert!(display_name("a\u{0}b").is_err());
+    }
+
+    /// The API document's patterns say what the checks enforce: every sample gets the
+    /// same verdict from both, with a JSON Schema validator as a client would use.
+    #[test]
+    fn the_documented_patterns_agree_with_the_checks() {
+        type Rule = fn(&str) -> Result<(), &'static str>;
+        let long = "a".repeat(33);
+        let name_max = "x".repeat(DISPLAY_NAME_MAX as usize);
+        let name_over = "x".repeat(DISPLAY_NAME_MAX as usize + 1);
+        let (digits_20, digits_21) = ("1".repeat(20), "1".repeat(21));
+        let cases: [(&str, Rule, serde_json::Value, Vec<&str>); 4] = [
+            (
+                "id",
+                friend_id,
+                serde_json::json!({"type": "string", "pattern": ID_PATTERN}),
+                vec![
+                    "alice",
+                    "a",
+                    "0x",
+                    "bob-2",
+                    &long[..32],
+                    &long,
+                    "",
+                    "-a",
+                    "a-",
+                    "Alice",
+                    "a_b",
+                    "a.b",
+                    "../x",
+                    "é",
+                    "a\nb",
+                ],
+            ),
+            (
+                "display name",
+                display_name,
+                serde_json::json!({"type": "string", "minLength": 1, "maxLength": DISPLAY_NAME_MAX, "pattern": DISPLAY_NAME_PATTERN}),
+                vec![
+                    "Alice Liddell",
+                    " Al ",
+                    "Zoë",
+                    "名前",
+                    &name_max,
+                    &name_over,
+                    "",
+                    "   ",
+                    "\t",
+                    "a\u{0}b",
+                    "a\u{85}b",
+                    "a\u{7f}",
+                ],
+            ),
+            (
+                "discord id",
+                discord_id,
+                serde_json::json!({"type": "string", "pattern": DISCORD_ID_PATTERN}),
+                vec![
+                    "123456789012345678",
+                    "12345678901234567890",
+                    "1234",
+                    "123456789012345678901",
+                    "12345678901234567a",
+                    "١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨",
+                ],
+            ),
+            (
+                "phone",
+                phone,
+                serde_json::json!({"type": "string", "pattern": PHONE_PATTERN}),
+                vec![
+                    "+1-555-0100",
+                    "+49 151 2345678",
+                    "5550100",
+                    "12345",
+                    "1234",
+                    "+1 555 0100 -",
+                    &digits_20,
+                    &digits_21,
+                    "",
+                    "+",
+                    "abc",
+                    "+1 (555) 0100",
+                    "++1555",
+                    "-1555000",
+                    "+1555\n0100",
+                ],
+            ),
+        ];
+        for (what, rule, schema, samples) in cases {
+            for sample in samples {
+                let documented = jsonschema::is_valid(&schema, &serde_json::json!(sample));
+                assert_eq!(documented, rule(sample).is_ok(), "{what}: {sample:?}");
+            }
+        }
     }
 }

@@ -16,10 +16,12 @@ use crate::validate;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAgent {
-    /// A DNS-1123 label.
+    /// 1-32 of a-z, 0-9 and '-'.
+    #[schemars(pattern(crate::validate::ID_PATTERN))]
     id: String,
     /// Defaults to the id.
     #[serde(default)]
+    #[schemars(length(min = 1, max = crate::validate::DISPLAY_NAME_MAX), pattern(crate::validate::DISPLAY_NAME_PATTERN))]
     display_name: Option<String>,
 }
 

@@ -68,13 +68,19 @@ pub fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewFriend {
+    /// Becomes the namespace `friend-<id>`: 1-32 of a-z, 0-9 and '-'.
+    #[schemars(pattern(crate::validate::ID_PATTERN))]
     id: String,
+    #[schemars(length(min = 1, max = crate::validate::DISPLAY_NAME_MAX), pattern(crate::validate::DISPLAY_NAME_PATTERN))]
     display_name: String,
     #[serde(default)]
+    #[schemars(pattern(crate::validate::DISCORD_ID_PATTERN))]
     discord_id: Option<String>,
     #[serde(default)]
+    #[schemars(pattern(crate::validate::PHONE_PATTERN))]
     signal: Option<String>,
     #[serde(default)]
+    #[schemars(pattern(crate::validate::PHONE_PATTERN))]
     whatsapp: Option<String>,
     #[serde(default)]
     preferred_channel: Option<String>,

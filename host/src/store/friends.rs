@@ -77,15 +77,16 @@ pub fn namespace_of(friend_id: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct FriendPatch {
     #[serde(default)]
+    #[schemars(length(min = 1, max = crate::validate::DISPLAY_NAME_MAX), pattern(crate::validate::DISPLAY_NAME_PATTERN))]
     pub display_name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", pattern(crate::validate::DISCORD_ID_PATTERN))]
     pub discord_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", pattern(crate::validate::PHONE_PATTERN))]
     pub signal: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<String>", pattern(crate::validate::PHONE_PATTERN))]
     pub whatsapp: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schemars(with = "Option<String>")]
