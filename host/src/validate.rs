@@ -193,56 +193,62 @@ mod tests {
         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
     ];
 
-    type Rule = fn(&str) -> Result<(), &'static str>;
+    /// A rule, samples it takes and refuses, and the schema the API document shows for it.
+    struct Case {
+        what: &'static str,
+        rule: fn(&str) -> Result<(), &'static str>,
+        good: &'static [&'static str],
+        bad: &'static [&'static str],
+        schema: serde_json::Value,
+    }
 
-    /// Each rule, its samples that pass and fail, and the schema the API document shows.
-    fn rules() -> [(
-        &'static str,
-        Rule,
-        &'static [&'static str],
-        &'static [&'static str],
-        serde_json::Value,
-    ); 4] {
+    fn cases() -> [Case; 4] {
         let pattern = |p: &str| serde_json::json!({"type": "string", "pattern": p});
         [
-            ("id", friend_id, GOOD_IDS, BAD_IDS, pattern(ID_PATTERN)),
-            (
-                "phone",
-                phone,
-                GOOD_PHONES,
-                BAD_PHONES,
-                pattern(PHONE_PATTERN),
-            ),
-            (
-                "discord id",
-                discord_id,
-                GOOD_DISCORD,
-                BAD_DISCORD,
-                pattern(DISCORD_ID_PATTERN),
-            ),
-            (
-                "display name",
-                display_name,
-                GOOD_NAMES,
-                BAD_NAMES,
-                serde_json::json!({
+            Case {
+                what: "id",
+                rule: friend_id,
+                good: GOOD_IDS,
+                bad: BAD_IDS,
+                schema: pattern(ID_PATTERN),
+            },
+            Case {
+                what: "phone",
+                rule: phone,
+                good: GOOD_PHONES,
+                bad: BAD_PHONES,
+                schema: pattern(PHONE_PATTERN),
+            },
+            Case {
+                what: "discord id",
+                rule: discord_id,
+                good: GOOD_DISCORD,
+                bad: BAD_DISCORD,
+                schema: pattern(DISCORD_ID_PATTERN),
+            },
+            Case {
+                what: "display name",
+                rule: display_name,
+                good: GOOD_NAMES,
+                bad: BAD_NAMES,
+                schema: serde_json::json!({
                     "type": "string",
                     "minLength": 1,
                     "maxLength": DISPLAY_NAME_MAX,
                     "pattern": DISPLAY_NAME_PATTERN,
                 }),
-            ),
+            },
         ]
     }
 
     #[test]
     fn each_rule_takes_the_good_and_refuses_the_bad() {
-        for (what, rule, good, bad, _) in rules() {
-            for sample in good {
-                assert!(rule(sample).is_ok(), "{what}: {sample:?}");
+        for c in cases() {
+            for sample in c.good {
+                assert!((c.rule)(sample).is_ok(), "{}: {sample:?}", c.what);
             }
-            for sample in bad {
-                assert!(rule(sample).is_err(), "{what}: {sample:?}");
+            for sample in c.bad {
+                assert!((c.rule)(sample).is_err(), "{}: {sample:?}", c.what);
             }
         }
         assert!(agent_id("main").is_ok() && agent_id("Main").is_err());
@@ -252,10 +258,15 @@ mod tests {
     /// same verdict from a JSON Schema validator (as a client would use) as from the check.
     #[test]
     fn the_documented_patterns_agree_with_the_checks() {
-        for (what, rule, good, bad, schema) in rules() {
-            for sample in good.iter().chain(bad) {
-                let documented = jsonschema::is_valid(&schema, &serde_json::json!(sample));
-                assert_eq!(documented, rule(sample).is_ok(), "{what}: {sample:?}");
+        for c in cases() {
+            for sample in c.good.iter().chain(c.bad) {
+                let documented = jsonschema::is_valid(&c.schema, &serde_json::json!(sample));
+                assert_eq!(
+                    documented,
+                    (c.rule)(sample).is_ok(),
+                    "{}: {sample:?}",
+                    c.what
+                );
             }
         }
     }
