@@ -14,10 +14,14 @@ build:
 
 fmt:
     cargo fmt --all
+    cd plugins && cargo fmt --all
 
+# The host's workspace and the plugins' (a workspace of its own, for wasm32-wasip2).
 lint:
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    cd plugins && cargo fmt --all -- --check
+    cd plugins && cargo clippy --release --target wasm32-wasip2 --target-dir ../target/plugins --workspace -- -D warnings
 
 # Benchmarks of the release binary over loopback; prints the README's table.
 # `just bench --friends 0 --cron-jobs 0` skips the (slow) scale and scheduler figures.

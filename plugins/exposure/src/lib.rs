@@ -76,17 +76,25 @@ fn create(request: &Request) -> Result<Response> {
     }
     let allowed = dns::domains();
     let wanted = body.domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    if !allowed.iter().any(|d| *d == wanted) {
-        return Err(Error::invalid("domain", format!("'{}' is not one of the allowed domains ({})", body.domain, allowed.join(", "))));
+    if !allowed.contains(&wanted) {
+        return Err(Error::invalid(
+            "domain",
+            format!("'{}' is not one of the allowed domains ({})", body.domain, allowed.join(", ")),
+        ));
     }
     let ports = match ingress::service_ports(&body.service) {
         Ok(ports) => ports,
-        Err(ingress::Error::NotFound(_)) => return Err(Error::invalid("service", format!("no service '{}' in your namespace", body.service))),
+        Err(ingress::Error::NotFound(_)) => {
+            return Err(Error::invalid("service", format!("no service '{}' in your namespace", body.service)));
+        }
         Err(e) => return Err(ingress_error(e)),
     };
     if !ports.contains(&body.port) {
         let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
-        return Err(Error::invalid("port", format!("service '{}' has no port {} (it has: {})", body.service, body.port, listed.join(", "))));
+        return Err(Error::invalid(
+            "port",
+            format!("service '{}' has no port {} (it has: {})", body.service, body.port, listed.join(", ")),
+        ));
     }
     if ingress::list_routes().map_err(ingress_error)?.iter().any(|r| r.name == name) {
         return Err(Error::conflict(format!("'{name}' is already exposed")));
@@ -100,7 +108,11 @@ fn create(request: &Request) -> Result<Response> {
         return Err(match e {
             dns::Error::Conflict(m) => Error::conflict(format!("{m}; nothing was exposed")),
             dns::Error::Invalid(m) => Error::new(422, "invalid", m),
-            dns::Error::Unavailable(m) => Error::new(502, "dns_failed", format!("the DNS record could not be created ({m}); the IngressRoute was removed, nothing is exposed")),
+            dns::Error::Unavailable(m) => Error::new(
+                502,
+                "dns_failed",
+                format!("the DNS record could not be created ({m}); the IngressRoute was removed, nothing is exposed"),
+            ),
         });
     }
     Ok(Response::created(&Exposed { ok: true, url: format!("https://{hostname}"), hostname }))
@@ -109,7 +121,9 @@ fn create(request: &Request) -> Result<Response> {
 fn delete(request: &Request) -> Result<Response> {
     let name = request.required_param("name")?.to_ascii_lowercase();
     let dns_error = |e: dns::Error| match e {
-        dns::Error::Unavailable(m) => Error::new(502, "dns_failed", format!("the DNS record could not be deleted: {m}")),
+        dns::Error::Unavailable(m) => {
+            Error::new(502, "dns_failed", format!("the DNS record could not be deleted: {m}"))
+        }
         dns::Error::Conflict(m) | dns::Error::Invalid(m) => Error::new(422, "invalid", m),
     };
     match ingress::delete(&name) {

@@ -171,7 +171,11 @@ fn apply(request: &Request) -> Result<Response> {
     } else if content_type.starts_with("application/json") || content_type.is_empty() {
         ManifestFormat::Json
     } else {
-        return Err(Error::new(415, "unsupported_media_type", "send manifests as application/yaml or application/json"));
+        return Err(Error::new(
+            415,
+            "unsupported_media_type",
+            "send manifests as application/yaml or application/json",
+        ));
     };
     let body = std::str::from_utf8(&request.body).map_err(|_| Error::bad_request("the body is not UTF-8"))?;
     let applied = cluster::apply(body, format).map_err(error)?;

@@ -11,11 +11,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code: code.to_owned(),
-            message: message.into(),
-        }
+        Self { status, code: code.to_owned(), message: message.into() }
     }
 
     pub fn bad_request(message: impl Into<String>) -> Self {

@@ -30,14 +30,8 @@ impl Response {
     /// A JSON response.
     pub fn json<T: serde::Serialize + ?Sized>(status: u16, value: &T) -> Response {
         match serde_json::to_vec(value) {
-            Ok(body) => Response {
-                status,
-                headers: vec![("content-type".into(), "application/json".into())],
-                body,
-            },
-            Err(e) => {
-                Error::internal(format!("could not encode the response: {e}")).into_response("")
-            }
+            Ok(body) => Response { status, headers: vec![("content-type".into(), "application/json".into())], body },
+            Err(e) => Error::internal(format!("could not encode the response: {e}")).into_response(""),
         }
     }
 
@@ -50,11 +44,7 @@ impl Response {
     }
 
     pub fn no_content() -> Response {
-        Response {
-            status: 204,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
+        Response { status: 204, headers: Vec::new(), body: Vec::new() }
     }
 
     pub fn with_header(mut self, name: &str, value: &str) -> Response {

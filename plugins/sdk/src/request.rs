@@ -11,8 +11,7 @@ impl Request {
 
     /// A path parameter the route always has; its absence is a policy mistake.
     pub fn required_param(&self, name: &str) -> Result<&str> {
-        self.param(name)
-            .ok_or_else(|| Error::internal(format!("route has no '{name}' parameter")))
+        self.param(name).ok_or_else(|| Error::internal(format!("route has no '{name}' parameter")))
     }
 
     pub fn query(&self, name: &str) -> Option<&str> {
@@ -21,10 +20,7 @@ impl Request {
 
     /// A header the host passed on; names are lower-case.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     /// The JSON body: 415 when it is sent as another type, 400 when it is not JSON,
@@ -55,15 +51,10 @@ impl Request {
 
     /// The friend this request acts on, as the host resolved it.
     pub fn friend(&self) -> Result<&str> {
-        self.friend
-            .as_deref()
-            .ok_or_else(|| Error::internal("route has no subject friend"))
+        self.friend.as_deref().ok_or_else(|| Error::internal("route has no subject friend"))
     }
 }
 
 fn lookup<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }

@@ -35,7 +35,10 @@ type Data = BTreeMap<String, String>;
 struct NewSecret {
     /// A DNS-1123 subdomain: lower-case letters, digits, '-' and '.', each part starting
     /// and ending with a letter or digit.
-    #[schemars(length(min = 1, max = 253), regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"))]
+    #[schemars(
+        length(min = 1, max = 253),
+        regex(pattern = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    )]
     name: String,
     data: Data,
 }
@@ -103,7 +106,8 @@ fn get(request: &Request) -> Result<Response> {
 
 fn replace(request: &Request) -> Result<Response> {
     let body: SecretData = request.json()?;
-    let info = secrets::replace(request.required_param("name")?, &body.data.into_iter().collect::<Vec<_>>()).map_err(error)?;
+    let info =
+        secrets::replace(request.required_param("name")?, &body.data.into_iter().collect::<Vec<_>>()).map_err(error)?;
     Ok(Response::ok(&item(info)))
 }
 

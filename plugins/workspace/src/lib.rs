@@ -64,33 +64,27 @@ fn error(file: File, e: workspace::Error) -> Error {
              read it again and reapply your change",
             name(file)
         )),
-        workspace::Error::TooLarge(limit) => Error::too_large(format!(
-            "content: {} may hold at most {limit} bytes ({} KiB)",
-            name(file),
-            limit / 1024
-        )),
+        workspace::Error::TooLarge(limit) => {
+            Error::too_large(format!("content: {} may hold at most {limit} bytes ({} KiB)", name(file), limit / 1024))
+        }
         workspace::Error::NotUtf8 => Error::invalid("content", "must be UTF-8 text"),
-        workspace::Error::Unavailable => Error::internal(format!(
-            "{} could not be reached; quote the request id when reporting it",
-            name(file)
-        )),
+        workspace::Error::Unavailable => {
+            Error::internal(format!("{} could not be reached; quote the request id when reporting it", name(file)))
+        }
     }
 }
 
 fn get(_request: &Request, file: File) -> Result<Response> {
     let contents = workspace::read(file).map_err(|e| error(file, e))?;
-    Ok(
-        Response::ok(&FileView { content: contents.content, exists: contents.exists })
-            .with_header("etag", &contents.etag)
-            .with_header("cache-control", "no-store"),
-    )
+    Ok(Response::ok(&FileView { content: contents.content, exists: contents.exists })
+        .with_header("etag", &contents.etag)
+        .with_header("cache-control", "no-store"))
 }
 
 /// `{"content": "..."}`; a 422 naming `content` when it is missing, not a string, or not UTF-8.
 fn content(request: &Request) -> Result<String> {
     request.expect_json_body()?;
-    let text = std::str::from_utf8(&request.body)
-        .map_err(|_| Error::invalid("content", "must be UTF-8 text"))?;
+    let text = std::str::from_utf8(&request.body).map_err(|_| Error::invalid("content", "must be UTF-8 text"))?;
     let body: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         // serde_json refuses lone UTF-16 surrogates (`"\ud800"`), which no UTF-8 text holds.
         let text = e.to_string();
@@ -108,13 +102,8 @@ fn content(request: &Request) -> Result<String> {
 
 fn put(request: &Request, file: File) -> Result<Response> {
     let content = content(request)?;
-    let etag = workspace::write(
-        file,
-        content.as_bytes(),
-        request.header("if-match"),
-        request.header("if-none-match"),
-    )
-    .map_err(|e| error(file, e))?;
+    let etag = workspace::write(file, content.as_bytes(), request.header("if-match"), request.header("if-none-match"))
+        .map_err(|e| error(file, e))?;
     Ok(Response::ok(&FileView { content, exists: true })
         .with_header("etag", &etag)
         .with_header("cache-control", "no-store"))
