@@ -134,7 +134,7 @@ async fn a_plugin_that_panics_gets_a_json_500_with_the_request_id() {
     assert_eq!(w.plugin_row("crash").await["traps"], 2);
 }
 
-/// Starts a call to `narrow` (one slot, a guest that loops to its 3 s deadline) and
+/// Starts a call to `narrow` (one slot, a guest that loops to its 5 s deadline) and
 /// returns once it holds the slot, however slow the machine is.
 async fn occupy_narrow(w: &World) -> tokio::task::JoinHandle<StatusCode> {
     let (http, url, token) = (
