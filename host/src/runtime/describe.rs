@@ -127,6 +127,8 @@ impl Runtime {
         plugin: &Plugin,
         version: &Version,
     ) -> Result<PluginDocs, String> {
+        // No friend in scope: every capability that touches a friend's data refuses
+        // (NO_SUBJECT), so describe can read or change nothing, whoever the caller.
         let scope = Scope {
             plugin: plugin.name().to_owned(),
             caller: Caller::Admin,
