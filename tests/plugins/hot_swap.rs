@@ -172,10 +172,18 @@ async fn an_upload_that_cannot_describe_its_routes_is_refused() {
     let before = w.plugin_row("spin").await["version"].clone();
     let r = w.upload("spin", fixture("crash")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let message = r.message();
     assert!(
-        r.message().contains("plugin 'spin': describe failed"),
-        "{}",
-        r.text
+        message.contains("plugin 'spin': describe failed: wasm trap"),
+        "{message}"
+    );
+    assert!(
+        message.contains("crash fixture asked to describe its routes"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("backtrace"),
+        "the backtrace is for the log: {message}"
     );
     assert_eq!(
         w.plugin_row("spin").await["version"],

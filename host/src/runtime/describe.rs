@@ -19,6 +19,8 @@ use crate::auth::Caller;
 /// All schema text one version may return: far above what real routes need, low enough
 /// that a plugin cannot bloat the document.
 const MAX_DESCRIBE_BYTES: usize = 1 << 20;
+/// Characters of what a failing `describe` wrote to stderr that its refusal quotes.
+const MAX_GUEST_WORDS: usize = 300;
 
 /// One route's bodies, as the plugin documents them.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,17 +138,39 @@ impl Runtime {
             request_id: "describe".into(),
         };
         let mut store = self.store_for(plugin, scope);
-        let instance = version
-            .pre
-            .instantiate_async(&mut store)
-            .await
-            .map_err(|e| format!("could not be instantiated: {e:#}"))?;
-        let docs = instance
-            .friend_portal_handler()
-            .call_describe(&mut store)
-            .await
-            .map_err(|e| format!("describe failed: {e:#}"))?;
-        PluginDocs::parse(docs)
+        let outcome = match version.pre.instantiate_async(&mut store).await {
+            Ok(instance) => {
+                instance
+                    .friend_portal_handler()
+                    .call_describe(&mut store)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(docs) => PluginDocs::parse(docs),
+            Err(e) => {
+                // The wasm backtrace goes to the log; the operator's answer gets the cause
+                // and what the guest said (a panic's message).
+                tracing::warn!(
+                    plugin = plugin.name(),
+                    error = format!("{e:#}"),
+                    "describe failed"
+                );
+                let stderr = store.data().stderr.contents();
+                let said = String::from_utf8_lossy(&stderr)
+                    .lines()
+                    .filter(|l| !l.starts_with("note: "))
+                    .flat_map(str::split_whitespace)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let said: String = said.chars().take(MAX_GUEST_WORDS).collect();
+                Err(match said.is_empty() {
+                    true => format!("describe failed: {}", e.root_cause()),
+                    false => format!("describe failed: {} (it wrote: {said})", e.root_cause()),
+                })
+            }
+        }
     }
 
     /// A store for one call of `plugin`: its memory cap and deadline armed.
