@@ -90,8 +90,9 @@ impl Drop for EpochTicker {
 ///
 /// Without the yields a guest that loops holds its runtime worker for the whole
 /// deadline, and the tasks queued on that worker (other requests, health checks) wait
-/// behind it: two looping calls would stall a 2-core host for seconds. Calls that end
-/// within a tick, nearly all of them, never reach the callback.
+/// behind it: two looping calls would stall a 2-core host for seconds. A call that ends
+/// before the next tick, as nearly all do, never reaches the callback; one that runs
+/// across a tick yields there once, which costs a re-poll.
 pub fn arm_deadline<T: Send>(store: &mut Store<T>, deadline: Duration) {
     let ends = Instant::now() + deadline;
     store.set_epoch_deadline(1);

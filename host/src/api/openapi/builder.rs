@@ -286,8 +286,6 @@ impl Builder {
     }
 }
 
-/// The schema `f` puts in the document, with the OpenAPI 3.0 transforms applied to the part
-/// that stays inline (the named types get them when the definitions are taken).
 /// A plugin's success answer: a JSON body of `schema`, or none.
 fn plugin_reply(description: &str, schema: Option<Value>) -> Value {
     let mut reply = json!({
@@ -300,6 +298,8 @@ fn plugin_reply(description: &str, schema: Option<Value>) -> Value {
     reply
 }
 
+/// The schema `f` puts in the document, with the OpenAPI 3.0 transforms applied to the part
+/// that stays inline (the named types get them when the definitions are taken).
 fn transformed(generator: &mut SchemaGenerator, f: SchemaFn) -> Value {
     let mut schema = f(generator);
     for transform in generator.transforms_mut() {
