@@ -10,9 +10,9 @@
 //! ```
 //!
 //! [`serve_routes!`](crate::serve_routes) implements the `handler` export over the table:
-//! `handle` is [`dispatch`], `describe` is [`describe`]. The schemas
-//! come from the same types serde reads and writes (schemars), so the document cannot
-//! drift from what the plugin does.
+//! `handle` is [`dispatch`], `describe` is [`describe`]. The schemas come from the same
+//! types serde reads and writes (schemars), so the document cannot drift from what the
+//! plugin does.
 
 use schemars::JsonSchema;
 use schemars::generate::SchemaSettings;
