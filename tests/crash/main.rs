@@ -13,19 +13,11 @@ use std::time::Duration;
 
 use child::{ADMIN, Child};
 use rand::Rng;
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
-async fn friend_ids(url: &str) -> BTreeSet<String> {
-    let body: Value = reqwest::Client::new()
-        .get(format!("{url}/api/friends"))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+async fn friend_ids(child: &Child) -> BTreeSet<String> {
+    let (_, body) = child.call(Method::GET, "/api/friends", ADMIN, None).await;
     body.as_array()
         .unwrap()
         .iter()
@@ -40,7 +32,7 @@ async fn acknowledged_writes_survive_kill_9() {
     const CYCLES: usize = 20;
     for cycle in 0..CYCLES {
         let child = Child::serve(dir.path()).await;
-        let present = friend_ids(&child.url).await;
+        let present = friend_ids(&child).await;
         let missing: Vec<_> = acknowledged
             .lock()
             .unwrap()
@@ -85,7 +77,7 @@ async fn acknowledged_writes_survive_kill_9() {
         }
     }
     let child = Child::serve(dir.path()).await;
-    let present = friend_ids(&child.url).await;
+    let present = friend_ids(&child).await;
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
         acknowledged.len() > CYCLES,
@@ -104,17 +96,14 @@ async fn acknowledged_writes_survive_kill_9() {
 async fn sigterm_drains_and_exits_zero() {
     let dir = tempfile::tempdir().unwrap();
     let child = Child::serve(dir.path()).await;
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/friends", child.url))
-        .bearer_auth(ADMIN)
-        .json(&json!({"id": "alice", "display_name": "Alice"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED);
+    let alice = json!({"id": "alice", "display_name": "Alice"});
+    let (status, _) = child
+        .call(Method::POST, "/api/friends", ADMIN, Some(alice))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
     assert!(child.terminate().success(), "exit 0 after SIGTERM");
     let child = Child::serve(dir.path()).await;
-    assert!(friend_ids(&child.url).await.contains("alice"));
+    assert!(friend_ids(&child).await.contains("alice"));
 }
 
 #[tokio::test]
@@ -136,13 +125,8 @@ async fn agent_cli_adds_lists_and_revokes() {
     assert!(String::from_utf8_lossy(&list.stdout).contains("main\tMain agent"));
 
     let server = Child::serve(dir.path()).await;
-    let r = reqwest::Client::new()
-        .get(format!("{}/api/friends", server.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK, "the printed token works");
+    let (status, _) = server.call(Method::GET, "/api/friends", &token, None).await;
+    assert_eq!(status, StatusCode::OK, "the printed token works");
     drop(server);
 
     let revoke = child::portal(&["agent", "revoke", "main"], dir.path());
@@ -170,13 +154,8 @@ async fn generated_admin_token_is_kept_private() {
         child.stderr_text().contains(&token),
         "printed once on first start"
     );
-    let r = reqwest::Client::new()
-        .get(format!("{}/api/agents", child.url))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    let (status, _) = child.call(Method::GET, "/api/agents", &token, None).await;
+    assert_eq!(status, StatusCode::OK);
     drop(child);
     let again = Child::serve_without_token(dir.path()).await;
     assert!(!again.stderr_text().contains(&token), "not printed again");

@@ -2,24 +2,12 @@
 //! only `crons.toml` changes the cron limits and keeps every other built-in policy, and
 //! bad values stop the start with a message naming them.
 
-use reqwest::StatusCode;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 use crate::child::{self, ADMIN, Child};
 
 const CRONS: &str = "/api/portal/workspace/crons";
-
-async fn call(url: &str, token: &str, method: reqwest::Method, body: Value) -> (StatusCode, Value) {
-    let r = reqwest::Client::new()
-        .request(method, url)
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
-}
 
 #[tokio::test]
 async fn an_operator_crons_toml_sets_the_job_limit() {
@@ -34,30 +22,24 @@ async fn an_operator_crons_toml_sets_the_job_limit() {
         &["--policies-dir", policies_dir, "--store-cache-mib", "16"],
     )
     .await;
-    let post = reqwest::Method::POST;
+    let post = Method::POST;
 
-    let (status, _) = call(
-        &format!("{}/api/friends", server.url),
-        ADMIN,
-        post.clone(),
-        json!({"id": "alice", "display_name": "Alice"}),
-    )
-    .await;
+    let alice = json!({"id": "alice", "display_name": "Alice"});
+    let (status, _) = server
+        .call(post.clone(), "/api/friends", ADMIN, Some(alice))
+        .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, session) = call(
-        &format!("{}/api/auth/portal-session", server.url),
-        ADMIN,
-        post.clone(),
-        json!({"friend_id": "alice"}),
-    )
-    .await;
+    let link = json!({"friend_id": "alice"});
+    let (status, session) = server
+        .call(post.clone(), "/api/auth/portal-session", ADMIN, Some(link))
+        .await;
     assert_eq!(status, StatusCode::CREATED, "{session}");
     let alice = session["session_token"].as_str().unwrap();
 
     let mut answers = Vec::new();
     for name in ["one", "two", "three"] {
         let job = json!({"name": name, "message": "m", "cron": "0 9 * * *", "session": "alice"});
-        answers.push(call(&format!("{}{CRONS}", server.url), alice, post.clone(), job).await);
+        answers.push(server.call(post.clone(), CRONS, alice, Some(job)).await);
     }
     let statuses: Vec<_> = answers.iter().map(|(s, _)| s.as_u16()).collect();
     assert_eq!(statuses, [201, 201, 422], "{answers:?}");

@@ -303,18 +303,11 @@ async fn kill_9_under_load_loses_no_acknowledged_write() {
         let _ = c.await;
     }
     let server = serve(dir.path()).await;
-    let http = reqwest::Client::new();
     let mut present = BTreeSet::new();
     for (who, token) in [alice, bob].iter().enumerate() {
-        let list: Value = http
-            .get(format!("{}/api/portal/secrets", server.url))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, list) = server
+            .call(reqwest::Method::GET, "/api/portal/secrets", token, None)
+            .await;
         for s in list.as_array().unwrap() {
             present.insert((who, s["name"].as_str().unwrap().to_owned()));
         }

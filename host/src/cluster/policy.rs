@@ -63,29 +63,18 @@ pub struct ApplyPolicy {
 
 impl ClusterPolicy {
     pub fn load(source: &PolicySource) -> Result<Self, PolicyError> {
-        let (text, file, templates) = match source {
-            PolicySource::Embedded => (
-                EMBEDDED_CLUSTER_TOML.to_owned(),
-                "policies/cluster.toml (embedded)".to_owned(),
-                EMBEDDED_TEMPLATES
-                    .iter()
-                    .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-                    .collect(),
-            ),
-            // A folder without cluster.toml overrides other policies only.
-            PolicySource::Dir(dir) if !dir.join("cluster.toml").exists() => {
-                return Self::load(&PolicySource::Embedded);
-            }
-            PolicySource::Dir(dir) => {
-                let path = dir.join("cluster.toml");
-                let file = path.display().to_string();
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| PolicyError::new(&file, "file", e.to_string()))?;
-                (text, file, read_templates(&dir.join("namespace"))?)
-            }
+        let source = source.read("cluster.toml", EMBEDDED_CLUSTER_TOML)?;
+        // The templates come with the cluster.toml they belong to: from its folder's
+        // namespace/, or the embedded ones.
+        let templates = match &source.dir {
+            Some(dir) => read_templates(&dir.join("namespace"))?,
+            None => EMBEDDED_TEMPLATES
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+                .collect(),
         };
-        let mut policy: ClusterPolicy = toml::from_str(&text)
-            .map_err(|e| PolicyError::new(&file, "toml", e.to_string().trim().to_owned()))?;
+        let file = source.label.clone();
+        let mut policy: ClusterPolicy = source.parse()?;
         if policy.templates.is_empty() {
             policy.templates = templates;
         }

@@ -4,16 +4,13 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
-use wasmtime::Store;
 
 use super::Runtime;
 use super::bindings::friend::portal::types::RouteDoc as WitRouteDoc;
-use super::engine::arm_deadline;
 use super::plugin::{Plugin, Version};
-use super::store_data::{Scope, StoreData};
+use super::store_data::Scope;
 use crate::auth::Caller;
 
 /// All schema text one version may return: far above what real routes need, low enough
@@ -171,19 +168,6 @@ impl Runtime {
                 })
             }
         }
-    }
-
-    /// A store for one call of `plugin`: its memory cap and deadline armed.
-    pub(crate) fn store_for(&self, plugin: &Plugin, scope: Scope) -> Store<StoreData> {
-        let policy = &plugin.policy;
-        let memory_cap = (policy.memory_mib as usize) << 20;
-        let mut store = Store::new(
-            self.engine(),
-            StoreData::new(scope, self.services().clone(), memory_cap),
-        );
-        store.limiter(|data| &mut data.limiter);
-        arm_deadline(&mut store, Duration::from_millis(policy.deadline_ms));
-        store
     }
 }
 

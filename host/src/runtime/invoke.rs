@@ -5,10 +5,11 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wasmtime::Trap;
+use wasmtime::{Store, Trap};
 
 use super::Runtime;
 use super::bindings::friend::portal::types::{Request, Response};
+use super::engine::arm_deadline;
 use super::plugin::Plugin;
 use super::store_data::{Scope, StoreData};
 use crate::server::metrics::Metrics;
@@ -121,6 +122,19 @@ impl Runtime {
         };
         plugin.stats.record(started.elapsed(), status);
         result
+    }
+
+    /// A store for one call of `plugin`: its memory cap and deadline armed.
+    pub(crate) fn store_for(&self, plugin: &Plugin, scope: Scope) -> Store<StoreData> {
+        let policy = &plugin.policy;
+        let memory_cap = (policy.memory_mib as usize) << 20;
+        let mut store = Store::new(
+            self.engine(),
+            StoreData::new(scope, self.services().clone(), memory_cap),
+        );
+        store.limiter(|data| &mut data.limiter);
+        arm_deadline(&mut store, Duration::from_millis(policy.deadline_ms));
+        store
     }
 }
 

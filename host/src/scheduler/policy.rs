@@ -29,17 +29,7 @@ pub struct DeliveryPolicy {
     pub shutdown_wait_secs: u64,
 }
 
-/// Each setting's allowed range: wide enough for any real portal, narrow enough that a
-/// typo (a missing unit, an extra zero) is caught at start, not in production.
-const BOUNDS: [(&str, u64, u64); 7] = [
-    ("max_jobs_per_friend", 1, 10_000),
-    ("grace_minutes", 0, 24 * 60),
-    ("runs_kept", 1, 1_000),
-    ("delivery.max_concurrent", 1, 4_096),
-    ("delivery.attempt_timeout_secs", 1, 300),
-    ("delivery.retry_backoff_secs", 0, 3_600),
-    ("delivery.shutdown_wait_secs", 0, 300),
-];
+/// Retries one delivery may have.
 const MAX_RETRIES: usize = 10;
 
 impl CronPolicy {
@@ -55,27 +45,35 @@ impl CronPolicy {
         toml::from_str(EMBEDDED_CRONS_TOML).expect("the embedded crons.toml parses")
     }
 
+    /// Each setting within its range: wide enough for any real portal, narrow enough
+    /// that a typo (a missing unit, an extra zero) is caught at start, not in production.
     fn check(&self, file: &str) -> Result<(), PolicyError> {
         let d = &self.delivery;
-        let mut values = vec![
-            ("max_jobs_per_friend", self.max_jobs_per_friend as u64),
-            ("grace_minutes", self.grace_minutes),
-            ("runs_kept", self.runs_kept as u64),
-            ("delivery.max_concurrent", d.max_concurrent as u64),
-            ("delivery.attempt_timeout_secs", d.attempt_timeout_secs),
-            ("delivery.shutdown_wait_secs", d.shutdown_wait_secs),
+        let mut ranges = vec![
+            (
+                "max_jobs_per_friend",
+                self.max_jobs_per_friend as u64,
+                1,
+                10_000,
+            ),
+            ("grace_minutes", self.grace_minutes, 0, 24 * 60),
+            ("runs_kept", self.runs_kept as u64, 1, 1_000),
+            ("delivery.max_concurrent", d.max_concurrent as u64, 1, 4_096),
+            (
+                "delivery.attempt_timeout_secs",
+                d.attempt_timeout_secs,
+                1,
+                300,
+            ),
+            ("delivery.shutdown_wait_secs", d.shutdown_wait_secs, 0, 300),
         ];
-        values.extend(
+        ranges.extend(
             d.retry_backoff_secs
                 .iter()
-                .map(|s| ("delivery.retry_backoff_secs", *s)),
+                .map(|s| ("delivery.retry_backoff_secs", *s, 0, 3_600)),
         );
-        for (key, value) in values {
-            let (_, min, max) = BOUNDS
-                .iter()
-                .find(|(k, ..)| *k == key)
-                .expect("every key has bounds");
-            if !(*min..=*max).contains(&value) {
+        for (key, value, min, max) in ranges {
+            if !(min..=max).contains(&value) {
                 return Err(PolicyError::new(
                     file,
                     key,
