@@ -1,4 +1,5 @@
-//! IngressRoutes the portal makes, against `shared/contracts/traefik.io_ingressroutes.yaml`.
+//! IngressRoutes the portal makes, against Traefik's own CRD (`deploy/crds/`, vendored with
+//! its source and license in `deploy/crds/NOTICE.md`).
 
 use portal::cluster::ingress::ingress_route;
 use portal::exposure::TraefikPolicy;
@@ -7,7 +8,7 @@ use serde_json::Value;
 /// The CRD's `openAPIV3Schema` for `traefik.io/v1alpha1`.
 pub fn schema() -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/contracts/traefik.io_ingressroutes.yaml");
+        .join("../deploy/crds/traefik.io_ingressroutes.yaml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let crd: Value = serde_saphyr::from_str(&text).unwrap();
     let version = crd["spec"]["versions"]
