@@ -63,7 +63,36 @@ fn main() {
     println!("cargo:rustc-env=PORTAL_PLUGIN_DIR={}", out_dir.display());
 }
 
+/// rustup installs the targets of rust-toolchain.toml only when it installs the toolchain
+/// itself; with an existing toolchain (or `RUSTUP_AUTO_INSTALL=0`) the wasm target may be
+/// missing. Where rustup manages the toolchain, add it, so the README's first command works
+/// on a fresh machine. Without rustup, the build below says what is missing.
+fn ensure_wasm_target() {
+    let Ok(output) = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+    else {
+        return;
+    };
+    let installed = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() || installed.lines().any(|t| t.trim() == "wasm32-wasip2") {
+        return;
+    }
+    println!(
+        "cargo:warning=adding the wasm32-wasip2 target with rustup (the plugins are built for it)"
+    );
+    let added = Command::new("rustup")
+        .args(["target", "add", "wasm32-wasip2"])
+        .status();
+    if !added.is_ok_and(|s| s.success()) {
+        println!(
+            "cargo:warning=`rustup target add wasm32-wasip2` failed; the plugin build will say why"
+        );
+    }
+}
+
 fn build_plugins(plugins: &Path, target_dir: &Path) {
+    ensure_wasm_target();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command

@@ -5,8 +5,10 @@
 //! document (request types carry them with `#[schemars(...)]`); the functions are what is
 //! enforced, and a test checks the two agree.
 
-/// [`friend_id`] and [`agent_id`].
-pub const ID_PATTERN: &str = "^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$";
+/// [`friend_id`] and [`agent_id`] (with a `maxLength` of [`ID_MAX`]): digits and hyphens
+/// first, if any, then a letter, then letters, digits and hyphens ending in one of the first two.
+pub const ID_PATTERN: &str = "^(?:[0-9][-0-9]*)?[a-z](?:[-a-z0-9]*[a-z0-9])?$";
+pub const ID_MAX: u32 = 32;
 /// [`display_name`]: no control characters, something besides spaces. Its length, 1-100
 /// characters, is [`DISPLAY_NAME_MAX`].
 pub const DISPLAY_NAME_PATTERN: &str =
@@ -18,21 +20,29 @@ pub const DISCORD_ID_PATTERN: &str = "^[0-9]{17,20}$";
 pub const PHONE_PATTERN: &str = "^\\+?[0-9](?:[ -]*[0-9]){4,19}[ -]*$";
 
 /// Friend ids become `friend-<id>` namespaces and `<name>-<id>.<domain>` hostnames,
-/// so they must stay valid DNS labels inside both.
+/// so they must stay valid DNS labels inside both. They hold a letter: a cron job's session
+/// names its friend by id or by a platform id (Discord's digits, a phone number), and an
+/// id of digits and hyphens could be read as another friend's number.
 pub fn friend_id(id: &str) -> Result<(), &'static str> {
-    let ok_len = (1..=32).contains(&id.len());
+    let ok_len = (1..=ID_MAX as usize).contains(&id.len());
     let ok_chars = id
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     let ok_ends = id.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && id.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
-    if ok_len && ok_chars && ok_ends {
+    let has_letter = id.bytes().any(|b| b.is_ascii_lowercase());
+    if ok_len && ok_chars && ok_ends && has_letter {
         Ok(())
     } else {
         Err(
-            "must be 1-32 characters of a-z, 0-9 and '-', starting and ending with a letter or digit",
+            "must be 1-32 characters of a-z, 0-9 and '-', with at least one letter, starting and ending with a letter or digit",
         )
     }
+}
+
+/// A phone number as compared: without the spaces and dashes people type.
+pub fn phone_key(number: &str) -> String {
+    number.chars().filter(|c| *c != ' ' && *c != '-').collect()
 }
 
 /// Agent ids follow the friend id rule: they appear in session keys and audit entries.
@@ -136,6 +146,8 @@ mod tests {
         "a",
         "bob-2",
         "0x",
+        "1-a",
+        "12a3",
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
     ];
     const BAD_IDS: &[&str] = &[
@@ -149,6 +161,10 @@ mod tests {
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
         "é",
         "a\nb",
+        // Could be read as a Discord id or a phone number in a session key.
+        "123456789012345678",
+        "0151-2345678",
+        "7",
     ];
     const GOOD_PHONES: &[&str] = &[
         "+1-555-0100",
@@ -210,7 +226,7 @@ mod tests {
                 rule: friend_id,
                 good: GOOD_IDS,
                 bad: BAD_IDS,
-                schema: pattern(ID_PATTERN),
+                schema: serde_json::json!({"type": "string", "maxLength": ID_MAX, "pattern": ID_PATTERN}),
             },
             Case {
                 what: "phone",

@@ -8,14 +8,23 @@ use portal::cluster::{Cluster, ClusterError, ClusterMode, ClusterPolicy};
 use portal::policy::PolicySource;
 use serde_json::json;
 
+use crate::fake_namespaces::FakeNamespaces;
+
 /// kube-fake-client does not serve Namespace objects themselves (its path parser reads
 /// `/api/v1/namespaces/<name>` as a namespaced path), so here provisioning applies the
-/// namespaced templates only; the Namespace document is covered against the embedded cluster.
+/// namespaced templates only (the Namespace document is covered against the embedded
+/// cluster), and [`FakeNamespaces`] answers the portal's ownership reads: every friend
+/// namespace is the portal's except those in `foreign`.
 async fn cluster() -> Cluster {
-    let client = kube_fake_client::ClientBuilder::new()
+    cluster_with_foreign(&[]).await
+}
+
+async fn cluster_with_foreign(foreign: &[&str]) -> Cluster {
+    let fake = kube_fake_client::ClientBuilder::new()
         .build()
         .await
         .unwrap();
+    let client = FakeNamespaces::client(fake, foreign);
     let mut policy = ClusterPolicy::load(&PolicySource::Embedded).unwrap();
     policy
         .templates
@@ -41,6 +50,7 @@ async fn provisioning_creates_the_namespace_and_its_policies_once() {
     assert_eq!(
         summary,
         [
+            ("RoleBinding", "friend-portal", "created"),
             ("ResourceQuota", "friend-quota", "created"),
             ("LimitRange", "friend-defaults", "created"),
             ("NetworkPolicy", "friend-isolation", "created"),
@@ -86,8 +96,18 @@ async fn drifted_objects_are_updated() {
     .await
     .unwrap();
     let again = c.provision("alice").await.unwrap();
-    assert_eq!(again[0].action, "updated");
-    assert_eq!(again[1].action, "unchanged");
+    let quota = again
+        .iter()
+        .position(|a| a.kind == "ResourceQuota")
+        .unwrap();
+    assert_eq!(again[quota].action, "updated");
+    assert!(
+        again
+            .iter()
+            .enumerate()
+            .all(|(i, a)| i == quota || a.action == "unchanged"),
+        "{again:?}"
+    );
     let hard = api
         .get("friend-quota")
         .await
@@ -226,4 +246,51 @@ async fn apply_and_overview_through_the_real_client_path() {
     let overview = c.overview(ns).await.unwrap();
     assert_eq!(overview["services"][0]["name"], "web");
     assert_eq!(overview["ingressRoutes"], json!([]));
+}
+
+/// A namespace of a friend's name that the portal did not make (here the portal's own, as
+/// an old install named it) is neither provisioned, applied to, written nor purged.
+#[tokio::test]
+async fn a_namespace_the_portal_does_not_own_is_refused_and_untouched() {
+    let c = cluster_with_foreign(&["friend-portal"]).await;
+    let refused = c.provision("portal").await.unwrap_err();
+    assert!(
+        matches!(&refused, ClusterError::Conflict(m) if m.contains("friend-portal") && m.contains("not made by the portal")),
+        "{refused:?}"
+    );
+    let quotas: Api<ResourceQuota> = Api::namespaced(c.client.clone(), "friend-portal");
+    assert!(quotas.get_opt("friend-quota").await.unwrap().is_none());
+
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "portal"},
+        "spec": {"selector": {"matchLabels": {"a": "b"}}, "template": {
+            "metadata": {"labels": {"a": "b"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx:alpine"}]}}}
+    });
+    let applied = c
+        .apply("friend-portal", vec![deployment])
+        .await
+        .unwrap_err();
+    assert!(matches!(applied, ClusterError::Conflict(_)), "{applied:?}");
+    let secret = c
+        .create_secret("friend-portal", "k", data(&[("A", "b")]), "t")
+        .await
+        .unwrap_err();
+    assert!(matches!(secret, ClusterError::Conflict(_)), "{secret:?}");
+    assert!(matches!(
+        c.purge("portal").await,
+        Err(ClusterError::Conflict(_))
+    ));
+    let secrets: Api<Secret> = Api::namespaced(c.client.clone(), "friend-portal");
+    assert!(
+        secrets
+            .list(&Default::default())
+            .await
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // Its neighbours are unaffected.
+    c.provision("alice").await.unwrap();
 }

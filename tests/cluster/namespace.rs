@@ -29,7 +29,7 @@ async fn friends_are_provisioned_on_creation_and_provisioning_is_idempotent() {
             )
         })
         .collect();
-    assert_eq!(actions.len(), 4);
+    assert_eq!(actions.len(), 5);
     assert!(
         actions.iter().all(|(_, a)| a == "unchanged"),
         "created when the friend was: {actions:?}"

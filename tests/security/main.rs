@@ -5,8 +5,11 @@
 mod support;
 
 mod bodies;
+mod id_reuse;
 mod leaks;
 mod matrix;
+mod namespace_ownership;
 mod routes;
+mod session_ownership;
 mod traversal;
 mod world;

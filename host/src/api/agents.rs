@@ -17,7 +17,7 @@ use crate::validate;
 #[serde(deny_unknown_fields)]
 pub struct NewAgent {
     /// 1-32 of a-z, 0-9 and '-'.
-    #[schemars(pattern(crate::validate::ID_PATTERN))]
+    #[schemars(length(max = crate::validate::ID_MAX), pattern(crate::validate::ID_PATTERN))]
     id: String,
     /// Defaults to the id.
     #[serde(default)]

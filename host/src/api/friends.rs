@@ -10,11 +10,12 @@ use serde::{Deserialize, Serialize};
 use super::operator_subject;
 use super::paging::{MAX_LIMIT, checked_limit};
 use crate::auth::Caller;
+use crate::cluster::ClusterError;
 use crate::error::{ApiError, ApiResult};
 use crate::server::guard::AuditSubject;
 use crate::server::json::JsonBody;
 use crate::state::{AppState, SharedState};
-use crate::store::{Friend, FriendPatch, Friendship, StoreError, StoredFriend, namespace_of};
+use crate::store::{Friend, FriendPatch, Friendship, Retired, StoredFriend, namespace_of};
 use crate::validate;
 
 /// A friend's profile, with their namespace and (for one friend) their agents.
@@ -69,7 +70,7 @@ pub fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink
 #[serde(deny_unknown_fields)]
 pub struct NewFriend {
     /// Becomes the namespace `friend-<id>`: 1-32 of a-z, 0-9 and '-'.
-    #[schemars(pattern(crate::validate::ID_PATTERN))]
+    #[schemars(length(max = crate::validate::ID_MAX), pattern(crate::validate::ID_PATTERN))]
     id: String,
     #[schemars(length(min = 1, max = crate::validate::DISPLAY_NAME_MAX), pattern(crate::validate::DISPLAY_NAME_PATTERN))]
     display_name: String,
@@ -141,11 +142,8 @@ pub async fn create(
         Caller::Agent(id) => Some(id.as_str()),
         _ => None,
     };
-    match state.store.create_friend(&friend, agent).await {
-        Ok(()) => {}
-        Err(StoreError::Conflict(msg)) => return Err(ApiError::conflict(msg)),
-        Err(e) => return Err(e.into()),
-    }
+    namespace_is_free(&state, &friend.id).await?;
+    state.store.create_friend(&friend, agent).await?;
     state
         .workspace
         .write_profile(&friend)
@@ -281,31 +279,55 @@ pub async fn update(
 
 #[derive(Deserialize, JsonSchema)]
 pub struct DeleteParams {
-    /// Also delete the namespace and the friend's DNS records.
+    /// Also delete the namespace, the friend's DNS records and their plugins' data. Without
+    /// it these are kept and the id stays retired (a new friend cannot take it) until an
+    /// admin deletes it again with `purge=true`.
     #[serde(default)]
     purge: bool,
 }
 
+/// Without `purge`, the namespace and the plugins' data stay and the id is retired; with
+/// it, they go too. An admin may also purge a retired id, which frees it.
 pub async fn delete(
     State(state): State<SharedState>,
     caller: Caller,
     Path(id): Path<String>,
     Query(params): Query<DeleteParams>,
 ) -> ApiResult<StatusCode> {
-    operator_subject(&state, &caller, &id)?;
-    // The namespace is kept unless purge=true; the workspace folder is the agent's and is
-    // never deleted here.
+    let existing = match operator_subject(&state, &caller, &id) {
+        Ok(friend) => Some(friend),
+        Err(e)
+            if params.purge
+                && caller.require_admin().is_ok()
+                && state.store.retired(&id)?.is_some() =>
+        {
+            drop(e);
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    // The workspace folder is the agent's and is never deleted here (it is archived).
     if params.purge {
         purge_dns(&state, &id).await?;
-        state.cluster.purge(&id).await.map_err(|e| {
-            ApiError::new(
+        state.cluster.purge(&id).await.map_err(|e| match e {
+            ClusterError::Conflict(m) => ApiError::conflict(m),
+            e => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "cluster",
                 format!("could not delete the namespace: {e}"),
-            )
+            ),
         })?;
+        state.store.delete_plugin_kv_of(&id).await?;
     }
-    state.store.delete_friend(&id).await?;
+    if existing.is_none() {
+        state.store.unretire(&id).await?;
+        tracing::info!(friend = %id, "retired friend purged; the id is free");
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    let retired = (!params.purge).then(|| Retired {
+        deleted_at: state.clock.now(),
+    });
+    state.store.delete_friend(&id, retired.as_ref()).await?;
     // Nothing of theirs may pass to a friend later given the same id.
     state
         .scheduler
@@ -317,8 +339,24 @@ pub async fn delete(
         .archive(&id, state.clock.now())
         .await
         .map_err(ApiError::internal)?;
-    tracing::info!(friend = %id, "friend deleted");
+    tracing::info!(friend = %id, purged = params.purge, "friend deleted");
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A new friend's namespace name must not be taken by a namespace the portal did not make
+/// for them (the portal's own, another system's): 409. When the cluster cannot be asked,
+/// creation goes on; provisioning checks again before it writes anything.
+async fn namespace_is_free(state: &AppState, friend_id: &str) -> ApiResult<()> {
+    match state.cluster.namespace_state(friend_id).await {
+        Ok(_) => Ok(()),
+        Err(ClusterError::Conflict(m)) => Err(ApiError::conflict(format!(
+            "the id '{friend_id}' cannot be used: {m}"
+        ))),
+        Err(e) => {
+            tracing::warn!(friend = friend_id, error = %e, "could not check the namespace before creating the friend");
+            Ok(())
+        }
+    }
 }
 
 /// Admin: links an agent to an existing friend (for a second agent, or an admin-created friend).

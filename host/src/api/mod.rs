@@ -121,7 +121,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )
     .json_body(schema::<crate::store::FriendPatch>)
     .replies(&[Reply::json(200, "The friend", schema::<friends::FriendView>)])
-    .errors(&[404]),
+    .errors(&[404, 409]),
     R::new(
         Method::DELETE,
         "/api/friends/{id}",
@@ -132,7 +132,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )
     .query(inline::<friends::DeleteParams>)
     .replies(&[Reply::empty(204, "Deleted")])
-    .errors(&[404, 502]),
+    .errors(&[404, 409, 502]),
     R::new(
         Method::DELETE,
         "/api/friends/{id}/sessions",

@@ -17,7 +17,7 @@ use crate::state::SharedState;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
-    #[schemars(pattern(crate::validate::ID_PATTERN))]
+    #[schemars(length(max = crate::validate::ID_MAX), pattern(crate::validate::ID_PATTERN))]
     friend_id: String,
 }
 

@@ -39,7 +39,7 @@ impl Services {
         clock: crate::clock::SharedClock,
     ) -> crate::store::StoreResult<Self> {
         Ok(Self {
-            kv: store.tree("plugin_kv")?,
+            kv: store.tree(crate::store::PLUGIN_KV_TREE)?,
             flusher: store.flusher(),
             files: workspace::Files::new(workspace),
             scheduler,

@@ -125,6 +125,7 @@ impl Cluster {
         for (i, doc) in documents.iter().enumerate() {
             self.check_manifest(i, doc, namespace)?;
         }
+        self.require_owned(namespace).await?;
         let mut applied = Vec::new();
         for mut doc in documents {
             doc["metadata"]["namespace"] = namespace.into();

@@ -22,6 +22,13 @@ const KINDS: &[(&str, &str, &str, &str, bool)] = &[
         true,
     ),
     (
+        "RoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        true,
+    ),
+    (
         "IngressRoute",
         "traefik.io",
         "v1alpha1",

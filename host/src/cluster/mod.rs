@@ -9,6 +9,7 @@ pub mod ingress;
 mod kinds;
 mod merge;
 pub mod overview;
+mod ownership;
 pub mod policy;
 mod provision;
 mod pss;
@@ -18,6 +19,7 @@ pub mod secrets;
 use std::sync::Arc;
 
 pub use error::ClusterError;
+pub use ownership::NamespaceState;
 pub use policy::ClusterPolicy;
 pub use provision::Applied;
 

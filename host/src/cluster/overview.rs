@@ -173,6 +173,7 @@ impl Cluster {
         if crate::validate::dns_subdomain(name).is_err() {
             return Err(ClusterError::NotFound(format!("no deployment '{name}'")));
         }
+        self.require_owned(namespace).await?;
         match api.delete(name, &DeleteParams::default()).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if s.code == 404 => {

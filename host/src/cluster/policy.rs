@@ -11,6 +11,10 @@ const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../policies/namespace/00-namespace.yaml"),
     ),
     (
+        "05-portal-access.yaml",
+        include_str!("../../../policies/namespace/05-portal-access.yaml"),
+    ),
+    (
         "10-quota.yaml",
         include_str!("../../../policies/namespace/10-quota.yaml"),
     ),
@@ -29,6 +33,9 @@ const EMBEDDED_TEMPLATES: &[(&str, &str)] = &[
 pub struct ClusterPolicy {
     pub pod_security: PodSecurity,
     pub ingress_namespace: String,
+    /// The portal's own namespace and ServiceAccount, named in each friend's RoleBinding.
+    pub portal_namespace: String,
+    pub portal_service_account: String,
     pub apply: ApplyPolicy,
     /// Namespace templates, in file order: (file name, YAML text).
     #[serde(skip)]
@@ -75,6 +82,20 @@ impl ClusterPolicy {
         };
         let file = source.label.clone();
         let mut policy: ClusterPolicy = source.parse()?;
+        if policy
+            .portal_namespace
+            .starts_with(crate::store::NAMESPACE_PREFIX)
+        {
+            return Err(PolicyError::new(
+                &file,
+                "portal_namespace",
+                format!(
+                    "'{}' begins with '{}', which every friend's namespace does: a friend could be given it",
+                    policy.portal_namespace,
+                    crate::store::NAMESPACE_PREFIX
+                ),
+            ));
+        }
         if policy.templates.is_empty() {
             policy.templates = templates;
         }

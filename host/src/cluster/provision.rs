@@ -7,7 +7,11 @@ use serde_json::Value;
 
 use super::kinds::api_resource;
 use super::merge::already_holds;
+use super::ownership::{NamespaceState, stamp_ownership};
 use super::{Cluster, ClusterError};
+
+/// The waits between attempts while a new RoleBinding takes effect (about 3 s in all).
+const RBAC_SETTLE_MS: [u64; 5] = [100, 200, 400, 800, 1500];
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Applied {
@@ -18,22 +22,52 @@ pub struct Applied {
 }
 
 impl Cluster {
+    /// Refuses (409) a namespace of the friend's name that the portal did not make for
+    /// them, before anything is written.
     pub async fn provision(&self, friend_id: &str) -> Result<Vec<Applied>, ClusterError> {
         let namespace = crate::store::namespace_of(friend_id);
+        self.namespace_state(friend_id).await?;
         let mut applied = Vec::new();
         for (file, template) in &self.policy.templates {
             let text = template
                 .replace("{{namespace}}", &namespace)
                 .replace("{{friend_id}}", friend_id)
                 .replace("{{pod_security}}", self.policy.pod_security.label())
-                .replace("{{ingress_namespace}}", &self.policy.ingress_namespace);
+                .replace("{{ingress_namespace}}", &self.policy.ingress_namespace)
+                .replace("{{portal_namespace}}", &self.policy.portal_namespace)
+                .replace(
+                    "{{portal_service_account}}",
+                    &self.policy.portal_service_account,
+                );
             let documents: Vec<Value> = serde_saphyr::from_multiple(&text)
                 .map_err(|e| ClusterError::Invalid(format!("namespace template {file}: {e}")))?;
-            for desired in documents.into_iter().filter(|d| !d.is_null()) {
-                applied.push(self.ensure(&namespace, desired).await?);
+            for mut desired in documents.into_iter().filter(|d| !d.is_null()) {
+                if desired["kind"] == "Namespace" {
+                    stamp_ownership(&mut desired, friend_id);
+                }
+                applied.push(self.ensure_settled(&namespace, desired).await?);
             }
         }
         Ok(applied)
+    }
+
+    /// [`Cluster::ensure`], retrying a refusal for a few seconds: the portal's rights in a new
+    /// namespace come from the RoleBinding provisioning just made, and a real API server's
+    /// authorizer learns of it through a watch, a moment later.
+    async fn ensure_settled(
+        &self,
+        namespace: &str,
+        desired: Value,
+    ) -> Result<Applied, ClusterError> {
+        for wait_ms in RBAC_SETTLE_MS {
+            match self.ensure(namespace, desired.clone()).await {
+                Err(ClusterError::Forbidden(_)) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(wait_ms)).await;
+                }
+                other => return other,
+            }
+        }
+        self.ensure(namespace, desired).await
     }
 
     /// Creates the object, or merges the template into the existing one when it differs.
@@ -69,8 +103,12 @@ impl Cluster {
         Ok(Applied { kind, name, action })
     }
 
-    /// Deletes the friend's namespace and everything in it.
+    /// Deletes the friend's namespace and everything in it; one that is not theirs is
+    /// refused (409) and left alone.
     pub async fn purge(&self, friend_id: &str) -> Result<bool, ClusterError> {
+        if self.namespace_state(friend_id).await? == NamespaceState::Absent {
+            return Ok(false);
+        }
         let (resource, _) = api_resource("Namespace")
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);

@@ -151,6 +151,7 @@ impl Cluster {
         now: &str,
     ) -> Result<SecretInfo, ClusterError> {
         check(name, &data)?;
+        self.require_owned(namespace).await?;
         let secret = Secret {
             metadata: ObjectMeta {
                 name: Some(name.to_owned()),

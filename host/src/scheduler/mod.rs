@@ -52,6 +52,8 @@ use timer::Timer;
 
 /// The timer re-reads the clock at least this often.
 pub const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// The error of a run refused because its session no longer names the job's friend.
+pub const SESSION_NOT_OWNED: &str = "not sent: the chat this job sends to no longer belongs to this friend; edit the job to choose one of theirs";
 
 /// The scheduler's settings: `policies/crons.toml` ([`policy::CronPolicy`]) and the
 /// gateway flags.
@@ -360,7 +362,8 @@ impl Scheduler {
         schedule.next_after(window_start, tz).filter(|t| *t <= now)
     }
 
-    /// Records a pending run and delivers it in the background.
+    /// Records a pending run and delivers it in the background; a run whose session is no
+    /// longer its friend's is recorded as failed instead, and nothing is sent.
     fn start_run(
         &self,
         job: &Job,
@@ -368,6 +371,9 @@ impl Scheduler {
         now: DateTime<Utc>,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Run, JobError> {
+        if let Some(refused) = self.refuse_foreign_session(job, trigger, now)? {
+            return Ok(refused);
+        }
         let run = Run {
             at: now,
             trigger,
@@ -406,6 +412,29 @@ impl Scheduler {
             }
         });
         Ok(run)
+    }
+
+    /// The session was the friend's when the job was made, but platform ids change hands
+    /// (a friend drops a number, another takes it): ownership is checked again at every run.
+    fn refuse_foreign_session(
+        &self,
+        job: &Job,
+        trigger: Trigger,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Run>, JobError> {
+        let friend = self.inner.store.friend(&job.friend)?;
+        if friend.is_some_and(|f| validate::owns_session(&f, &job.session)) {
+            return Ok(None);
+        }
+        tracing::warn!(friend = %job.friend, job = %job.name, "cron run not delivered: its session is no longer the friend's");
+        let run = Run {
+            at: now,
+            trigger,
+            status: RunStatus::Failed,
+            error: Some(SESSION_NOT_OWNED.to_owned()),
+        };
+        self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
+        Ok(Some(run))
     }
 
     /// Waits until no delivery is in flight.

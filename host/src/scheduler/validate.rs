@@ -132,7 +132,7 @@ pub fn owns_session(friend: &Friend, session: &str) -> bool {
     let Some(last) = session.rsplit(':').next().filter(|s| !s.is_empty()) else {
         return false;
     };
-    let phone = |s: &str| -> String { s.chars().filter(|c| *c != ' ' && *c != '-').collect() };
+    let phone = crate::validate::phone_key;
     last == friend.id
         || friend.discord_id.as_deref() == Some(last)
         || [&friend.signal, &friend.whatsapp]

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
+use super::platform_ids;
+use super::retired::Retired;
 use super::table::{decode, encode};
 use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
 
@@ -68,8 +70,11 @@ pub struct StoredFriend {
     pub json: sled::IVec,
 }
 
+/// What every friend's namespace name begins with; nothing else of the portal's may.
+pub const NAMESPACE_PREFIX: &str = "friend-";
+
 pub fn namespace_of(friend_id: &str) -> String {
-    format!("friend-{friend_id}")
+    format!("{NAMESPACE_PREFIX}{friend_id}")
 }
 
 /// A partial update: an absent field keeps its value, `null` clears it.
@@ -126,6 +131,7 @@ pub struct Friendship {
 
 impl Store {
     /// Creates the friend and, when an agent creates it, their friendship, in one transaction.
+    /// Refused (conflict) when the id is taken or retired, or a platform id is another's.
     pub async fn create_friend(&self, friend: &Friend, by_agent: Option<&str>) -> StoreResult<()> {
         let friend_bytes = encode(friend)?;
         let friendship = by_agent.map(|agent_id| Friendship {
@@ -138,24 +144,32 @@ impl Store {
             &self.friends.tree,
             &self.friendships.tree,
             &self.agent_friends,
+            &self.platform_ids,
+            &self.retired.tree,
         )
-            .transaction(|(friends, friendships, agent_friends)| {
-                if friends.get(friend.id.as_bytes())?.is_some() {
-                    return abort(StoreError::Conflict(format!(
-                        "friend '{}' already exists",
-                        friend.id
-                    )));
-                }
-                friends.insert(friend.id.as_bytes(), friend_bytes.as_slice())?;
-                if let (Some(f), Some(bytes)) = (&friendship, &friendship_bytes) {
-                    friendships.insert(
-                        pair_key(&f.friend_id, f.agent_id.as_bytes()),
-                        bytes.as_slice(),
-                    )?;
-                    agent_friends.insert(pair_key(&f.agent_id, f.friend_id.as_bytes()), &[])?;
-                }
-                Ok(())
-            })?;
+            .transaction(
+                |(friends, friendships, agent_friends, platform_ids, retired)| {
+                    if friends.get(friend.id.as_bytes())?.is_some() {
+                        return abort(StoreError::Conflict(format!(
+                            "friend '{}' already exists",
+                            friend.id
+                        )));
+                    }
+                    if retired.get(friend.id.as_bytes())?.is_some() {
+                        return abort(StoreError::Conflict(super::retired::still_kept(&friend.id)));
+                    }
+                    platform_ids::claim(platform_ids, None, friend)?;
+                    friends.insert(friend.id.as_bytes(), friend_bytes.as_slice())?;
+                    if let (Some(f), Some(bytes)) = (&friendship, &friendship_bytes) {
+                        friendships.insert(
+                            pair_key(&f.friend_id, f.agent_id.as_bytes()),
+                            bytes.as_slice(),
+                        )?;
+                        agent_friends.insert(pair_key(&f.agent_id, f.friend_id.as_bytes()), &[])?;
+                    }
+                    Ok(())
+                },
+            )?;
         self.flush().await
     }
 
@@ -213,31 +227,60 @@ impl Store {
         })
     }
 
+    /// Replaces the friend's record; refused (conflict) when a new platform id is another's.
     pub async fn put_friend(&self, friend: &Friend) -> StoreResult<()> {
-        self.friends.put(&friend.id, friend)?;
+        let bytes = encode(friend)?;
+        (&self.friends.tree, &self.platform_ids).transaction(|(friends, platform_ids)| {
+            let old = match friends.get(friend.id.as_bytes())? {
+                Some(old) => Some(
+                    decode::<Friend>(&old)
+                        .map_err(|e| sled::transaction::ConflictableTransactionError::Abort(e))?,
+                ),
+                None => None,
+            };
+            platform_ids::claim(platform_ids, old.as_ref(), friend)?;
+            friends.insert(friend.id.as_bytes(), bytes.as_slice())?;
+            Ok(())
+        })?;
         self.flush().await
     }
 
     /// Removes the friend, their friendships and every session of theirs. Returns whether it existed.
-    pub async fn delete_friend(&self, id: &str) -> StoreResult<bool> {
+    /// Deletes the friend, their friendships and sessions. `retire`: their namespace and app
+    /// data stay behind, so the id is kept from a new friend until they are purged
+    /// ([`Store::unretire`]).
+    pub async fn delete_friend(&self, id: &str, retire: Option<&Retired>) -> StoreResult<bool> {
         let agents: Vec<String> = self
             .agents_of_friend(id)?
             .into_iter()
             .map(|f| f.agent_id)
             .collect();
+        let tombstone = retire.map(encode).transpose()?;
         let existed = (
             &self.friends.tree,
             &self.friendships.tree,
             &self.agent_friends,
+            &self.platform_ids,
+            &self.retired.tree,
         )
-            .transaction(|(friends, friendships, agent_friends)| {
-                let existed = friends.remove(id.as_bytes())?.is_some();
-                for agent in &agents {
-                    friendships.remove(pair_key(id, agent.as_bytes()))?;
-                    agent_friends.remove(pair_key(agent, id.as_bytes()))?;
-                }
-                Ok(existed)
-            })?;
+            .transaction(
+                |(friends, friendships, agent_friends, platform_ids, retired)| {
+                    let Some(old) = friends.remove(id.as_bytes())? else {
+                        return Ok(false);
+                    };
+                    let old: Friend = decode(&old)
+                        .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+                    platform_ids::release(platform_ids, &old)?;
+                    for agent in &agents {
+                        friendships.remove(pair_key(id, agent.as_bytes()))?;
+                        agent_friends.remove(pair_key(agent, id.as_bytes()))?;
+                    }
+                    if let Some(tombstone) = &tombstone {
+                        retired.insert(id.as_bytes(), tombstone.as_slice())?;
+                    }
+                    Ok(true)
+                },
+            )?;
         self.remove_friend_sessions(id)?;
         self.flush().await?;
         Ok(existed)

@@ -5,6 +5,9 @@ mod agents;
 mod audit;
 mod flusher;
 mod friends;
+mod platform_ids;
+mod plugin_kv;
+mod retired;
 mod sessions;
 mod table;
 
@@ -13,13 +16,18 @@ use std::path::Path;
 pub use agents::Agent;
 pub use audit::{AuditEntry, AuditQuery};
 pub use flusher::Flusher;
-pub use friends::{Friend, FriendPage, FriendPatch, Friendship, StoredFriend, namespace_of};
+pub use friends::{
+    Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
+};
+pub use plugin_kv::PLUGIN_KV_TREE;
+pub use retired::Retired;
 pub use sessions::{Session, SessionState};
 pub use table::Table;
 
 /// The layout this build reads and writes. Bump it, and migrate in [`Store::migrate`],
 /// when a tree's key or value format changes.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2: the `platform_ids` index (built from the friends on file when coming from 1).
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// sled's page cache unless configured (`--store-cache-mib`). sled's own default (1 GiB)
 /// let the process grow past 300 MiB at 10,000 friends and 100,000 secrets; what is not
@@ -76,6 +84,10 @@ pub struct Store {
     pub(crate) sessions: Table<Session>,
     /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
     pub(crate) friend_sessions: sled::Tree,
+    /// `discord:<id>` / `phone:<number>` -> friend id: each platform id is one friend's.
+    pub(crate) platform_ids: sled::Tree,
+    /// Ids of friends deleted without purge, kept from new friends until purged.
+    pub(crate) retired: Table<Retired>,
     pub(crate) audit: Table<AuditEntry>,
     /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
     pub(crate) audit_by_friend: sled::Tree,
@@ -101,6 +113,8 @@ impl Store {
             agent_tokens: db.open_tree("agent_tokens")?,
             sessions: Table::open(&db, "sessions")?,
             friend_sessions: db.open_tree("friend_sessions")?,
+            platform_ids: db.open_tree("platform_ids")?,
+            retired: Table::open(&db, "retired_friends")?,
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
             flusher: Flusher::new(db.clone()),
@@ -119,6 +133,9 @@ impl Store {
             return Err(StoreError::NewerSchema { found });
         }
         // Version 0 is a new data dir: nothing to convert.
+        if found == 1 {
+            platform_ids::rebuild(&self.friends.tree, &self.platform_ids)?;
+        }
         if found < SCHEMA_VERSION {
             self.db.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
             self.db.flush()?;

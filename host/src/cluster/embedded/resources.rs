@@ -64,6 +64,12 @@ pub const TYPES: &[ResourceType] = &[
         "NetworkPolicy",
     ),
     grouped("traefik.io", "v1alpha1", "ingressroutes", "IngressRoute"),
+    grouped(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "RoleBinding",
+    ),
 ];
 
 pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<ResourceType> {

@@ -1,0 +1,127 @@
+//! Platform ids (a Discord id, a phone number for Signal or WhatsApp) belong to one friend
+//! each. A cron job's session names its friend by one of them, so two friends sharing one
+//! would let either schedule messages into the other's chat.
+//!
+//! The `platform_ids` tree maps `discord:<id>` and `phone:<number without spaces and
+//! dashes>` to the friend id. Signal and WhatsApp share the phone key: one number is one
+//! person's, whichever app they use it with.
+
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
+
+use super::friends::Friend;
+use super::{StoreError, abort};
+
+/// The keys a friend's platform ids hold, with the field each comes from.
+pub(crate) fn keys(friend: &Friend) -> Vec<(Vec<u8>, &'static str)> {
+    let mut keys = Vec::new();
+    if let Some(id) = &friend.discord_id {
+        keys.push((format!("discord:{id}").into_bytes(), "discord_id"));
+    }
+    for (number, field) in [(&friend.signal, "signal"), (&friend.whatsapp, "whatsapp")] {
+        if let Some(number) = number {
+            let key = format!("phone:{}", crate::validate::phone_key(number)).into_bytes();
+            if !keys.iter().any(|(k, _)| *k == key) {
+                keys.push((key, field));
+            }
+        }
+    }
+    keys
+}
+
+/// Inside a transaction: makes the index hold `new`'s platform ids (and no longer `old`'s),
+/// or aborts with a conflict naming the field when another friend holds one.
+pub(crate) fn claim(
+    index: &TransactionalTree,
+    old: Option<&Friend>,
+    new: &Friend,
+) -> ConflictableTransactionResult<(), StoreError> {
+    let wanted = keys(new);
+    for (key, field) in &wanted {
+        if let Some(owner) = index.get(key)?
+            && owner.as_ref() != new.id.as_bytes()
+        {
+            return abort(StoreError::Conflict(format!(
+                "{field}: another friend already uses this {}; each belongs to one friend",
+                if *field == "discord_id" {
+                    "Discord id"
+                } else {
+                    "phone number"
+                }
+            )));
+        }
+    }
+    for (key, _) in old.map(keys).unwrap_or_default() {
+        if !wanted.iter().any(|(k, _)| *k == key) {
+            index.remove(key)?;
+        }
+    }
+    for (key, _) in wanted {
+        index.insert(key, new.id.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Inside a transaction: lets go of the friend's platform ids.
+pub(crate) fn release(
+    index: &TransactionalTree,
+    friend: &Friend,
+) -> ConflictableTransactionResult<(), StoreError> {
+    for (key, _) in keys(friend) {
+        if index.get(&key)?.as_deref() == Some(friend.id.as_bytes()) {
+            index.remove(key)?;
+        }
+    }
+    Ok(())
+}
+
+/// Builds the index from the friends on file (a data dir from before it existed). When two
+/// friends already share an id, the first in id order keeps it and the other is logged:
+/// that friend's sessions by that id stop matching until an operator corrects the record.
+pub(crate) fn rebuild(friends: &sled::Tree, index: &sled::Tree) -> Result<(), StoreError> {
+    for entry in friends.iter() {
+        let (_, value) = entry?;
+        let friend: Friend = serde_json::from_slice(&value)?;
+        for (key, field) in keys(&friend) {
+            let taken =
+                index.compare_and_swap(&key, None as Option<&[u8]>, Some(friend.id.as_bytes()))?;
+            if let Err(held) = taken {
+                tracing::warn!(friend = %friend.id, field, holder = %String::from_utf8_lossy(held.current.as_deref().unwrap_or_default()),
+                    "platform id shared by two friends; the first keeps it");
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn friend(id: &str) -> Friend {
+        let at = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        Friend {
+            id: id.into(),
+            display_name: id.into(),
+            discord_id: None,
+            signal: None,
+            whatsapp: None,
+            preferred_channel: None,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn one_number_is_one_key_however_it_is_typed() {
+        let mut f = friend("alice");
+        f.signal = Some("+49 151 2345678".into());
+        f.whatsapp = Some("+49-151-2345678".into());
+        f.discord_id = Some("123456789012345678".into());
+        let keys: Vec<String> = keys(&f)
+            .into_iter()
+            .map(|(k, _)| String::from_utf8(k).unwrap())
+            .collect();
+        assert_eq!(keys, ["discord:123456789012345678", "phone:+491512345678"]);
+    }
+}
