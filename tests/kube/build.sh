@@ -54,6 +54,7 @@ done
 
 staging="$(mktemp -d "$cache_root/$key.building.XXXXXX")"
 trap 'rm -rf "$staging"' EXIT
+chmod 755 "$staging"
 mkdir -p "$staging/bin"
 
 # Static binaries (as upstream ships them), no toolchain download, and the
