@@ -7,7 +7,8 @@
 #   - a ServiceAccount token from the TokenRequest API authenticates, and RBAC
 #     allows exactly what a Role grants and forbids the rest;
 #   - deploy/ installs the portal under `restricted` (install-check.sh);
-#   - on SIGTERM every process is gone and every port closed.
+#   - on SIGTERM every process is gone and every port closed; when up.sh itself
+#     is killed (SIGKILL, no trap runs) its components still stop.
 #
 #   tests/kube/smoke.sh
 set -euo pipefail
@@ -33,9 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The control plane's processes: every one of them names the state directory.
+# The control plane's processes: every one of them names its state directory.
 component_pids() {
-	ps -eo pid=,args= | grep -F -- "$state/" | grep -v -e grep -e smoke.sh | awk '{print $1}' || true
+	ps -eo pid=,args= | grep -F -- "${1:-$state}/" | grep -v -e grep -e smoke.sh | awk '{print $1}' || true
 }
 
 # ---- start ---------------------------------------------------------------------
@@ -140,3 +141,24 @@ if ss -Hltn | awk '{print $4}' | grep -q ":$api_port\$"; then
 	fail "the API server port $api_port is still open"
 fi
 pass "after SIGTERM no component process is left and no port is open"
+
+# ---- up.sh killed outright -----------------------------------------------------------
+
+crash_state="$state-killed"
+"$here/up.sh" "$crash_state" >/dev/null 2>&1 &
+up_pid=$!
+until [[ -f "$crash_state/ready" ]]; do
+	kill -0 "$up_pid" 2>/dev/null || fail "up.sh exited before ready (second start)"
+	sleep 0.1
+done
+[[ -n "$(component_pids "$crash_state")" ]] || fail "no component found for the second start"
+kill -KILL "$up_pid"
+wait "$up_pid" || true
+up_pid=""
+deadline=$((SECONDS + 20))
+while [[ -n "$(component_pids "$crash_state")" ]]; do
+	((SECONDS < deadline)) || fail "components outlived a SIGKILLed up.sh: $(component_pids "$crash_state")"
+	sleep 0.1
+done
+rm -rf "$crash_state"
+pass "when up.sh is killed with SIGKILL, its components stop too"
