@@ -6,7 +6,8 @@
 #   - namespace, RBAC, policies and portal manifests apply without a PodSecurity
 #     warning, and the Deployment's pod is admitted and Running (kwok);
 #   - the namespace really enforces `restricted`: a root pod is refused there;
-#   - a TokenRequest token for the portal's ServiceAccount authenticates.
+#   - a TokenRequest token for the portal's ServiceAccount authenticates, and
+#     rbac.yaml's ClusterRole is bound to it.
 #
 #   tests/kube/install-check.sh STATE_DIR     # STATE_DIR of a ready tests/kube/up.sh
 set -euo pipefail
@@ -94,7 +95,14 @@ pass "a pod without the restricted security context is refused in $ns"
 # ---- the portal's identity -------------------------------------------------------------
 
 token="$(k -n $ns create token friend-portal --duration=10m)"
-whoami="$("$KUBECTL" --kubeconfig=/dev/null --server="$KUBE_API_URL" --certificate-authority="$KUBE_CA_FILE" \
-	--token="$token" auth whoami -o jsonpath='{.status.userInfo.username}')"
+as_portal() {
+	"$KUBECTL" --request-timeout=20s --kubeconfig=/dev/null --server="$KUBE_API_URL" \
+		--certificate-authority="$KUBE_CA_FILE" --token="$token" "$@"
+}
+whoami="$(as_portal auth whoami -o jsonpath='{.status.userInfo.username}')"
 [[ "$whoami" == "system:serviceaccount:$ns:friend-portal" ]] || fail "the portal's token is '$whoami'"
-pass "a TokenRequest token for the portal authenticates as $whoami"
+# rbac.yaml's binding reaches the ServiceAccount in its new namespace: the portal may
+# create friends' namespaces, and nothing grants it the nodes.
+[[ "$(as_portal auth can-i create namespaces)" == yes ]] || fail "the portal may not create namespaces"
+[[ "$(as_portal auth can-i delete nodes || true)" == no ]] || fail "the portal may delete nodes"
+pass "a TokenRequest token for the portal is $whoami, bound to its ClusterRole (namespaces yes, nodes no)"

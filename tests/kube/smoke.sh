@@ -153,7 +153,7 @@ until [[ -f "$crash_state/ready" ]]; do
 done
 [[ -n "$(component_pids "$crash_state")" ]] || fail "no component found for the second start"
 kill -KILL "$up_pid"
-wait "$up_pid" || true
+{ wait "$up_pid"; } 2>/dev/null || true
 up_pid=""
 deadline=$((SECONDS + 20))
 while [[ -n "$(component_pids "$crash_state")" ]]; do
