@@ -103,6 +103,6 @@ whoami="$(as_portal auth whoami -o jsonpath='{.status.userInfo.username}')"
 [[ "$whoami" == "system:serviceaccount:$ns:friend-portal" ]] || fail "the portal's token is '$whoami'"
 # rbac.yaml's binding reaches the ServiceAccount in its new namespace: the portal may
 # create friends' namespaces, and nothing grants it the nodes.
-[[ "$(as_portal auth can-i create namespaces)" == yes ]] || fail "the portal may not create namespaces"
-[[ "$(as_portal auth can-i delete nodes || true)" == no ]] || fail "the portal may delete nodes"
+[[ "$(as_portal auth can-i create namespaces --all-namespaces)" == yes ]] || fail "the portal may not create namespaces"
+[[ "$(as_portal auth can-i delete nodes --all-namespaces || true)" == no ]] || fail "the portal may delete nodes"
 pass "a TokenRequest token for the portal is $whoami, bound to its ClusterRole (namespaces yes, nodes no)"
