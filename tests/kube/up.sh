@@ -239,7 +239,8 @@ start kube-scheduler "$bin/kube-scheduler" \
 	--profiling=false
 
 # No --node-port/--server-address: kwok serves nothing, it only writes status.
-start kwok "$bin/kwok" \
+# HOME is the state directory so that a ~/.kwok/kwok.yaml of the user's is not read.
+start kwok env HOME="$state" "$bin/kwok" \
 	--kubeconfig="$state/kwok.kubeconfig" \
 	--config="$stages" \
 	--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
