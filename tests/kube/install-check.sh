@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Applies the install in deploy/ to a running test control plane and checks it is
+# admitted under the `restricted` Pod Security level:
+#   - deploy/policies.yaml is what deploy/policies-configmap.sh makes of policies/,
+#     and the Deployment mounts every namespace/ template;
+#   - namespace, RBAC, policies and portal manifests apply without a PodSecurity
+#     warning, and the Deployment's pod is admitted and Running (kwok);
+#   - the namespace really enforces `restricted`: a root pod is refused there;
+#   - a TokenRequest token for the portal's ServiceAccount authenticates, and
+#     rbac.yaml's ClusterRole is bound to it.
+#
+#   tests/kube/install-check.sh STATE_DIR     # STATE_DIR of a ready tests/kube/up.sh
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+state="${1:?usage: install-check.sh STATE_DIR}"
+# shellcheck disable=SC1091
+source "$state/cluster.env"
+export KUBECONFIG
+k() { "$KUBECTL" --request-timeout=20s "$@"; }
+ns=friend-portal-system
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+pass() { echo "ok: $*"; }
+
+# ---- the manifests agree with policies/ ---------------------------------------------
+
+generated="$(mktemp)"
+trap 'rm -f "$generated"' EXIT
+KUBECTL="$KUBECTL" "$repo/deploy/policies-configmap.sh" "$generated"
+diff -u "$repo/deploy/policies.yaml" "$generated" >&2 ||
+	fail "deploy/policies.yaml is stale: run deploy/policies-configmap.sh"
+for template in "$repo"/policies/namespace/*; do
+	grep -qF "path: namespace/$(basename "$template")" "$repo/deploy/portal.yaml" ||
+		fail "deploy/portal.yaml does not mount policies/namespace/$(basename "$template")"
+done
+pass "deploy/policies.yaml matches policies/, and the Deployment mounts every namespace template"
+
+# ---- apply -------------------------------------------------------------------------
+
+# rbac.yaml's ServiceAccount lives in the portal's namespace; an older rbac.yaml
+# still names it friend-portal, which this maps onto friend-portal-system.
+rbac="$(sed -E 's/^( *namespace:) friend-portal$/\1 friend-portal-system/' "$repo/deploy/rbac.yaml")"
+
+# The test cluster has no storage provisioner: a PersistentVolume of its own
+# stands in, for the claim to bind and the pod to be scheduled.
+k apply --server-side -f - >/dev/null <<'EOF'
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: friend-portal-test-data
+spec:
+  capacity:
+    storage: 5Gi
+  accessModes: ["ReadWriteOnce"]
+  hostPath:
+    path: /var/lib/friend-portal-test
+EOF
+
+warnings="$(
+	{
+		k apply -f "$repo/deploy/namespace.yaml"
+		echo "$rbac" | k apply -f -
+		k apply -f "$repo/deploy/policies.yaml"
+		k apply -f "$repo/deploy/portal.yaml"
+	} 2>&1 >/dev/null
+)" || fail "applying deploy/ failed: $warnings"
+if echo "$warnings" | grep -i 'PodSecurity'; then
+	fail "the Deployment's pod template would violate restricted"
+fi
+[[ "$(k get namespace $ns -o jsonpath='{.metadata.labels.pod-security\.kubernetes\.io/enforce}')" == restricted ]] ||
+	fail "namespace $ns does not enforce restricted"
+pass "deploy/ applied cleanly to namespace $ns (enforce=restricted), with no PodSecurity warning"
+
+k -n $ns rollout status deployment/friend-portal --timeout=90s >/dev/null ||
+	fail "the portal's Deployment did not become available: $(k -n $ns get events -o custom-columns=R:.reason,M:.message --no-headers | tail -5)"
+phase="$(k -n $ns get pods -l app.kubernetes.io/name=friend-portal -o jsonpath='{.items[0].status.phase}')"
+[[ "$phase" == Running ]] || fail "the portal's pod is $phase"
+pass "the portal's pod was admitted under restricted and is Running on the kwok node"
+
+# ---- the level is really enforced ----------------------------------------------------
+
+root_pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"root","namespace":"friend-portal-system"},
+"spec":{"containers":[{"name":"c","image":"busybox"}]}}'
+if out="$(echo "$root_pod" | k create --dry-run=server -f - 2>&1)"; then
+	fail "a pod without the restricted security context was admitted in $ns"
+fi
+echo "$out" | grep -q 'violates PodSecurity "restricted:latest"' || fail "refused, but not by PodSecurity: $out"
+pass "a pod without the restricted security context is refused in $ns"
+
+# ---- the portal's identity -------------------------------------------------------------
+
+token="$(k -n $ns create token friend-portal --duration=10m)"
+as_portal() {
+	"$KUBECTL" --request-timeout=20s --kubeconfig=/dev/null --server="$KUBE_API_URL" \
+		--certificate-authority="$KUBE_CA_FILE" --token="$token" "$@"
+}
+whoami="$(as_portal auth whoami -o jsonpath='{.status.userInfo.username}')"
+[[ "$whoami" == "system:serviceaccount:$ns:friend-portal" ]] || fail "the portal's token is '$whoami'"
+# rbac.yaml's binding reaches the ServiceAccount in its new namespace: the portal may
+# create friends' namespaces, and nothing grants it the nodes.
+[[ "$(as_portal auth can-i create namespaces --all-namespaces)" == yes ]] || fail "the portal may not create namespaces"
+[[ "$(as_portal auth can-i delete nodes --all-namespaces || true)" == no ]] || fail "the portal may delete nodes"
+pass "a TokenRequest token for the portal is $whoami, bound to its ClusterRole (namespaces yes, nodes no)"
