@@ -12,7 +12,7 @@ kubectl="${KUBECTL:-kubectl}"
 output="${1:-$repo/deploy/policies.yaml}"
 
 configmap() {
-	"$kubectl" create configmap "$1" --namespace=friend-portal-system \
+	"$kubectl" create configmap "$1" --namespace=friendportal \
 		--from-file="$2" --dry-run=client -o yaml
 }
 

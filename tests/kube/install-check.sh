@@ -19,7 +19,7 @@ state="${1:?usage: install-check.sh STATE_DIR}"
 source "$state/cluster.env"
 export KUBECONFIG
 k() { "$KUBECTL" --request-timeout=20s "$@"; }
-ns=friend-portal-system
+ns=friendportal
 
 fail() {
 	echo "FAIL: $*" >&2
@@ -42,10 +42,6 @@ pass "deploy/policies.yaml matches policies/, and the Deployment mounts every na
 
 # ---- apply -------------------------------------------------------------------------
 
-# rbac.yaml's ServiceAccount lives in the portal's namespace; an older rbac.yaml
-# still names it friend-portal, which this maps onto friend-portal-system.
-rbac="$(sed -E 's/^( *namespace:) friend-portal$/\1 friend-portal-system/' "$repo/deploy/rbac.yaml")"
-
 # The test cluster has no storage provisioner: a PersistentVolume of its own
 # stands in, for the claim to bind and the pod to be scheduled.
 k apply --server-side -f - >/dev/null <<'EOF'
@@ -64,7 +60,8 @@ EOF
 warnings="$(
 	{
 		k apply -f "$repo/deploy/namespace.yaml"
-		echo "$rbac" | k apply -f -
+		k apply -f "$repo/deploy/rbac.yaml"
+		k apply -f "$repo/deploy/admission-policy.yaml"
 		k apply -f "$repo/deploy/policies.yaml"
 		k apply -f "$repo/deploy/portal.yaml"
 	} 2>&1 >/dev/null
@@ -84,7 +81,7 @@ pass "the portal's pod was admitted under restricted and is Running on the kwok 
 
 # ---- the level is really enforced ----------------------------------------------------
 
-root_pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"root","namespace":"friend-portal-system"},
+root_pod='{"apiVersion":"v1","kind":"Pod","metadata":{"name":"root","namespace":"friendportal"},
 "spec":{"containers":[{"name":"c","image":"busybox"}]}}'
 if out="$(echo "$root_pod" | k create --dry-run=server -f - 2>&1)"; then
 	fail "a pod without the restricted security context was admitted in $ns"
@@ -106,3 +103,26 @@ whoami="$(as_portal auth whoami -o jsonpath='{.status.userInfo.username}')"
 [[ "$(as_portal auth can-i create namespaces --all-namespaces)" == yes ]] || fail "the portal may not create namespaces"
 [[ "$(as_portal auth can-i delete nodes --all-namespaces || true)" == no ]] || fail "the portal may delete nodes"
 pass "a TokenRequest token for the portal is $whoami, bound to its ClusterRole (namespaces yes, nodes no)"
+
+# Secrets only where provisioning bound the tenant role: nowhere yet.
+[[ "$(as_portal auth can-i get secrets -n kube-system || true)" == no ]] || fail "the portal may read kube-system's secrets"
+[[ "$(as_portal auth can-i list secrets --all-namespaces || true)" == no ]] || fail "the portal may list secrets cluster-wide"
+pass "the portal's identity reads no Secrets outside friends' namespaces"
+
+# admission-policy.yaml: the portal's identity makes namespaces and RoleBindings only under friend-*.
+if as_portal create namespace not-a-friend >/dev/null 2>&1; then
+	fail "the portal created a namespace outside friend-*"
+fi
+as_portal create namespace friend-probe >/dev/null || fail "the portal could not create friend-probe"
+if as_portal -n kube-system create rolebinding grab --clusterrole=friend-portal-tenant \
+	--serviceaccount=$ns:friend-portal >/dev/null 2>&1; then
+	fail "the portal bound the tenant role in kube-system"
+fi
+as_portal -n friend-probe create rolebinding friend-portal --clusterrole=friend-portal-tenant \
+	--serviceaccount=$ns:friend-portal >/dev/null || fail "the portal could not bind its tenant role in friend-probe"
+if as_portal -n friend-probe create rolebinding admin --clusterrole=admin \
+	--serviceaccount=$ns:friend-portal >/dev/null 2>&1; then
+	fail "the portal bound the admin role"
+fi
+k delete namespace friend-probe --wait=false >/dev/null
+pass "the admission policy keeps the portal's namespaces and RoleBindings to friend-*"
