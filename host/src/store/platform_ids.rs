@@ -112,6 +112,46 @@ mod tests {
         }
     }
 
+    /// A data dir from schema 1 has friends but no index: opening it builds one, and the
+    /// first friend in id order keeps an id two of them share.
+    #[test]
+    fn opening_a_schema_1_data_dir_builds_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = crate::store::Store::open(dir.path()).unwrap();
+            let mut alice = friend("alice");
+            alice.discord_id = Some("123456789012345678".into());
+            let mut bob = friend("bob");
+            bob.discord_id = alice.discord_id.clone();
+            bob.signal = Some("+1 555 0100".into());
+            for f in [&alice, &bob] {
+                store.friends.put(&f.id, f).unwrap();
+            }
+            store
+                .db
+                .insert(super::super::SCHEMA_KEY, &1u64.to_be_bytes())
+                .unwrap();
+            store.db.flush().unwrap();
+        }
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        let owner = |key: &str| {
+            store
+                .platform_ids
+                .get(key)
+                .unwrap()
+                .map(|v| String::from_utf8(v.to_vec()).unwrap())
+        };
+        assert_eq!(
+            owner("discord:123456789012345678").as_deref(),
+            Some("alice")
+        );
+        assert_eq!(owner("phone:+15550100").as_deref(), Some("bob"));
+        assert_eq!(
+            store.schema_version().unwrap(),
+            super::super::SCHEMA_VERSION
+        );
+    }
+
     #[test]
     fn one_number_is_one_key_however_it_is_typed() {
         let mut f = friend("alice");
