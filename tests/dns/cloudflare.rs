@@ -107,14 +107,28 @@ fn bearer() -> HeaderExactMatcher {
     header("authorization", format!("Bearer {TOKEN}").as_str())
 }
 
+/// A success envelope. `result_info` carries what Cloudflare's published schema for a list
+/// names (`page`, `per_page`, `count`, `total_count`) and the `total_pages` its answers
+/// also carry; [`ok_without_total_pages`] leaves that one out.
 fn ok(result: Value, page: u32, total_pages: u32) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
+    let mut body = envelope(result, page, u64::from(total_pages) * 100);
+    body["result_info"]["total_pages"] = json!(total_pages);
+    ResponseTemplate::new(200).set_body_json(body)
+}
+
+fn ok_without_total_pages(result: Value, page: u32, total_count: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(envelope(result, page, total_count))
+}
+
+fn envelope(result: Value, page: u32, total_count: u64) -> Value {
+    let count = result.as_array().map_or(1, Vec::len);
+    json!({
         "success": true,
         "errors": [],
         "messages": [],
         "result": result,
-        "result_info": {"page": page, "per_page": 100, "total_pages": total_pages},
-    }))
+        "result_info": {"page": page, "per_page": 100, "count": count, "total_count": total_count},
+    })
 }
 
 fn refusal(status: u16, code: u32, message: &str) -> ResponseTemplate {
@@ -268,7 +282,74 @@ async fn delete_removes_the_portals_record_and_leaves_others_alone() {
     let theirs = delete("recother").respond_with(deleted("recother"));
     cf.expect(theirs, 0).await;
 
-    assert_eq!(cf.dns().delete(ZONE, HOST).await.unwrap(), 1);
+    assert_eq!(cf.dns().delete(ZONE, HOST, "alice").await.unwrap(), 1);
+    cf.verify().await;
+}
+
+#[tokio::test]
+async fn delete_never_touches_another_friends_record() {
+    // alice's `shop-x` and x-alice's `shop` are the same name: only the friend a record
+    // is marked for may delete it, whatever name the caller asks for.
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    let marked_x_alice = Some("managed-by: friend-portal; friend: x-alice");
+    let theirs = record(
+        "recxalice",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        marked_x_alice,
+    );
+    let unmarked = record(
+        "recbare",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        Some("managed-by: friend-portal"),
+    );
+    cf.named(json!([theirs, unmarked])).await;
+    let delete = Mock::given(method("DELETE")).respond_with(ok(json!({}), 1, 1));
+    cf.expect(delete, 0).await;
+
+    let dns = cf.dns();
+    assert_eq!(dns.delete(ZONE, HOST, "alice").await.unwrap(), 0);
+    assert_eq!(dns.delete(ZONE, HOST, "").await.unwrap(), 0);
+    cf.verify().await;
+}
+
+#[tokio::test]
+async fn list_pages_by_total_count_when_total_pages_is_absent() {
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    let first: Vec<Value> = (0..100)
+        .map(|i| {
+            record(
+                &format!("r{i}"),
+                "CNAME",
+                &format!("a{i}-bob.example.net"),
+                "portal.example.net",
+                Some("managed-by: friend-portal; friend: bob"),
+            )
+        })
+        .collect();
+    let second = json!([record(
+        "rlast",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        MARKED_ALICE
+    )]);
+    for (page, records) in [(1, json!(first)), (2, second)] {
+        let list = Mock::given(method("GET"))
+            .and(path(RECORDS))
+            .and(query_param("page", page.to_string()))
+            .respond_with(ok_without_total_pages(records, page, 101));
+        cf.expect(list, 1).await;
+    }
+
+    let records = cf.dns().list(ZONE).await.unwrap();
+    assert_eq!(records.len(), 101);
+    assert_eq!(records[100].spec.friend, "alice");
     cf.verify().await;
 }
 
@@ -393,10 +474,12 @@ async fn create_refuses_a_hostname_the_portal_already_uses() {
     let DnsError::Conflict(message) = &err else {
         panic!("expected Conflict, got {err:?}")
     };
+    // Refused without overwriting, and without naming the other friend.
     assert!(
-        message.contains("already taken") && message.contains("bob"),
+        message.contains("already taken") && message.contains("another friend's"),
         "{message}"
     );
+    assert!(!message.contains("bob"), "{message}");
     cf.verify().await;
 }
 

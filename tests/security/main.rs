@@ -5,6 +5,7 @@
 mod support;
 
 mod bodies;
+mod hostname_ownership;
 mod leaks;
 mod matrix;
 mod routes;

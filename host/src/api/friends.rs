@@ -357,7 +357,8 @@ pub async fn unlink_agent(
     }
 }
 
-/// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes.
+/// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes, and
+/// releases the hostnames they held. Only records marked for this friend are deleted.
 async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
     let dns_error = |e: crate::dns::DnsError| {
         ApiError::new(
@@ -366,17 +367,19 @@ async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
             format!("could not delete the friend's DNS records: {e}"),
         )
     };
+    let hostnames = crate::store::Hostnames::open(&state.store)?;
     for zone in &state.exposure.domains {
         for record in state.dns.list(zone).await.map_err(dns_error)? {
             if record.spec.friend == friend_id && record.spec.zone == *zone {
                 state
                     .dns
-                    .delete(zone, &record.spec.hostname)
+                    .delete(zone, &record.spec.hostname, friend_id)
                     .await
                     .map_err(dns_error)?;
             }
         }
     }
+    hostnames.release_all(friend_id).await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod flusher;
 mod friends;
+mod hostnames;
 mod sessions;
 mod table;
 
@@ -14,6 +15,7 @@ pub use agents::Agent;
 pub use audit::{AuditEntry, AuditQuery};
 pub use flusher::Flusher;
 pub use friends::{Friend, FriendPage, FriendPatch, Friendship, StoredFriend, namespace_of};
+pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
 pub use sessions::{Session, SessionState};
 pub use table::Table;
 
