@@ -304,3 +304,18 @@ async fn the_ingress_capability_checks_service_and_port() {
     }
     assert!(two.routes(&two.alice).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_purged_friend_leaves_no_hostname_behind() {
+    let two = Two::start(true).await;
+    let r = two.expose(two.x_alice(), "shop").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = two.p.delete("/api/friends/x-alice?purge=true", ADMIN).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert!(two.records().await.is_empty(), "x-alice's record went");
+    assert_eq!(two.owner(SHOP), None, "and so did the claim");
+    // With x-alice gone, the name is alice's to take.
+    let r = two.expose(&two.alice, "shop-x").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(two.owner(SHOP).as_deref(), Some("alice"));
+}
