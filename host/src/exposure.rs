@@ -1,17 +1,35 @@
 //! Exposure rules shared by the `ingress` and `dns` capabilities: which domains are
-//! allowed, the one hostname shape a friend may get (`<name>-<friend>.<domain>`), the
-//! record to create and the Traefik settings. Both capabilities build hostnames here from
-//! the friend in scope, so neither trusts a hostname from a plugin.
+//! allowed, the one hostname shape a friend may get (`<name>-<friend>.<domain>`), who may
+//! hold a hostname, how many a friend may hold, the record to create and the Traefik
+//! settings. Both capabilities build hostnames here from the friend in scope, so neither
+//! trusts a hostname from a plugin.
+//!
+//! The shape is ambiguous when friend ids end alike: alice's `shop-x` and x-alice's `shop`
+//! are both `shop-x-alice`. So every hostname has one owner, recorded in the store
+//! ([`Hostnames`]), and a friend owns every label ending in `-<their id>`: alice may not
+//! claim `shop-x-alice` while friend `x-alice` exists. If alice claimed it first, it stays
+//! hers (x-alice's `shop` is refused, and x-alice can neither change nor delete it) until
+//! she deletes it.
 
 use serde::Deserialize;
 
 use crate::dns::{RecordSpec, RecordType};
 use crate::policy::{PolicyError, PolicySource};
+use crate::store::{ClaimError, ClaimPart, ClaimRequest, Hostnames, StoreResult};
 
 const EMBEDDED_EXPOSURE_TOML: &str = include_str!("../../policies/exposure.toml");
 
 /// Exposure names: the spec's rule, 1-20 letters, digits and hyphens (stored lower-case).
 pub const MAX_NAME: usize = 20;
+
+/// Exposures one friend may hold when the policy does not say.
+pub const DEFAULT_MAX_EXPOSURES_PER_FRIEND: usize = 10;
+/// The most a policy may allow per friend (each is a DNS record and a certificate).
+const MAX_EXPOSURES_CEILING: usize = 1000;
+
+fn default_max_exposures() -> usize {
+    DEFAULT_MAX_EXPOSURES_PER_FRIEND
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -19,6 +37,9 @@ pub struct ExposurePolicy {
     pub domains: Vec<String>,
     pub record: RecordPolicy,
     pub traefik: TraefikPolicy,
+    /// Hostnames (IngressRoute + DNS record) one friend may hold at once.
+    #[serde(default = "default_max_exposures")]
+    pub max_exposures_per_friend: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -90,6 +111,13 @@ impl ExposurePolicy {
             crate::validate::dns_subdomain(domain)
                 .map_err(|r| PolicyError::new(&file, "domains", format!("'{domain}' {r}")))?;
         }
+        if !(1..=MAX_EXPOSURES_CEILING).contains(&policy.max_exposures_per_friend) {
+            return Err(PolicyError::new(
+                &file,
+                "max_exposures_per_friend",
+                format!("must be 1-{MAX_EXPOSURES_CEILING}"),
+            ));
+        }
         Ok(policy)
     }
 
@@ -130,6 +158,107 @@ impl ExposurePolicy {
             ttl: self.record.ttl,
             friend: friend.to_owned(),
         }
+    }
+}
+
+/// The other existing friend who owns `<name>-<friend>` by its shape: friend `x-alice`
+/// owns every label ending in `-x-alice`, so alice's `shop-x` is theirs. One lookup per
+/// hyphen in the name, longest candidate first.
+pub fn shape_owner(
+    friend: &str,
+    name: &str,
+    mut friend_exists: impl FnMut(&str) -> StoreResult<bool>,
+) -> StoreResult<Option<String>> {
+    for (at, _) in name.match_indices('-') {
+        let stem = &name[at + 1..];
+        if stem.is_empty() || stem.starts_with('-') {
+            continue;
+        }
+        let candidate = format!("{stem}-{friend}");
+        if friend_exists(&candidate)? {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// Why a hostname could not be claimed, in words for the friend.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimRefused {
+    Conflict(String),
+    Unavailable(String),
+}
+
+impl ExposurePolicy {
+    /// Claims `part` (see [`Self::claim`]), then runs `make`, the step that creates it; when
+    /// that fails, a claim it made is released again. The outer error is the refused
+    /// claim (nothing was tried), the inner result `make`'s.
+    pub async fn claimed<T, E>(
+        &self,
+        hostnames: &Hostnames,
+        request: ClaimRequest<'_>,
+        part: ClaimPart,
+        now: chrono::DateTime<chrono::Utc>,
+        make: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<Result<T, E>, ClaimRefused> {
+        let newly = self.claim(hostnames, request, part, now).await?;
+        let made = make.await;
+        if made.is_err() && newly {
+            let ClaimRequest {
+                hostname, friend, ..
+            } = request;
+            if let Err(e) = hostnames.release(hostname, friend, part).await {
+                tracing::warn!(%hostname, error = %e, "could not release a hostname claim");
+            }
+        }
+        Ok(made)
+    }
+
+    /// Claims `part` of the exposure at `request.hostname` for `request.friend`: refused
+    /// when another friend holds the hostname, when its shape makes it another existing
+    /// friend's, or past `max_exposures_per_friend`. Returns whether the part is newly
+    /// marked (what a failed next step must release).
+    pub async fn claim(
+        &self,
+        hostnames: &Hostnames,
+        request: ClaimRequest<'_>,
+        part: ClaimPart,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, ClaimRefused> {
+        let unavailable = |e: crate::store::StoreError| {
+            ClaimRefused::Unavailable(format!("hostname ownership: {e}"))
+        };
+        let ClaimRequest {
+            hostname,
+            friend,
+            name,
+            ..
+        } = request;
+        // What a friend holds already stays theirs; only a new claim is checked for shape.
+        if hostnames.owner(hostname).map_err(unavailable)?.is_none() {
+            let owner = shape_owner(friend, name, |id| hostnames.friend_exists(id));
+            if let Some(other) = owner.map_err(unavailable)? {
+                let stem = other.strip_suffix(&format!("-{friend}")).unwrap_or(&other);
+                return Err(ClaimRefused::Conflict(format!(
+                    "'{name}' would make {hostname}, but every hostname ending in '-{other}' \
+                     belongs to the friend '{other}'; choose a name that does not end in '-{stem}'"
+                )));
+            }
+        }
+        let max = self.max_exposures_per_friend;
+        hostnames
+            .claim(request, part, max, now)
+            .await
+            .map_err(|e| match e {
+                ClaimError::Taken => ClaimRefused::Conflict(format!(
+                    "{hostname} is already in use by another friend"
+                )),
+                ClaimError::Limit { max } => ClaimRefused::Conflict(format!(
+                    "you already have {max} exposures, the most one friend may have \
+                     (max_exposures_per_friend in exposure.toml); delete one first"
+                )),
+                ClaimError::Store(e) => unavailable(e),
+            })
     }
 }
 
@@ -190,5 +319,47 @@ mod tests {
             p.parse_hostname("alice", "my-app-alice.elsewhere.net"),
             None
         );
+    }
+
+    #[test]
+    fn a_longer_friend_id_owns_its_ending() {
+        let friends = ["alice", "x-alice", "b-x-alice"];
+        let exists = |id: &str| Ok(friends.contains(&id));
+        assert_eq!(
+            shape_owner("alice", "shop-x", exists).unwrap(),
+            Some("x-alice".into())
+        );
+        // The longest owner wins; its own names are its own.
+        assert_eq!(
+            shape_owner("alice", "a-b-x", exists).unwrap(),
+            Some("b-x-alice".into())
+        );
+        assert_eq!(shape_owner("x-alice", "shop", exists).unwrap(), None);
+        assert_eq!(shape_owner("alice", "shop", exists).unwrap(), None);
+        assert_eq!(shape_owner("alice", "shop-y", exists).unwrap(), None);
+        assert_eq!(shape_owner("alice", "shop-", exists).unwrap(), None);
+        assert_eq!(
+            shape_owner("alice", "a--x", exists).unwrap(),
+            Some("x-alice".into())
+        );
+    }
+
+    #[test]
+    fn the_exposure_limit_is_policy() {
+        assert_eq!(policy().max_exposures_per_friend, 10);
+        let dir = tempfile::tempdir().unwrap();
+        let embedded = EMBEDDED_EXPOSURE_TOML.replace(
+            "max_exposures_per_friend = 10",
+            "max_exposures_per_friend = 0",
+        );
+        assert_ne!(
+            embedded, EMBEDDED_EXPOSURE_TOML,
+            "the shipped file sets the limit"
+        );
+        std::fs::write(dir.path().join("exposure.toml"), embedded).unwrap();
+        let err = ExposurePolicy::load(&PolicySource::Dir(dir.path().to_owned()), None)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("max_exposures_per_friend"), "{err}");
     }
 }

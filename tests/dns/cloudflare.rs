@@ -1,163 +1,13 @@
-//! The Cloudflare provider against a wiremock server on 127.0.0.1: no real network.
+//! The Cloudflare provider against the stand-in API in `mock.rs`: no real network.
 
 use std::time::Duration;
 
-use portal::dns::{CloudflareConfig, CloudflareDns, DnsError, RecordSpec, RecordType};
+use portal::dns::{CloudflareConfig, CloudflareDns, DnsError, RecordType};
 use serde_json::{Value, json};
-use wiremock::matchers::{
-    HeaderExactMatcher, body_json, header, method, path, query_param, query_param_is_missing,
-};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::Mock;
+use wiremock::matchers::{body_json, header, method, path, query_param};
 
-const TOKEN: &str = "cf-test-token-s3cret";
-const ZONE: &str = "example.net";
-const ZONE_ID: &str = "023e105f4ecef8ad9ca31a8372d0c353";
-const RECORDS: &str = "/zones/023e105f4ecef8ad9ca31a8372d0c353/dns_records";
-const HOST: &str = "my-app-alice.example.net";
-const MARKED_ALICE: Option<&str> = Some("managed-by: friend-portal; friend: alice");
-const CREATED_AT: &str = "2024-05-06T07:08:09.123456+00:00";
-
-/// A stand-in for the Cloudflare API v4: a wiremock server and the mocks a test mounts.
-struct Cloudflare(MockServer);
-
-impl Cloudflare {
-    async fn start() -> Self {
-        Self(MockServer::start().await)
-    }
-
-    /// A client of this API that retries 3 times, quickly.
-    fn dns(&self) -> CloudflareDns {
-        CloudflareDns::new(CloudflareConfig {
-            api_base: self.0.uri(),
-            max_attempts: 3,
-            backoff_base: Duration::from_millis(10),
-            ..CloudflareConfig::new(TOKEN)
-        })
-    }
-
-    /// Mounts `mock`, which must be called exactly `times` times.
-    async fn expect(&self, mock: Mock, times: u64) {
-        mock.expect(times).mount(&self.0).await;
-    }
-
-    /// The lookup of [`ZONE`] by name, with the token, answered with its id: called once,
-    /// as the id is cached.
-    async fn zone(&self) {
-        let lookup = Mock::given(method("GET"))
-            .and(path("/zones"))
-            .and(query_param("name", ZONE))
-            .and(query_param("status", "active"))
-            .and(bearer())
-            .respond_with(ok(
-                json!([{"id": ZONE_ID, "name": ZONE, "status": "active"}]),
-                1,
-                1,
-            ));
-        self.expect(lookup, 1).await;
-    }
-
-    /// The first `times` zone lookups, whatever the zone, are answered with `response`.
-    async fn zone_answers(&self, response: ResponseTemplate, times: u64) {
-        let lookup = Mock::given(method("GET")).and(path("/zones"));
-        self.expect(lookup.respond_with(response).up_to_n_times(times), times)
-            .await;
-    }
-
-    /// The search for records named [`HOST`] finds `records`.
-    async fn named(&self, records: Value) {
-        Mock::given(method("GET"))
-            .and(path(RECORDS))
-            .and(query_param("name", HOST))
-            .respond_with(ok(records, 1, 1))
-            .mount(&self.0)
-            .await;
-    }
-
-    /// The zone's record list is asked for `times` times, and is empty.
-    async fn no_records(&self, times: u64) {
-        let list = Mock::given(method("GET")).and(path(RECORDS));
-        self.expect(list.respond_with(ok(json!([]), 1, 1)), times)
-            .await;
-    }
-
-    /// Page `page` of `pages` of the whole record list holds `records`; asked for once.
-    async fn page(&self, page: u32, pages: u32, records: Value) {
-        let list = Mock::given(method("GET"))
-            .and(path(RECORDS))
-            .and(query_param("per_page", "100"))
-            .and(query_param("page", page.to_string()))
-            .and(query_param_is_missing("name"))
-            .respond_with(ok(records, page, pages));
-        self.expect(list, 1).await;
-    }
-
-    /// Fails verification if anything at all is POSTed.
-    async fn no_post(&self) {
-        let post = Mock::given(method("POST")).respond_with(ok(json!({}), 1, 1));
-        self.expect(post, 0).await;
-    }
-
-    async fn verify(&self) {
-        self.0.verify().await;
-    }
-}
-
-/// The `Authorization` header carrying [`TOKEN`].
-fn bearer() -> HeaderExactMatcher {
-    header("authorization", format!("Bearer {TOKEN}").as_str())
-}
-
-fn ok(result: Value, page: u32, total_pages: u32) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "success": true,
-        "errors": [],
-        "messages": [],
-        "result": result,
-        "result_info": {"page": page, "per_page": 100, "total_pages": total_pages},
-    }))
-}
-
-fn refusal(status: u16, code: u32, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({
-        "success": false,
-        "errors": [{"code": code, "message": message}],
-        "messages": [],
-        "result": null,
-    }))
-}
-
-fn record(id: &str, kind: &str, name: &str, content: &str, comment: Option<&str>) -> Value {
-    json!({
-        "id": id,
-        "zone_id": ZONE_ID,
-        "zone_name": ZONE,
-        "type": kind,
-        "name": name,
-        "content": content,
-        "proxied": false,
-        "ttl": 1,
-        "comment": comment,
-        "created_on": "2024-05-06T07:08:09.123456Z",
-        "modified_on": "2024-05-06T07:08:09.123456Z",
-    })
-}
-
-fn spec() -> RecordSpec {
-    RecordSpec {
-        hostname: HOST.into(),
-        zone: ZONE.into(),
-        record_type: RecordType::Cname,
-        content: "portal.example.net".into(),
-        proxied: true,
-        ttl: 1,
-        friend: "alice".into(),
-    }
-}
-
-fn assert_no_token(err: &DnsError) {
-    assert!(!err.to_string().contains(TOKEN), "token leaked: {err}");
-    assert!(!format!("{err:?}").contains(TOKEN), "token leaked: {err:?}");
-}
+use crate::mock::*;
 
 #[tokio::test]
 async fn zone_lookup_is_cached_per_zone_name() {
@@ -268,7 +118,74 @@ async fn delete_removes_the_portals_record_and_leaves_others_alone() {
     let theirs = delete("recother").respond_with(deleted("recother"));
     cf.expect(theirs, 0).await;
 
-    assert_eq!(cf.dns().delete(ZONE, HOST).await.unwrap(), 1);
+    assert_eq!(cf.dns().delete(ZONE, HOST, "alice").await.unwrap(), 1);
+    cf.verify().await;
+}
+
+#[tokio::test]
+async fn delete_never_touches_another_friends_record() {
+    // alice's `shop-x` and x-alice's `shop` are the same name: only the friend a record
+    // is marked for may delete it, whatever name the caller asks for.
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    let marked_x_alice = Some("managed-by: friend-portal; friend: x-alice");
+    let theirs = record(
+        "recxalice",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        marked_x_alice,
+    );
+    let unmarked = record(
+        "recbare",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        Some("managed-by: friend-portal"),
+    );
+    cf.named(json!([theirs, unmarked])).await;
+    let delete = Mock::given(method("DELETE")).respond_with(ok(json!({}), 1, 1));
+    cf.expect(delete, 0).await;
+
+    let dns = cf.dns();
+    assert_eq!(dns.delete(ZONE, HOST, "alice").await.unwrap(), 0);
+    assert_eq!(dns.delete(ZONE, HOST, "").await.unwrap(), 0);
+    cf.verify().await;
+}
+
+#[tokio::test]
+async fn list_pages_by_total_count_when_total_pages_is_absent() {
+    let cf = Cloudflare::start().await;
+    cf.zone().await;
+    let first: Vec<Value> = (0..100)
+        .map(|i| {
+            record(
+                &format!("r{i}"),
+                "CNAME",
+                &format!("a{i}-bob.example.net"),
+                "portal.example.net",
+                Some("managed-by: friend-portal; friend: bob"),
+            )
+        })
+        .collect();
+    let second = json!([record(
+        "rlast",
+        "CNAME",
+        HOST,
+        "portal.example.net",
+        MARKED_ALICE
+    )]);
+    for (page, records) in [(1, json!(first)), (2, second)] {
+        let list = Mock::given(method("GET"))
+            .and(path(RECORDS))
+            .and(query_param("page", page.to_string()))
+            .respond_with(ok_without_total_pages(records, page, 101));
+        cf.expect(list, 1).await;
+    }
+
+    let records = cf.dns().list(ZONE).await.unwrap();
+    assert_eq!(records.len(), 101);
+    assert_eq!(records[100].spec.friend, "alice");
     cf.verify().await;
 }
 
@@ -393,10 +310,12 @@ async fn create_refuses_a_hostname_the_portal_already_uses() {
     let DnsError::Conflict(message) = &err else {
         panic!("expected Conflict, got {err:?}")
     };
+    // Refused without overwriting, and without naming the other friend.
     assert!(
-        message.contains("already taken") && message.contains("bob"),
+        message.contains("already taken") && message.contains("another friend's"),
         "{message}"
     );
+    assert!(!message.contains("bob"), "{message}");
     cf.verify().await;
 }
 

@@ -1,3 +1,4 @@
-//! DNS providers: the Cloudflare API v4 client against a local wiremock server.
+//! DNS providers: the Cloudflare API v4 client against a local stand-in (`mock.rs`).
 
 mod cloudflare;
+mod mock;

@@ -5,6 +5,7 @@
 mod support;
 
 mod bodies;
+mod hostname_ownership;
 mod id_reuse;
 mod leaks;
 mod matrix;

@@ -308,15 +308,22 @@ pub async fn delete(
     };
     // The workspace folder is the agent's and is never deleted here (it is archived).
     if params.purge {
-        purge_dns(&state, &id).await?;
-        state.cluster.purge(&id).await.map_err(|e| match e {
+        let cluster_error = |e| match e {
             ClusterError::Conflict(m) => ApiError::conflict(m),
             e => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "cluster",
                 format!("could not delete the namespace: {e}"),
             ),
-        })?;
+        };
+        // A namespace that is not the friend's stops the purge before anything goes.
+        state
+            .cluster
+            .namespace_state(&id)
+            .await
+            .map_err(cluster_error)?;
+        purge_dns(&state, &id).await?;
+        state.cluster.purge(&id).await.map_err(cluster_error)?;
         state.store.delete_plugin_kv_of(&id).await?;
     }
     if existing.is_none() {
@@ -395,7 +402,8 @@ pub async fn unlink_agent(
     }
 }
 
-/// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes.
+/// Deletes the DNS records of a friend whose namespace (and so IngressRoutes) goes, and
+/// releases the hostnames they held. Only records marked for this friend are deleted.
 async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
     let dns_error = |e: crate::dns::DnsError| {
         ApiError::new(
@@ -404,17 +412,19 @@ async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
             format!("could not delete the friend's DNS records: {e}"),
         )
     };
+    let hostnames = crate::store::Hostnames::open(&state.store)?;
     for zone in &state.exposure.domains {
         for record in state.dns.list(zone).await.map_err(dns_error)? {
             if record.spec.friend == friend_id && record.spec.zone == *zone {
                 state
                     .dns
-                    .delete(zone, &record.spec.hostname)
+                    .delete(zone, &record.spec.hostname, friend_id)
                     .await
                     .map_err(dns_error)?;
             }
         }
     }
+    hostnames.release_all(friend_id).await?;
     Ok(())
 }
 

@@ -1,14 +1,29 @@
-//! `dns`: records only for `<name>-<friend>.<allowed domain>` of the friend in scope.
+//! `dns`: records only for `<name>-<friend>.<allowed domain>` of the friend in scope, and
+//! only for a hostname that friend holds (see `exposure.rs`): another friend's hostname is
+//! never created, changed or deleted through this interface.
 
 use crate::dns::DnsError;
+use crate::exposure::ClaimRefused;
 use crate::runtime::bindings::friend::portal::dns::{Error, Host};
 use crate::runtime::store_data::{NO_SUBJECT, StoreData};
+use crate::store::{ClaimPart, ClaimRequest};
 
 fn error(e: DnsError) -> Error {
     match e {
         DnsError::Conflict(m) => Error::Conflict(m),
         DnsError::Refused(m) | DnsError::Unavailable(m) => Error::Unavailable(m),
     }
+}
+
+fn refused(e: ClaimRefused) -> Error {
+    match e {
+        ClaimRefused::Conflict(m) => Error::Conflict(m),
+        ClaimRefused::Unavailable(m) => Error::Unavailable(m),
+    }
+}
+
+fn ownership_unavailable(e: impl std::fmt::Display) -> Error {
+    Error::Unavailable(format!("hostname ownership: {e}"))
 }
 
 impl StoreData {
@@ -27,31 +42,66 @@ impl Host for StoreData {
 
     async fn create(&mut self, name: String, domain: String) -> Result<String, Error> {
         let friend = self.dns_friend()?;
-        let (hostname, zone) = self
-            .services
+        let services = &self.services;
+        let (hostname, zone) = services
             .exposure
             .hostname(&friend, &name, &domain)
             .map_err(Error::Invalid)?;
-        let spec = self.services.exposure.record(&friend, &hostname, &zone);
-        self.services.dns.create(&spec).await.map_err(error)?;
+        let name = crate::exposure::exposure_name(&name).map_err(Error::Invalid)?;
+        let request = ClaimRequest {
+            hostname: &hostname,
+            friend: &friend,
+            name: &name,
+            zone: &zone,
+        };
+        let spec = services.exposure.record(&friend, &hostname, &zone);
+        let now = services.clock.now();
+        services
+            .exposure
+            .claimed(
+                &services.hostnames,
+                request,
+                ClaimPart::Record,
+                now,
+                services.dns.create(&spec),
+            )
+            .await
+            .map_err(refused)?
+            .map_err(error)?;
         tracing::info!(friend, hostname, "DNS record created");
         Ok(hostname)
     }
 
+    /// False, touching nothing, for a hostname another friend holds.
     async fn delete(&mut self, hostname: String) -> Result<bool, Error> {
         let friend = self.dns_friend()?;
-        let Some((name, zone)) = self.services.exposure.parse_hostname(&friend, &hostname) else {
+        let services = &self.services;
+        let Some((name, zone)) = services.exposure.parse_hostname(&friend, &hostname) else {
             return Err(Error::Invalid(format!(
                 "'{hostname}' is not one of your hostnames"
             )));
         };
         let hostname = format!("{name}-{friend}.{zone}");
-        let deleted = self
-            .services
+        let owner = services
+            .hostnames
+            .owner(&hostname)
+            .map_err(ownership_unavailable)?;
+        if owner.is_some_and(|claim| claim.friend != friend) {
+            tracing::warn!(%friend, %hostname, "refused to delete another friend's hostname");
+            return Ok(false);
+        }
+        // Unclaimed (made before ownership was recorded): the provider still deletes only
+        // records marked for this friend.
+        let deleted = services
             .dns
-            .delete(&zone, &hostname)
+            .delete(&zone, &hostname, &friend)
             .await
             .map_err(error)?;
+        services
+            .hostnames
+            .release(&hostname, &friend, ClaimPart::Record)
+            .await
+            .map_err(ownership_unavailable)?;
         Ok(deleted > 0)
     }
 }

@@ -1,10 +1,12 @@
-//! `ingress`: the subject friend's IngressRoutes; hostnames made by the host from the scope.
+//! `ingress`: the subject friend's IngressRoutes; hostnames made by the host from the scope
+//! and claimed for that friend before a route serves them (see `exposure.rs`).
 
 use crate::cluster::ClusterError;
 use crate::cluster::ingress::Exposure;
-use crate::exposure::exposure_name;
+use crate::exposure::{ClaimRefused, exposure_name};
 use crate::runtime::bindings::friend::portal::ingress::{Error, Host, Route};
 use crate::runtime::store_data::{NO_SUBJECT, StoreData};
+use crate::store::{ClaimPart, ClaimRequest};
 
 fn error(e: ClusterError) -> Error {
     match e {
@@ -14,6 +16,13 @@ fn error(e: ClusterError) -> Error {
             Error::Invalid(m)
         }
         ClusterError::Unavailable(m) => Error::Unavailable(m),
+    }
+}
+
+fn refused(e: ClaimRefused) -> Error {
+    match e {
+        ClaimRefused::Conflict(m) => Error::Conflict(m),
+        ClaimRefused::Unavailable(m) => Error::Unavailable(m),
     }
 }
 
@@ -57,36 +66,52 @@ impl Host for StoreData {
         port: u16,
     ) -> Result<String, Error> {
         let (friend, ns) = self.friend_and_namespace()?;
-        let (hostname, _) = self
-            .services
+        let services = &self.services;
+        let (hostname, zone) = services
             .exposure
             .hostname(&friend, &name, &domain)
             .map_err(Error::Invalid)?;
         let name = exposure_name(&name).map_err(Error::Invalid)?;
+        let request = ClaimRequest {
+            hostname: &hostname,
+            friend: &friend,
+            name: &name,
+            zone: &zone,
+        };
         let exposure = Exposure {
-            name,
+            name: name.clone(),
             hostname: hostname.clone(),
             service,
             port,
         };
-        self.services
+        let create = services
             .cluster
-            .create_exposure(&ns, &exposure, &self.services.exposure.traefik)
+            .create_exposure(&ns, &exposure, &services.exposure.traefik);
+        let now = services.clock.now();
+        services
+            .exposure
+            .claimed(&services.hostnames, request, ClaimPart::Route, now, create)
             .await
+            .map_err(refused)?
             .map_err(error)?;
         Ok(hostname)
     }
 
     async fn delete(&mut self, name: String) -> Result<String, Error> {
-        let (_, ns) = self.friend_and_namespace()?;
+        let (friend, ns) = self.friend_and_namespace()?;
         let name =
             exposure_name(&name).map_err(|_| Error::NotFound(format!("no exposure '{name}'")))?;
-        let exposure = self
-            .services
-            .cluster
-            .delete_exposure(&ns, &name)
+        let deleted = match self.services.cluster.delete_exposure(&ns, &name).await {
+            Ok(exposure) => Ok(exposure.hostname),
+            Err(ClusterError::NotFound(m)) => Err(Error::NotFound(m)),
+            Err(e) => return Err(error(e)),
+        };
+        // The route is gone (or never was): the claim no longer counts it.
+        self.services
+            .hostnames
+            .release_name(&friend, &name, ClaimPart::Route)
             .await
-            .map_err(error)?;
-        Ok(exposure.hostname)
+            .map_err(|e| Error::Unavailable(format!("hostname ownership: {e}")))?;
+        deleted
     }
 }

@@ -24,6 +24,8 @@ pub struct Services {
     /// Exposure rules and the DNS provider (`ingress` and `dns` interfaces).
     pub exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
     pub dns: std::sync::Arc<crate::dns::Dns>,
+    /// Who owns each hostname (`ingress` and `dns` interfaces).
+    pub hostnames: crate::store::Hostnames,
     /// Timestamps a capability writes (secrets' `created_at`/`updated_at`).
     pub clock: crate::clock::SharedClock,
 }
@@ -46,6 +48,7 @@ impl Services {
             cluster,
             exposure,
             dns,
+            hostnames: crate::store::Hostnames::open(store)?,
             clock,
         })
     }

@@ -1,5 +1,7 @@
 //! Traefik IngressRoutes for exposures: `expose-<name>` in the friend's namespace, one
 //! `Host()` rule, the service and port, entry points and TLS from the exposure policy.
+//! A route is made only for a Service of that namespace and one of its ports, whatever
+//! the caller checked before.
 
 use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
@@ -118,12 +120,41 @@ impl Cluster {
             .collect())
     }
 
+    /// Refuses (invalid, naming the field) a backend that is not a Service of the
+    /// namespace, or a port that is not one of its ports.
+    async fn check_backend(
+        &self,
+        namespace: &str,
+        service: &str,
+        port: u16,
+    ) -> Result<(), ClusterError> {
+        if let Err(rule) = crate::validate::dns_label(service) {
+            return Err(ClusterError::Invalid(format!(
+                "service: '{service}' is not a Service name ({rule})"
+            )));
+        }
+        let ports = match self.service_ports(namespace, service).await {
+            Err(ClusterError::NotFound(m)) => return Err(ClusterError::Invalid(m)),
+            other => other?,
+        };
+        if !ports.contains(&port) {
+            let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
+            return Err(ClusterError::Invalid(format!(
+                "port: service '{service}' has no port {port} (it has: {})",
+                listed.join(", ")
+            )));
+        }
+        Ok(())
+    }
+
     pub async fn create_exposure(
         &self,
         namespace: &str,
         exposure: &Exposure,
         traefik: &TraefikPolicy,
     ) -> Result<(), ClusterError> {
+        self.check_backend(namespace, &exposure.service, exposure.port)
+            .await?;
         let object = ingress_route(
             namespace,
             &exposure.name,

@@ -1,8 +1,9 @@
 //! The `cloudflare` provider: Cloudflare API v4 over reqwest.
 //!
 //! The portal marks its records with a comment (`managed-by: friend-portal; friend: <friend>`)
-//! and only ever lists or deletes records carrying that mark; anything else in the zone is
-//! left alone. 429s, 5xx answers and connection failures are retried with exponential backoff
+//! and only ever lists records carrying that mark, and deletes only those marked for the
+//! friend in scope; anything else in the zone (another friend's, an operator's) is left
+//! alone. 429s, 5xx answers and connection failures are retried with exponential backoff
 //! (honouring `Retry-After`). The API token goes into the `Authorization` header only: it is
 //! never logged nor put in an error.
 
@@ -28,6 +29,8 @@ const MARK: &str = "managed-by: friend-portal";
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 /// Guards against a provider that keeps announcing more pages.
 const MAX_PAGES: u32 = 1000;
+/// Records asked for per page of a list.
+const PER_PAGE: u64 = 100;
 
 /// How to reach Cloudflare.
 #[derive(Clone)]
@@ -127,9 +130,31 @@ struct CfMessage {
     message: String,
 }
 
+/// Paging of a list. Cloudflare's published schema for DNS record lists names `page`,
+/// `per_page`, `count` and `total_count`; answers also carry `total_pages`. Either is used.
 #[derive(Deserialize)]
 struct ResultInfo {
     total_pages: Option<u32>,
+    total_count: Option<u64>,
+    per_page: Option<u64>,
+}
+
+impl ResultInfo {
+    /// Whether pages remain after `page`, which held `got` records of `PER_PAGE` asked for.
+    fn more_after(info: Option<&Self>, page: u32, got: usize) -> bool {
+        match info {
+            Some(Self {
+                total_pages: Some(total),
+                ..
+            }) => page < *total,
+            Some(Self {
+                total_count: Some(total),
+                per_page,
+                ..
+            }) => u64::from(page) * per_page.unwrap_or(PER_PAGE).max(1) < *total,
+            _ => got as u64 >= PER_PAGE,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -163,6 +188,11 @@ impl CfRecord {
             rest.split_once("friend:")
                 .map_or("", |(_, friend)| friend.trim()),
         )
+    }
+
+    /// Whether the record is the portal's and marked for `friend` (never for no one).
+    fn marked_for(&self, friend: &str) -> bool {
+        !friend.is_empty() && self.portal_friend() == Some(friend)
     }
 
     fn into_record(self, zone: &str) -> Option<Record> {
@@ -244,10 +274,15 @@ impl CloudflareDns {
             )));
         }
         if let Some(own) = existing.first() {
+            // Never overwritten: the friend's own record exists, or another friend's does.
+            let whose = if own.marked_for(&spec.friend) {
+                "yours"
+            } else {
+                "another friend's"
+            };
             return Err(DnsError::Conflict(format!(
-                "{} is already taken by a portal record (friend: {})",
-                spec.hostname,
-                own.portal_friend().unwrap_or("")
+                "{} is already taken by a portal record ({whose})",
+                spec.hostname
             )));
         }
         let body = json!({
@@ -271,13 +306,19 @@ impl CloudflareDns {
         })
     }
 
-    /// Deletes the portal's records for `hostname`, leaving any other alone.
-    pub async fn delete(&self, zone: &str, hostname: &str) -> Result<usize, DnsError> {
+    /// Deletes the portal's records for `hostname` marked for `friend`, leaving any other
+    /// alone (another friend's, or one the portal did not create).
+    pub async fn delete(
+        &self,
+        zone: &str,
+        hostname: &str,
+        friend: &str,
+    ) -> Result<usize, DnsError> {
         let zone_id = self.zone_id(zone).await?;
         let mut deleted = 0;
         for record in self.records(&zone_id, Some(hostname)).await? {
-            if record.portal_friend().is_none() {
-                tracing::info!(%hostname, record_id = %record.id, "not deleting a DNS record the portal did not create");
+            if !record.marked_for(friend) {
+                tracing::info!(%hostname, record_id = %record.id, %friend, "not deleting a DNS record that is not this friend's");
                 continue;
             }
             let id = checked_id(record.id, "a record listing")?;
@@ -330,19 +371,20 @@ impl CloudflareDns {
         let path = format!("/zones/{zone_id}/dns_records");
         let mut all = Vec::new();
         let mut page = 1u32;
+        let per_page = PER_PAGE.to_string();
         loop {
             let page_s = page.to_string();
-            let mut query = vec![("per_page", "100"), ("page", page_s.as_str())];
+            let mut query = vec![("per_page", per_page.as_str()), ("page", page_s.as_str())];
             if let Some(name) = name {
                 query.insert(0, ("name", name.trim_end_matches('.')));
             }
             let env = self.call(Method::GET, &path, &query, None).await?;
             let records: Vec<CfRecord> = serde_json::from_value(env.result)
                 .map_err(|e| unreadable("a record listing", e))?;
-            let total = env.result_info.and_then(|i| i.total_pages).unwrap_or(1);
-            let empty = records.is_empty();
+            let got = records.len();
+            let more = ResultInfo::more_after(env.result_info.as_ref(), page, got);
             all.extend(records);
-            if empty || page >= total || page >= MAX_PAGES {
+            if got == 0 || !more || page >= MAX_PAGES {
                 return Ok(all);
             }
             page += 1;

@@ -50,13 +50,24 @@ impl LocalDns {
         Ok(record)
     }
 
-    pub async fn delete(&self, hostname: &str) -> Result<usize, DnsError> {
-        let removed = self
+    /// Deletes the record for `hostname` if it is `friend`'s; another friend's stays.
+    pub async fn delete(&self, hostname: &str, friend: &str) -> Result<usize, DnsError> {
+        let key = hostname.to_ascii_lowercase();
+        let Some(current) = self.tree.get(key.as_bytes()).map_err(unavailable)? else {
+            return Ok(0);
+        };
+        let record: Record = serde_json::from_slice(&current).map_err(unavailable)?;
+        if friend.is_empty() || record.spec.friend != friend {
+            tracing::warn!(%hostname, %friend, owner = %record.spec.friend, "not deleting another friend's DNS record");
+            return Ok(0);
+        }
+        // Only the record just read goes: one written meanwhile is left alone.
+        let swapped = self
             .tree
-            .remove(hostname.to_ascii_lowercase().as_bytes())
+            .compare_and_swap(key.as_bytes(), Some(current), None as Option<&[u8]>)
             .map_err(unavailable)?;
         self.flusher.flush().await.map_err(unavailable)?;
-        Ok(usize::from(removed.is_some()))
+        Ok(usize::from(swapped.is_ok()))
     }
 
     pub fn list(&self) -> Result<Vec<Record>, DnsError> {

@@ -1,6 +1,7 @@
 //! DNS records for exposed services: `local` (kept in sled, listed by
-//! `GET /api/admin/dns`) or `cloudflare` (Cloudflare API v4). Only the portal's own
-//! records are ever deleted.
+//! `GET /api/admin/dns`) or `cloudflare` (Cloudflare API v4). Every record carries the
+//! friend it is for; a delete names the friend (from the request's scope) and removes only
+//! that friend's records, never another friend's nor one the portal did not create.
 
 pub mod cloudflare;
 mod local;
@@ -104,11 +105,17 @@ impl Dns {
         }
     }
 
-    /// Deletes the portal's records for `hostname`; returns how many there were.
-    pub async fn delete(&self, zone: &str, hostname: &str) -> Result<usize, DnsError> {
+    /// Deletes `friend`'s records for `hostname`, leaving any other alone; returns how
+    /// many were deleted.
+    pub async fn delete(
+        &self,
+        zone: &str,
+        hostname: &str,
+        friend: &str,
+    ) -> Result<usize, DnsError> {
         match self {
-            Dns::Local(d) => d.delete(hostname).await,
-            Dns::Cloudflare(d) => d.delete(zone, hostname).await,
+            Dns::Local(d) => d.delete(hostname, friend).await,
+            Dns::Cloudflare(d) => d.delete(zone, hostname, friend).await,
         }
     }
 

@@ -5,6 +5,7 @@ mod agents;
 mod audit;
 mod flusher;
 mod friends;
+mod hostnames;
 mod platform_ids;
 mod plugin_kv;
 mod retired;
@@ -19,6 +20,7 @@ pub use flusher::Flusher;
 pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
 };
+pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
 pub use plugin_kv::PLUGIN_KV_TREE;
 pub use retired::Retired;
 pub use sessions::{Session, SessionState};

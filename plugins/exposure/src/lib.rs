@@ -1,7 +1,7 @@
 //! The exposure endpoints: a friend's service on a public hostname, as an IngressRoute and
-//! a DNS record, all or nothing. The host makes every hostname from the friend in scope;
-//! this plugin checks the request, orders the two steps and undoes the first when the
-//! second fails.
+//! a DNS record, all or nothing. The host makes every hostname from the friend in scope,
+//! claims it for that friend and checks the backend; this plugin checks the request,
+//! orders the two steps and undoes the first when the second fails.
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -82,20 +82,8 @@ fn create(request: &Request) -> Result<Response> {
             format!("'{}' is not one of the allowed domains ({})", body.domain, allowed.join(", ")),
         ));
     }
-    let ports = match ingress::service_ports(&body.service) {
-        Ok(ports) => ports,
-        Err(ingress::Error::NotFound(_)) => {
-            return Err(Error::invalid("service", format!("no service '{}' in your namespace", body.service)));
-        }
-        Err(e) => return Err(ingress_error(e)),
-    };
-    if !ports.contains(&body.port) {
-        let listed: Vec<String> = ports.iter().map(u16::to_string).collect();
-        return Err(Error::invalid(
-            "port",
-            format!("service '{}' has no port {} (it has: {})", body.service, body.port, listed.join(", ")),
-        ));
-    }
+    // The host checks the service and port (a Service of the friend's namespace, one of
+    // its ports), who owns the hostname and the friend's exposure limit.
     if ingress::list_routes().map_err(ingress_error)?.iter().any(|r| r.name == name) {
         return Err(Error::conflict(format!("'{name}' is already exposed")));
     }
