@@ -7,4 +7,5 @@ mod support;
 mod apply;
 mod kube_fake;
 mod namespace;
+mod pod_template_refs;
 mod secrets;

@@ -7,6 +7,7 @@ mod support;
 mod bodies;
 mod leaks;
 mod matrix;
+mod pod_security;
 mod routes;
 mod traversal;
 mod world;
