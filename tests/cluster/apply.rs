@@ -19,7 +19,7 @@ async fn apply_yaml(p: &TestPortal, token: &str, friend: &str, yaml: &str) -> Re
     crate::support::reply(r).await
 }
 
-fn deployment(name: &str, pod_spec: Value) -> Value {
+pub fn deployment(name: &str, pod_spec: Value) -> Value {
     json!({
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
@@ -27,13 +27,22 @@ fn deployment(name: &str, pod_spec: Value) -> Value {
     })
 }
 
-fn nginx() -> Value {
+pub fn nginx() -> Value {
     json!({"containers": [{"name": "web", "image": "nginx:alpine"}]})
 }
 
 #[tokio::test]
 async fn yaml_documents_are_applied_and_the_overview_shows_them() {
     let t = two().await;
+    // The Deployment names the friend's own Secret, which must exist and be the portal's.
+    let secret =
+        t.p.post(
+            "/api/portal/secrets",
+            &t.alice,
+            json!({"name": "my-api-key", "data": {"API_KEY": "k"}}),
+        )
+        .await;
+    assert_eq!(secret.status, StatusCode::CREATED, "{}", secret.text);
     let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:alpine\n        envFrom:\n        - secretRef: {name: my-api-key}\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  selector: {app: web}\n  ports:\n  - port: 80\n";
     let r = apply_yaml(&t.p, &t.agent, "alice", yaml).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -197,7 +206,7 @@ async fn every_refusal_names_the_document_and_field() {
                 "d",
                 json!({"containers": [{"name": "c", "image": "i", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]}),
             ),
-            "capabilities.add: 'SYS_ADMIN'",
+            "capabilities.add[0]: adding the capability 'SYS_ADMIN' is not allowed",
         ),
         (
             deployment(

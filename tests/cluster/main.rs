@@ -8,4 +8,5 @@ mod apply;
 mod fake_namespaces;
 mod kube_fake;
 mod namespace;
+mod pod_template_refs;
 mod secrets;

@@ -10,6 +10,7 @@ mod id_reuse;
 mod leaks;
 mod matrix;
 mod namespace_ownership;
+mod pod_security;
 mod routes;
 mod session_ownership;
 mod traversal;

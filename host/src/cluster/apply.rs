@@ -1,6 +1,8 @@
 //! `apply`: manifests into a friend's namespace. Every document is checked (kind, name,
-//! namespace, service type, pod templates against the namespace's Pod Security Standard)
-//! before any is applied: all or nothing.
+//! namespace, service type, pod templates against the namespace's Pod Security Standard,
+//! the Secrets they reference) before any is applied: all or nothing.
+
+use std::collections::BTreeSet;
 
 use kube::api::{Api, DynamicObject, PostParams};
 use serde_json::Value;
@@ -50,13 +52,7 @@ impl Cluster {
     ) -> Result<(), ClusterError> {
         let kind = doc["kind"].as_str().unwrap_or_default();
         let name = doc["metadata"]["name"].as_str().unwrap_or_default();
-        let label = format!(
-            "document {} ({} {})",
-            index + 1,
-            if kind.is_empty() { "?" } else { kind },
-            if name.is_empty() { "?" } else { name }
-        );
-        let fail = |rule: String| ClusterError::Invalid(format!("{label}: {rule}"));
+        let fail = |rule: String| refusal(index, doc, rule);
         let policy = &self.policy.apply;
         if !doc.is_object() {
             return Err(fail("is not an object".into()));
@@ -103,18 +99,52 @@ impl Cluster {
                 return Err(fail("spec.externalIPs: not allowed".into()));
             }
         }
-        let template = match kind {
-            "Deployment" | "Job" => Some((&doc["spec"]["template"], "spec.template")),
-            "CronJob" => Some((
-                &doc["spec"]["jobTemplate"]["spec"]["template"],
-                "spec.jobTemplate.spec.template",
-            )),
-            _ => None,
-        };
-        if let Some((template, at)) = template {
+        if let Some((pointer, at)) = pss::template_location(kind) {
+            let template = doc.pointer(pointer).unwrap_or(&Value::Null);
             pss::check_template(template, at, self.policy.pod_security, policy).map_err(fail)?;
         }
         Ok(())
+    }
+
+    /// Pod templates may name only the friend's own Secrets, the ones the portal manages:
+    /// not a service-account token, not a Secret an operator put there.
+    async fn check_secret_references(
+        &self,
+        documents: &[Value],
+        namespace: &str,
+    ) -> Result<(), ClusterError> {
+        let mut references = Vec::new();
+        for (i, doc) in documents.iter().enumerate() {
+            let kind = doc["kind"].as_str().unwrap_or_default();
+            if let Some((pointer, at)) = pss::template_location(kind) {
+                let template = doc.pointer(pointer).unwrap_or(&Value::Null);
+                for reference in
+                    pss::secret_references(template, at).map_err(|rule| refusal(i, doc, rule))?
+                {
+                    references.push((i, reference));
+                }
+            }
+        }
+        if references.is_empty() {
+            return Ok(());
+        }
+        let managed: BTreeSet<String> = self
+            .list_secrets(namespace)
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        match references.iter().find(|(_, r)| !managed.contains(&r.name)) {
+            None => Ok(()),
+            Some((i, r)) => Err(refusal(
+                *i,
+                &documents[*i],
+                format!(
+                    "{}: the secret '{}' is not one of this friend's portal secrets; referencing it is not allowed in a friend's namespace",
+                    r.field, r.name
+                ),
+            )),
+        }
     }
 
     pub async fn apply(
@@ -126,9 +156,11 @@ impl Cluster {
             self.check_manifest(i, doc, namespace)?;
         }
         self.require_owned(namespace).await?;
+        self.check_secret_references(&documents, namespace).await?;
         let mut applied = Vec::new();
         for mut doc in documents {
             doc["metadata"]["namespace"] = namespace.into();
+            no_token_mounted(&mut doc);
             let kind = doc["kind"].as_str().unwrap_or_default().to_owned();
             let name = doc["metadata"]["name"]
                 .as_str()
@@ -157,5 +189,38 @@ impl Cluster {
             applied.push(Applied { kind, name, action });
         }
         Ok(applied)
+    }
+}
+
+/// "document N (Kind name): rule", the shape of every refusal.
+fn refusal(index: usize, doc: &Value, rule: String) -> ClusterError {
+    let part = |v: &Value| {
+        v.as_str()
+            .filter(|s| !s.is_empty())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    ClusterError::Invalid(format!(
+        "document {} ({} {}): {rule}",
+        index + 1,
+        part(&doc["kind"]),
+        part(&doc["metadata"]["name"])
+    ))
+}
+
+/// A friend's pods never get a service-account token: the portal writes
+/// `automountServiceAccountToken: false` into every pod template it applies.
+fn no_token_mounted(doc: &mut Value) {
+    let kind = doc["kind"].as_str().unwrap_or_default();
+    if let Some((pointer, _)) = pss::template_location(kind)
+        && let Some(template) = doc.pointer_mut(pointer)
+        && let Some(template) = template.as_object_mut()
+    {
+        let spec = template
+            .entry("spec")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(spec) = spec.as_object_mut() {
+            spec.insert("automountServiceAccountToken".into(), Value::Bool(false));
+        }
     }
 }
