@@ -45,20 +45,30 @@ fn configmap_data(docs: &[Value], name: &str) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The same files with the same text; the message names the first that differs.
+fn assert_same(configmap: &BTreeMap<String, String>, files: &BTreeMap<String, String>) {
+    let stale = "deploy/policies.yaml is stale: run deploy/policies-configmap.sh";
+    assert_eq!(
+        configmap.keys().collect::<Vec<_>>(),
+        files.keys().collect::<Vec<_>>(),
+        "{stale}"
+    );
+    for (name, text) in files {
+        assert!(configmap[name] == *text, "{stale} ({name} differs)");
+    }
+}
+
 #[test]
 fn the_policies_configmaps_are_policies() {
     let docs = documents("deploy/policies.yaml");
-    let stale = "deploy/policies.yaml is stale: run deploy/policies-configmap.sh";
-    assert_eq!(
-        configmap_data(&docs, "friend-portal-policies"),
-        files(&repo().join("policies"), &[".toml"]),
-        "{stale}"
+    assert_same(
+        &configmap_data(&docs, "friend-portal-policies"),
+        &files(&repo().join("policies"), &[".toml"]),
     );
     let templates = files(&repo().join("policies/namespace"), &[".yaml", ".yml"]);
-    assert_eq!(
-        configmap_data(&docs, "friend-portal-namespace-policies"),
-        templates,
-        "{stale}"
+    assert_same(
+        &configmap_data(&docs, "friend-portal-namespace-policies"),
+        &templates,
     );
     let portal = std::fs::read_to_string(repo().join("deploy/portal.yaml")).unwrap();
     for name in templates.keys() {
