@@ -40,13 +40,13 @@ async fn snapshot(w: &World) -> Value {
         "/api/agents",
         "/api/friends",
         "/api/friends/alice",
-        "/api/friends/bob",
+        "/api/friends/x-alice",
         "/api/admin/dns",
         "/api/admin/outbox",
     ] {
         read(path.to_owned(), path.to_owned(), ADMIN).await;
     }
-    for (who, token) in [("alice", &w.alice), ("bob", &w.bob)] {
+    for (who, token) in [("alice", &w.alice), (crate::world::BOB, &w.bob)] {
         let m = w.markers(who);
         let paths = [
             "/api/portal/secrets".to_owned(),

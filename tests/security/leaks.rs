@@ -103,7 +103,7 @@ async fn no_response_carries_another_friends_data() {
     // Query parameters naming another friend change nothing: the scope is the caller's.
     for route in gets.iter().filter(|r| r.path.starts_with("/api/portal/")) {
         let path = format!(
-            "{}?friend=bob&id=bob&friend_id=bob&namespace=friend-bob&name={}",
+            "{}?friend=x-alice&id=x-alice&friend_id=x-alice&namespace=friend-x-alice&name={}",
             route.fill(&w, &w.alice_m, None),
             w.bob_m.secret_name
         );
@@ -183,7 +183,11 @@ async fn no_response_carries_another_friends_data() {
         "alice's profile",
     );
     sees(
-        w.p.get("/api/portal/secrets/bob-vault-q7", &w.bob).await,
+        w.p.get(
+            &format!("/api/portal/secrets/{}", w.bob_m.secret_name),
+            &w.bob,
+        )
+        .await,
         &w.bob_m.secret_value,
         "bob's secret",
     );
@@ -268,9 +272,88 @@ async fn another_friends_names_reach_nothing() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Alice's id is a suffix of bob's (`x-alice`): an exposure name of hers that would spell
+/// his hostname (`<his name>-x` + `-alice`) neither takes nor removes it.
+#[tokio::test]
+async fn a_suffix_id_cannot_spell_the_longer_ids_hostnames() {
+    let w = World::new().await;
+    let b = &w.bob_m;
+    let spelled = format!("{}-x", b.exposure);
+    assert_eq!(
+        format!("{spelled}-alice.your-domain.net"),
+        b.hostname,
+        "the name spells bob's hostname"
+    );
+    let expose =
+        json!({"name": spelled, "service": "web", "port": 80, "domain": "your-domain.net"});
+    let attempts = [
+        (
+            Method::POST,
+            "/api/portal/namespace/expose".to_owned(),
+            Some(expose.clone()),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/portal/namespace/expose/{spelled}"),
+            None,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (method, path, body) in &attempts {
+        let auth = format!("Bearer {}", w.alice);
+        let r = w.call(method, path, Some(&auth), body.as_ref()).await;
+        if !matches!(r.status, StatusCode::CONFLICT | StatusCode::NOT_FOUND) {
+            failures.push(format!(
+                "expected 409 or 404: {}",
+                describe(Caller::Alice, method, path, &r)
+            ));
+        }
+    }
+    // And her agent, on her behalf, the same.
+    for (method, path, body) in [
+        (
+            Method::POST,
+            "/api/friends/alice/namespace/expose".to_owned(),
+            Some(expose),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/friends/alice/namespace/expose/{spelled}"),
+            None,
+        ),
+    ] {
+        let auth = format!("Bearer {}", w.agent);
+        let r = w.call(&method, &path, Some(&auth), body.as_ref()).await;
+        if !matches!(r.status, StatusCode::CONFLICT | StatusCode::NOT_FOUND) {
+            failures.push(format!(
+                "expected 409 or 404: {}",
+                describe(Caller::Agent, &method, &path, &r)
+            ));
+        }
+    }
+    failures.extend(alice_intact(&w, b).await);
+    let dns = w.p.get("/api/admin/dns", crate::support::ADMIN).await;
+    let records: Vec<_> = dns
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|r| r["hostname"] == b.hostname.as_str())
+        .map(|r| r["friend"].clone())
+        .collect();
+    if records != [json!(crate::world::BOB)] {
+        failures.push(format!("bob's DNS record is not his alone: {records:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 /// What is wrong with alice's (or bob's) seeded data now, if anything.
 pub async fn alice_intact(w: &World, m: &Markers) -> Vec<String> {
-    let token = if m.friend == "bob" { &w.bob } else { &w.alice };
+    let token = if m.friend == crate::world::BOB {
+        &w.bob
+    } else {
+        &w.alice
+    };
     let mut wrong = Vec::new();
     let checks = [
         (

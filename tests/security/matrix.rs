@@ -29,7 +29,7 @@ async fn every_route_by_every_caller() {
         let own = if route.consumes_session {
             Some((
                 w.p.session_for(&w.agent, "alice").await,
-                w.p.session_for(ADMIN, "bob").await,
+                w.p.session_for(ADMIN, crate::world::BOB).await,
             ))
         } else {
             None

@@ -112,7 +112,11 @@ impl Caller {
 
     /// The friend whose names fill the path: a friend's own, alice for everyone else.
     pub fn friend(self) -> &'static str {
-        if self == Caller::Bob { "bob" } else { "alice" }
+        if self == Caller::Bob {
+            crate::world::BOB
+        } else {
+            "alice"
+        }
     }
 }
 
@@ -145,7 +149,7 @@ impl Route {
 
     /// The path with every parameter filled for the friend `m`, `evil` put in place of `param`.
     pub fn fill(&self, w: &World, m: &Markers, evil: Option<(&str, &str)>) -> String {
-        let pod = if m.friend == "bob" {
+        let pod = if m.friend == crate::world::BOB {
             &w.bob_pod
         } else {
             &w.alice_pod

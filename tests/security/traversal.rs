@@ -138,7 +138,9 @@ fn files_outside(w: &World) -> Vec<String> {
     }
     let friends = w.data_dir.join("workspace").join("friends");
     // `.deleted` holds the folders of deleted friends (zed was deleted once).
-    let known = ["alice", "bob", "carol", "dave", "erin", "zed", ".deleted"];
+    let known = [
+        "alice", "x-alice", "carol", "dave", "erin", "zed", ".deleted",
+    ];
     match std::fs::read_dir(&friends) {
         Ok(dir) => {
             for entry in dir.flatten() {

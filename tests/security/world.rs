@@ -1,6 +1,9 @@
 //! The seeded portal every security test runs against: agents `main` (friend of alice and
 //! the victims) and `other` (no friendships), friends alice and bob with marker strings in
 //! every kind of data they own, and the tokens of every kind of caller.
+//!
+//! Bob's friend id is [`BOB`], `x-alice`: alice's id is a suffix of his, so every probe also
+//! meets the confusions of names built as `<name>-<friend>` (hostnames, prefixes).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -14,6 +17,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use crate::support::{ADMIN, Reply, TestPortal, config_for};
 
 /// Unique strings planted in one friend's data; none may reach another caller.
+/// Bob's friend id: alice's with a prefix.
+pub const BOB: &str = "x-alice";
+
 pub struct Markers {
     pub friend: &'static str,
     pub secret_name: String,
@@ -30,21 +36,23 @@ pub struct Markers {
 }
 
 impl Markers {
-    fn of(friend: &'static str, phone: &str) -> Self {
+    /// Every marker ends in the friend's `code`, so one friend's markers are never inside
+    /// another's even where one id is inside the other (`alice`, `x-alice`).
+    fn of(friend: &'static str, code: &str, phone: &str) -> Self {
         let up = friend.to_uppercase();
         let exposure = format!("{friend}site");
         Self {
             friend,
-            secret_name: format!("{friend}-vault-q7"),
-            secret_value: format!("{up}-SECRET-VALUE-5d81e0"),
-            memory: format!("{up}-MEMORY-MARKER-91c2"),
-            notes: format!("{up}-NOTES-MARKER-4b7d"),
-            heartbeat: format!("{up}-HEARTBEAT-MARKER-e3a0"),
-            cron_name: format!("{friend}-cronjob-k2"),
-            cron_message: format!("{up}-CRON-MESSAGE-77f1"),
+            secret_name: format!("{friend}-vault-{code}"),
+            secret_value: format!("{up}-SECRET-VALUE-{code}"),
+            memory: format!("{up}-MEMORY-MARKER-{code}"),
+            notes: format!("{up}-NOTES-MARKER-{code}"),
+            heartbeat: format!("{up}-HEARTBEAT-MARKER-{code}"),
+            cron_name: format!("{friend}-cronjob-{code}"),
+            cron_message: format!("{up}-CRON-MESSAGE-{code}"),
             hostname: format!("{exposure}-{friend}.your-domain.net"),
             exposure,
-            deployment: format!("{friend}-deploy-z9"),
+            deployment: format!("{friend}-deploy-{code}"),
             signal: phone.to_owned(),
         }
     }
@@ -123,8 +131,8 @@ impl World {
         let agent = p.add_agent("main").await;
         let other = p.add_agent("other").await;
         p.add_agent("victim-agent").await;
-        let alice_m = Markers::of("alice", "+49 151 7770001");
-        let bob_m = Markers::of("bob", "+49 151 7770002");
+        let alice_m = Markers::of("alice", "q7a1", "+49 151 7770001");
+        let bob_m = Markers::of(BOB, "k3b2", "+49 151 7770002");
         for (token, m) in [(&agent, &alice_m), (&ADMIN.to_owned(), &bob_m)] {
             let body = json!({"id": m.friend, "display_name": m.friend.to_uppercase(), "signal": m.signal});
             let r = p.post("/api/friends", token, body).await;
@@ -137,7 +145,7 @@ impl World {
         let expired = p.session_for(&agent, "alice").await;
         p.clock.advance(chrono::Duration::days(31));
         let alice = p.session_for(&agent, "alice").await;
-        let bob = p.session_for(ADMIN, "bob").await;
+        let bob = p.session_for(ADMIN, BOB).await;
         let revoked = p.session_for(&agent, "alice").await;
         let r = p.delete("/api/portal/session", &revoked).await;
         assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
@@ -187,7 +195,7 @@ impl World {
     }
 
     pub fn markers(&self, friend: &str) -> &Markers {
-        if friend == "bob" {
+        if friend == BOB {
             &self.bob_m
         } else {
             &self.alice_m
