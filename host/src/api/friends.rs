@@ -146,11 +146,7 @@ pub async fn create(
         Err(StoreError::Conflict(msg)) => return Err(ApiError::conflict(msg)),
         Err(e) => return Err(e.into()),
     }
-    state
-        .workspace
-        .write_profile(&friend)
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.write_profile(&friend).await?;
     if let Err(e) = state.cluster.provision(&friend.id).await {
         // The friend exists either way; POST .../namespace/provision retries.
         tracing::warn!(friend = %friend.id, error = %e, "namespace provisioning failed");
@@ -269,11 +265,7 @@ pub async fn update(
     check(&friend)?;
     friend.updated_at = state.clock.now();
     state.store.put_friend(&friend).await?;
-    state
-        .workspace
-        .write_profile(&friend)
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.write_profile(&friend).await?;
     let mut view = FriendView::of(friend);
     view.agents = Some(agent_links(&state, &id)?);
     Ok(Json(view))
@@ -312,11 +304,7 @@ pub async fn delete(
         .delete_friend(&id)
         .await
         .map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
-    state
-        .workspace
-        .archive(&id, state.clock.now())
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.archive(&id, state.clock.now()).await?;
     tracing::info!(friend = %id, "friend deleted");
     Ok(StatusCode::NO_CONTENT)
 }
