@@ -5,8 +5,10 @@
 mod support;
 
 mod bodies;
+mod friend_limits;
 mod leaks;
 mod matrix;
 mod routes;
 mod traversal;
+mod workspace_links;
 mod world;

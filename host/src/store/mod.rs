@@ -11,7 +11,7 @@ mod table;
 use std::path::Path;
 
 pub use agents::Agent;
-pub use audit::{AuditEntry, AuditQuery};
+pub use audit::{AUDIT_KEPT, AUDIT_TRIM_BATCH, AuditEntry, AuditQuery};
 pub use flusher::Flusher;
 pub use friends::{Friend, FriendPage, FriendPatch, Friendship, StoredFriend, namespace_of};
 pub use sessions::{Session, SessionState};
@@ -79,6 +79,8 @@ pub struct Store {
     pub(crate) audit: Table<AuditEntry>,
     /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
     pub(crate) audit_by_friend: sled::Tree,
+    /// How many audit entries there are, and how many are kept (see `audit.rs`).
+    pub(crate) audit_bound: std::sync::Arc<audit::AuditBound>,
 }
 
 impl Store {
@@ -103,10 +105,12 @@ impl Store {
             friend_sessions: db.open_tree("friend_sessions")?,
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
+            audit_bound: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
         };
         store.migrate()?;
+        store.count_audit();
         Ok(store)
     }
 
