@@ -263,3 +263,54 @@ async fn a_run_is_on_disk_before_its_delivery_starts() {
     w.scheduler().settle().await;
     assert_eq!(last_run(&w, "held").await["status"], "ok");
 }
+
+/// While no flush can finish, a run is recorded but no delivery starts; once its record
+/// is durable, it does. (Before, the delivery started first and the flush came after.)
+#[tokio::test]
+async fn no_delivery_starts_before_its_run_is_on_disk() {
+    let gw = Receiver::start(&[], 200).await;
+    let w = World::with(gateway(gw.url.clone())).await;
+    w.alice_job("ordered", "0 11 * * *").await;
+    let flusher = w.p.server.state.store.flusher();
+    let held = flusher.hold().await;
+    let post = {
+        let (http, url, token) = (
+            w.p.http.clone(),
+            w.p.url(&format!("{CRONS}/ordered/run")),
+            w.alice.clone(),
+        );
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+        })
+    };
+    // Until the run is recorded and its writer waits for the (held) flush.
+    let recorded = async {
+        while w
+            .scheduler()
+            .runs("alice", "ordered", 1)
+            .unwrap()
+            .is_empty()
+            || !flusher.is_waiting()
+        {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), recorded)
+        .await
+        .expect("the run is recorded and waits for its flush");
+    assert_eq!(
+        w.scheduler().deliveries_in_flight(),
+        0,
+        "a delivery started before its run was on disk"
+    );
+    drop(held);
+    let r = post.await.unwrap().unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    w.scheduler().settle().await;
+    assert_eq!(gw.received().len(), 1);
+    assert_eq!(last_run(&w, "ordered").await["status"], "ok");
+}

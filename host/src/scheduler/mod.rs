@@ -463,6 +463,11 @@ impl Scheduler {
         });
     }
 
+    /// Deliveries started and not yet finished.
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.inner.inflight.count.load(Ordering::SeqCst)
+    }
+
     /// Waits until no delivery is in flight.
     pub async fn settle(&self) {
         self.inner.inflight.wait_idle().await;
