@@ -1,4 +1,6 @@
-//! File writes that readers never see half-done.
+//! File writes that readers never see half-done, and the workspace's link-proof access.
+
+pub mod nofollow;
 
 use std::io::Write;
 use std::path::Path;

@@ -19,7 +19,9 @@ fn plugin(args: &[&str], url: &str) -> (bool, String, String) {
 #[tokio::test]
 async fn install_list_and_rollback_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let server = Child::serve(dir.path()).await;
+    // The hello fixture is routed by the tests' policy only.
+    let policies = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/policies");
+    let server = Child::serve_with(dir.path(), &["--policies-dir", policies]).await;
     let (ok, out, err) = plugin(&["list"], &server.url);
     assert!(ok, "{err}");
     assert!(out.contains("hello"), "{out}");

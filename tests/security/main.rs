@@ -5,6 +5,7 @@
 mod support;
 
 mod bodies;
+mod friend_limits;
 mod hostname_ownership;
 mod id_reuse;
 mod leaks;
@@ -14,4 +15,5 @@ mod pod_security;
 mod routes;
 mod session_ownership;
 mod traversal;
+mod workspace_links;
 mod world;

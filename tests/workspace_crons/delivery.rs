@@ -199,3 +199,118 @@ async fn a_bad_gateway_url_stops_the_start() {
         .to_string();
     assert!(error.contains("agent gateway URL"), "{error}");
 }
+
+/// The store as a crash would leave it: its files copied as they are on disk now.
+fn crash_image(w: &World) -> (tempfile::TempDir, portal::store::Store) {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let image = tempfile::tempdir().unwrap();
+    copy(&w.p.server.state.config.store_dir(), image.path());
+    let store = portal::store::Store::open(image.path()).unwrap();
+    (image, store)
+}
+
+fn runs_on_disk(store: &portal::store::Store, name: &str) -> Vec<portal::scheduler::Run> {
+    let jobs = portal::scheduler::jobs::JobStore::open(store, 50).unwrap();
+    jobs.runs("alice", name, 10).unwrap()
+}
+
+#[tokio::test]
+async fn a_run_is_on_disk_before_its_delivery_starts() {
+    let gw = Receiver::holding().await;
+    let url = gw.url.clone();
+    let w = World::with(move |config| {
+        config.scheduler.gateway = Some(url);
+        config.scheduler.attempt_timeout = Duration::from_secs(30);
+    })
+    .await;
+    w.alice_job("held", "0 11 * * *").await;
+
+    // By hand: the delivery has reached the agent and is held open there.
+    let r =
+        w.p.post(&format!("{CRONS}/held/run"), &w.alice, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    gw.wait_for(1).await;
+    let (_image, store) = crash_image(&w);
+    let runs = runs_on_disk(&store, "held");
+    assert_eq!(runs.len(), 1, "the manual run is on disk: {runs:?}");
+    assert_eq!(runs[0].status, portal::scheduler::RunStatus::Pending);
+    assert_eq!(last_run(&w, "held").await["status"], "pending");
+    drop(store);
+
+    // On schedule: the same, for the run the timer starts.
+    w.set_clock("2026-03-01T11:00:00Z");
+    assert_eq!(w.scheduler().tick().await, 1);
+    gw.wait_for(2).await;
+    let (_image, store) = crash_image(&w);
+    let runs = runs_on_disk(&store, "held");
+    assert_eq!(runs.len(), 2, "the scheduled run is on disk: {runs:?}");
+    assert_eq!(runs[0].trigger, portal::scheduler::Trigger::Scheduled);
+    assert_eq!(runs[0].status, portal::scheduler::RunStatus::Pending);
+
+    gw.release();
+    w.scheduler().settle().await;
+    assert_eq!(last_run(&w, "held").await["status"], "ok");
+}
+
+/// While no flush can finish, a run is recorded but no delivery starts; once its record
+/// is durable, it does. (Before, the delivery started first and the flush came after.)
+#[tokio::test]
+async fn no_delivery_starts_before_its_run_is_on_disk() {
+    let gw = Receiver::start(&[], 200).await;
+    let w = World::with(gateway(gw.url.clone())).await;
+    w.alice_job("ordered", "0 11 * * *").await;
+    let flusher = w.p.server.state.store.flusher();
+    let held = flusher.hold().await;
+    let post = {
+        let (http, url, token) = (
+            w.p.http.clone(),
+            w.p.url(&format!("{CRONS}/ordered/run")),
+            w.alice.clone(),
+        );
+        tokio::spawn(async move {
+            http.post(url)
+                .bearer_auth(token)
+                .json(&json!({}))
+                .send()
+                .await
+        })
+    };
+    // Until the run is recorded and its writer waits for the (held) flush.
+    let recorded = async {
+        while w
+            .scheduler()
+            .runs("alice", "ordered", 1)
+            .unwrap()
+            .is_empty()
+            || !flusher.is_waiting()
+        {
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), recorded)
+        .await
+        .expect("the run is recorded and waits for its flush");
+    assert_eq!(
+        w.scheduler().deliveries_in_flight(),
+        0,
+        "a delivery started before its run was on disk"
+    );
+    drop(held);
+    let r = post.await.unwrap().unwrap();
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    w.scheduler().settle().await;
+    assert_eq!(gw.received().len(), 1);
+    assert_eq!(last_run(&w, "ordered").await["status"], "ok");
+}

@@ -1,5 +1,5 @@
 //! A stand-in agent gateway: an axum server on 127.0.0.1:0 that records what it receives
-//! and answers with scripted statuses.
+//! and answers with scripted statuses, at once or (`holding`) only once released.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -26,31 +26,80 @@ struct Log {
     received: Vec<Received>,
 }
 
+/// What the handler shares with the test.
+struct Shared {
+    log: Mutex<Log>,
+    /// When set, each request waits for a permit before it is answered.
+    gate: Option<tokio::sync::Semaphore>,
+    arrived: tokio::sync::Notify,
+}
+
 pub struct Receiver {
     pub url: String,
-    log: Arc<Mutex<Log>>,
+    shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Receiver {
     /// Answers `script` in order, then `then` for ever.
     pub async fn start(script: &[u16], then: u16) -> Self {
-        let log = Arc::new(Mutex::new(Log {
-            script: script.iter().copied().collect(),
-            then,
-            received: Vec::new(),
-        }));
-        let app = axum::Router::new().fallback(record).with_state(log.clone());
+        Self::serve(script, then, None).await
+    }
+
+    /// Records each request at once and answers 200 only after [`Receiver::release`]:
+    /// a delivery held open.
+    pub async fn holding() -> Self {
+        Self::serve(&[], 200, Some(tokio::sync::Semaphore::new(0))).await
+    }
+
+    async fn serve(script: &[u16], then: u16, gate: Option<tokio::sync::Semaphore>) -> Self {
+        let shared = Arc::new(Shared {
+            log: Mutex::new(Log {
+                script: script.iter().copied().collect(),
+                then,
+                received: Vec::new(),
+            }),
+            gate,
+            arrived: tokio::sync::Notify::new(),
+        });
+        let app = axum::Router::new()
+            .fallback(record)
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
-        Self { url, log, task }
+        Self { url, shared, task }
     }
 
     pub fn received(&self) -> Vec<Received> {
-        self.log.lock().unwrap().received.clone()
+        self.shared.log.lock().unwrap().received.clone()
+    }
+
+    /// Waits (at most 10 s) until `n` requests have arrived.
+    pub async fn wait_for(&self, n: usize) {
+        let wait = async {
+            loop {
+                let arrived = self.shared.arrived.notified();
+                tokio::pin!(arrived);
+                arrived.as_mut().enable();
+                if self.received().len() >= n {
+                    return;
+                }
+                arrived.await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+            .await
+            .unwrap_or_else(|_| panic!("{n} deliveries did not arrive in 10 s"));
+    }
+
+    /// Lets every held request, and every later one, be answered.
+    pub fn release(&self) {
+        if let Some(gate) = &self.shared.gate {
+            gate.add_permits(1024);
+        }
     }
 }
 
@@ -61,7 +110,7 @@ impl Drop for Receiver {
 }
 
 async fn record(
-    State(log): State<Arc<Mutex<Log>>>,
+    State(shared): State<Arc<Shared>>,
     method: axum::http::Method,
     uri: Uri,
     headers: HeaderMap,
@@ -73,15 +122,22 @@ async fn record(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let mut log = log.lock().unwrap();
-    log.received.push(Received {
-        method: method.to_string(),
-        path: uri.path().to_owned(),
-        authorization: header("authorization"),
-        content_type: header("content-type"),
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    let status = log.script.pop_front().unwrap_or(log.then);
+    let status = {
+        let mut log = shared.log.lock().unwrap();
+        log.received.push(Received {
+            method: method.to_string(),
+            path: uri.path().to_owned(),
+            authorization: header("authorization"),
+            content_type: header("content-type"),
+            body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        });
+        log.script.pop_front().unwrap_or(log.then)
+    };
+    shared.arrived.notify_waiters();
+    if let Some(gate) = &shared.gate {
+        // The permit goes back at once: once released, every request passes.
+        let _ = gate.acquire().await;
+    }
     StatusCode::from_u16(status).unwrap()
 }
 

@@ -144,11 +144,7 @@ pub async fn create(
     };
     namespace_is_free(&state, &friend.id).await?;
     state.store.create_friend(&friend, agent).await?;
-    state
-        .workspace
-        .write_profile(&friend)
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.write_profile(&friend).await?;
     if let Err(e) = state.cluster.provision(&friend.id).await {
         // The friend exists either way; POST .../namespace/provision retries.
         tracing::warn!(friend = %friend.id, error = %e, "namespace provisioning failed");
@@ -267,11 +263,7 @@ pub async fn update(
     check(&friend)?;
     friend.updated_at = state.clock.now();
     state.store.put_friend(&friend).await?;
-    state
-        .workspace
-        .write_profile(&friend)
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.write_profile(&friend).await?;
     let mut view = FriendView::of(friend);
     view.agents = Some(agent_links(&state, &id)?);
     Ok(Json(view))
@@ -324,7 +316,7 @@ pub async fn delete(
             .map_err(cluster_error)?;
         purge_dns(&state, &id).await?;
         state.cluster.purge(&id).await.map_err(cluster_error)?;
-        state.store.delete_plugin_kv_of(&id).await?;
+        state.runtime.services().kv.forget_friend(&id).await?;
     }
     if existing.is_none() {
         state.store.unretire(&id).await?;
@@ -341,11 +333,7 @@ pub async fn delete(
         .delete_friend(&id)
         .await
         .map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
-    state
-        .workspace
-        .archive(&id, state.clock.now())
-        .await
-        .map_err(ApiError::internal)?;
+    state.workspace.archive(&id, state.clock.now()).await?;
     tracing::info!(friend = %id, purged = params.purge, "friend deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -46,6 +46,9 @@ fn error(e: JobError) -> Error {
         JobError::Forbidden(m) => Error::Forbidden(m),
         JobError::NotFound(m) => Error::NotFound(m),
         JobError::Conflict(m) => Error::Conflict(m),
+        JobError::RateLimited { retry_after } => {
+            Error::RateLimited(u32::try_from(retry_after).unwrap_or(u32::MAX))
+        }
         JobError::Unavailable => Error::Unavailable,
     }
 }

@@ -5,16 +5,15 @@ mod cluster;
 mod cron;
 mod dns;
 mod ingress;
-mod kv;
+pub mod kv;
 mod log;
 mod secrets;
 pub mod workspace;
 
 /// What the capabilities reach: built once at start, shared by every request.
 pub struct Services {
-    pub kv: sled::Tree,
-    /// Makes kv writes durable (one flush shared by concurrent writers).
-    pub flusher: crate::store::Flusher,
+    /// Plugin kv entries and their per-friend byte totals (`kv` interface).
+    pub kv: kv::PluginKv,
     /// The workspace files (`workspace` interface).
     pub files: workspace::Files,
     /// The cron jobs (`cron` interface).
@@ -31,8 +30,10 @@ pub struct Services {
 }
 
 impl Services {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: &crate::store::Store,
+        kv_limits: std::collections::HashMap<String, u64>,
         workspace: crate::workspace::Workspace,
         scheduler: crate::scheduler::Scheduler,
         cluster: std::sync::Arc<crate::cluster::Cluster>,
@@ -41,8 +42,7 @@ impl Services {
         clock: crate::clock::SharedClock,
     ) -> crate::store::StoreResult<Self> {
         Ok(Self {
-            kv: store.tree(crate::store::PLUGIN_KV_TREE)?,
-            flusher: store.flusher(),
+            kv: kv::PluginKv::open(store, kv_limits)?,
             files: workspace::Files::new(workspace),
             scheduler,
             cluster,

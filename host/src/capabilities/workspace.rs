@@ -6,12 +6,12 @@
 //! is renamed over the target (the agent never reads half a file), under a lock so that of
 //! two writers holding the same etag exactly one wins.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 
 use crate::auth::CallerKind;
+use crate::fsutil::nofollow::Refusal;
 use crate::runtime::bindings::friend::portal::workspace::{Contents, Error, File, Host};
 use crate::runtime::store_data::StoreData;
 use crate::workspace::Workspace;
@@ -87,25 +87,12 @@ pub fn preconditions_hold(
     true
 }
 
-/// Reads at most `cap + 1` bytes: `None` when there is no file.
-fn read_capped(path: &Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
-    match std::fs::File::open(path) {
-        Ok(file) => {
-            let mut bytes = Vec::new();
-            file.take(cap + 1).read_to_end(&mut bytes)?;
-            Ok(Some(bytes))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
-) -> std::io::Result<T> {
+    f: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(std::io::Error::other)?
+        .map_err(|e| Refusal::Io("workspace".into(), std::io::Error::other(e)))?
 }
 
 pub struct Files {
@@ -121,16 +108,32 @@ impl Files {
         }
     }
 
-    /// `friend` is the scope's validated id, never a path from a request.
+    /// Where the file is (for tests); reads and writes never go through this path.
     pub fn path(&self, friend: &str, file: File) -> PathBuf {
         self.workspace.friend_dir(friend).join(file_name(file))
     }
 
+    /// At most `cap + 1` bytes of the file; `None` when it (or the friend's folder) is absent.
+    async fn read_capped(
+        &self,
+        friend: &str,
+        file: File,
+        cap: u64,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        let workspace = self.workspace.clone();
+        let id = friend.to_owned();
+        blocking(move || match workspace.friend_folder(&id, false)? {
+            Some(folder) => folder.read_file(file_name(file), cap),
+            None => Ok(None),
+        })
+        .await
+        .map_err(|e| refused(friend, file, e))
+    }
+
     pub async fn read(&self, friend: &str, file: File) -> Result<Contents, Error> {
-        let path = self.path(friend, file);
-        let bytes = blocking(move || read_capped(&path, MAX_FILE_BYTES as u64))
-            .await
-            .map_err(|e| unavailable(friend, file, e))?;
+        let bytes = self
+            .read_capped(friend, file, MAX_FILE_BYTES as u64)
+            .await?;
         if bytes.as_ref().is_some_and(|b| b.len() > MAX_FILE_BYTES) {
             return Err(Error::TooLarge(MAX_FILE_BYTES as u32));
         }
@@ -162,28 +165,37 @@ impl Files {
             return Err(Error::NotUtf8);
         }
         let new_etag = etag(Some(&content));
-        let path = self.path(friend, file);
         let _guard = self.lock.lock().await;
         if if_match.is_some() || if_none_match.is_some() {
-            let current_path = path.clone();
-            let current = blocking(move || read_capped(&current_path, MAX_HASHED_BYTES))
-                .await
-                .map_err(|e| unavailable(friend, file, e))?;
+            let current = self.read_capped(friend, file, MAX_HASHED_BYTES).await?;
             let current_etag = etag(current.as_deref());
             if !preconditions_hold(&current_etag, current.is_some(), if_match, if_none_match) {
                 return Err(Error::PreconditionFailed);
             }
         }
-        blocking(move || crate::fsutil::write_atomic(&path, &content))
-            .await
-            .map_err(|e| unavailable(friend, file, e))?;
+        let workspace = self.workspace.clone();
+        let id = friend.to_owned();
+        blocking(move || {
+            let folder = workspace
+                .friend_folder(&id, true)?
+                .ok_or_else(|| Refusal::Io(id.clone(), std::io::ErrorKind::NotFound.into()))?;
+            folder.write_file(file_name(file), &content)
+        })
+        .await
+        .map_err(|e| refused(friend, file, e))?;
         tracing::info!(%friend, file = file_name(file), caller = ?caller, "workspace file written");
         Ok(new_etag)
     }
 }
 
-fn unavailable(friend: &str, file: File, error: std::io::Error) -> Error {
-    tracing::error!(%friend, file = file_name(file), %error, "workspace file failed");
+/// A link or other non-file on the way is the caller's to hear about, naming it; any
+/// other failure is logged and reported as unavailable.
+fn refused(friend: &str, file: File, refusal: Refusal) -> Error {
+    if refusal.is_unsafe_path() {
+        tracing::warn!(%friend, file = file_name(file), %refusal, "workspace file refused");
+        return Error::NotAFile(refusal.to_string());
+    }
+    tracing::error!(%friend, file = file_name(file), error = %refusal, "workspace file failed");
     Error::Unavailable
 }
 

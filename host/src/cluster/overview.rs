@@ -195,16 +195,37 @@ impl Cluster {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         let params = LogParams {
             tail_lines: Some(tail),
+            limit_bytes: Some(MAX_LOG_BYTES),
             ..Default::default()
         };
         match api.logs(pod, &params).await {
-            Ok(text) => Ok(text.lines().map(str::to_owned).collect()),
+            // The API server stops at the limit; a server that does not is cut here.
+            Ok(text) => Ok(cut(&text, MAX_LOG_BYTES as usize)
+                .lines()
+                .map(str::to_owned)
+                .collect()),
             Err(kube::Error::Api(s)) if s.code == 404 => {
                 Err(ClusterError::NotFound(format!("no pod '{pod}'")))
             }
             Err(e) => Err(e.into()),
         }
     }
+}
+
+/// The most of a pod's log read at once, whatever the number of lines: a container that
+/// writes one endless line cannot make the portal hold it all.
+pub const MAX_LOG_BYTES: i64 = 256 * 1024;
+
+/// `text` cut to at most `limit` bytes, on a character boundary.
+fn cut(text: &str, limit: usize) -> &str {
+    if text.len() <= limit {
+        return text;
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 /// A list in a namespace that does not exist (yet) is empty, not an error.

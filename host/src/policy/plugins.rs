@@ -24,6 +24,9 @@ pub struct PluginPolicy {
     pub deadline_ms: u64,
     pub concurrency: usize,
     pub queue_wait_ms: u64,
+    /// Bytes of kv (keys as the plugin names them, plus values) the plugin may keep per
+    /// friend; writes past it are refused with the kv interface's error.
+    pub kv_bytes_per_friend: u64,
     pub routes: Vec<RoutePolicy>,
 }
 
@@ -71,6 +74,8 @@ struct RawPlugin {
     concurrency: usize,
     #[serde(default = "defaults::queue_wait_ms")]
     queue_wait_ms: u64,
+    #[serde(default = "defaults::kv_bytes_per_friend")]
+    kv_bytes_per_friend: u64,
     #[serde(default)]
     routes: Vec<RawRoute>,
 }
@@ -97,12 +102,30 @@ mod defaults {
     pub fn queue_wait_ms() -> u64 {
         1_000
     }
+    pub fn kv_bytes_per_friend() -> u64 {
+        super::DEFAULT_KV_BYTES_PER_FRIEND
+    }
 }
+
+/// A plugin's kv per friend unless its policy says otherwise: room for a few of the
+/// largest values (256 KiB), plenty for plugin state.
+pub const DEFAULT_KV_BYTES_PER_FRIEND: u64 = 1 << 20;
+pub const MAX_KV_BYTES_PER_FRIEND: u64 = 1 << 30;
 
 /// Upper bounds that keep one plugin from starving the host.
 pub const MAX_MEMORY_MIB: u64 = 1024;
 pub const MAX_DEADLINE_MS: u64 = 60_000;
 pub const MAX_CONCURRENCY: usize = 256;
+
+impl PluginsPolicy {
+    /// Each plugin's kv bytes per friend, by plugin name.
+    pub fn kv_limits(&self) -> std::collections::HashMap<String, u64> {
+        self.plugins
+            .iter()
+            .map(|(name, p)| (name.clone(), p.kv_bytes_per_friend))
+            .collect()
+    }
+}
 
 impl PluginsPolicy {
     pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Self, PolicyError> {
@@ -154,6 +177,12 @@ fn check_plugin(
     if !(1..=MAX_CONCURRENCY).contains(&raw.concurrency) {
         return Err(fail("concurrency", format!("must be 1-{MAX_CONCURRENCY}")));
     }
+    if raw.kv_bytes_per_friend > MAX_KV_BYTES_PER_FRIEND {
+        return Err(fail(
+            "kv_bytes_per_friend",
+            format!("must be at most {MAX_KV_BYTES_PER_FRIEND}"),
+        ));
+    }
     if raw.queue_wait_ms > MAX_DEADLINE_MS {
         return Err(fail(
             "queue_wait_ms",
@@ -181,6 +210,7 @@ fn check_plugin(
         deadline_ms: raw.deadline_ms,
         concurrency: raw.concurrency,
         queue_wait_ms: raw.queue_wait_ms,
+        kv_bytes_per_friend: raw.kv_bytes_per_friend,
         routes,
     })
 }
@@ -271,6 +301,45 @@ mod tests {
     fn the_embedded_policy_is_valid() {
         let policy = parse(crate::policy::EMBEDDED_PLUGINS_TOML).unwrap();
         assert!(!policy.plugins.is_empty());
+    }
+
+    /// The default serves every real plugin, on its own component, and no test fixture:
+    /// those are routed by tests/policies/plugins.toml only.
+    #[test]
+    fn the_embedded_policy_serves_the_real_plugins_and_no_fixture() {
+        let policy = parse(crate::policy::EMBEDDED_PLUGINS_TOML).unwrap();
+        let names: Vec<&str> = policy.plugins.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            ["crons", "exposure", "namespace", "secrets", "workspace"]
+        );
+        for (name, plugin) in &policy.plugins {
+            assert_eq!(plugin.component, ComponentSource::Builtin(name.clone()));
+            assert!(!plugin.routes.is_empty(), "{name} has routes");
+        }
+        let text = crate::policy::EMBEDDED_PLUGINS_TOML;
+        for fixture in ["hello", "spin", "hog", "crash", "greedy"] {
+            assert!(
+                !text.contains(&format!("builtin:{fixture}")),
+                "{fixture} is not in the default policy"
+            );
+        }
+    }
+
+    #[test]
+    fn kv_bytes_per_friend_has_a_default_and_a_bound() {
+        let policy = parse("[plugins.x]\ncomponent = \"builtin:x\"\n").unwrap();
+        assert_eq!(
+            policy.kv_limits()["x"],
+            DEFAULT_KV_BYTES_PER_FRIEND,
+            "1 MiB unless set"
+        );
+        let set = parse("[plugins.x]\ncomponent = \"builtin:x\"\nkv_bytes_per_friend = 10\n");
+        assert_eq!(set.unwrap().kv_limits()["x"], 10);
+        let huge =
+            parse("[plugins.x]\ncomponent = \"builtin:x\"\nkv_bytes_per_friend = 2000000000\n")
+                .unwrap_err();
+        assert_eq!(huge.entry, "plugins.x.kv_bytes_per_friend");
     }
 
     #[test]

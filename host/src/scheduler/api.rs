@@ -143,12 +143,19 @@ impl Scheduler {
         Ok(self.inner.jobs.view(job)?)
     }
 
-    /// Runs the job now, enabled or not; returns the pending run. Its schedule is unchanged.
+    /// Runs the job now, enabled or not; returns the pending run, on disk before its
+    /// delivery starts. Its schedule is unchanged. Past the friend's burst of manual runs
+    /// (`[manual_runs]` in crons.toml), refused with the seconds to wait.
     pub async fn run_now(&self, friend: &str, name: &str) -> Result<Run, JobError> {
         let _guard = self.inner.lock.lock().await;
         let job = self.find(friend, name)?;
-        let run = self.start_run(&job, Trigger::Manual, self.inner.clock.now(), None)?;
-        self.inner.jobs.flush().await?;
+        let now = self.inner.clock.now();
+        if let Err(retry_after) = self.inner.run_limit.take(friend, now) {
+            tracing::info!(%friend, job = %name, retry_after, "manual cron run refused: too many lately");
+            return Err(JobError::RateLimited { retry_after });
+        }
+        let run = self.start_run(&job, Trigger::Manual, now, None)?;
+        self.flush_and_deliver().await?;
         Ok(run)
     }
 

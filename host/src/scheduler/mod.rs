@@ -24,6 +24,7 @@ pub mod delivery;
 pub mod jobs;
 pub mod outbox;
 pub mod policy;
+mod run_limit;
 pub mod schedule;
 mod timer;
 pub mod validate;
@@ -80,6 +81,10 @@ pub struct SchedulerConfig {
     /// the same second (everyone's "0 9 * * *") reaches the agent as a bounded stream, not
     /// as thousands of simultaneous connections.
     pub max_concurrent_deliveries: usize,
+    /// Manual runs one friend may start in a row ...
+    pub manual_run_burst: u32,
+    /// ... and how often one more is allowed after that.
+    pub manual_run_every: Duration,
 }
 
 /// The embedded `policies/crons.toml`, with no gateway.
@@ -103,6 +108,8 @@ impl std::fmt::Debug for SchedulerConfig {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry_backoff", &self.retry_backoff)
             .field("max_concurrent_deliveries", &self.max_concurrent_deliveries)
+            .field("manual_run_burst", &self.manual_run_burst)
+            .field("manual_run_every", &self.manual_run_every)
             .finish()
     }
 }
@@ -126,6 +133,10 @@ struct Inner {
     inflight: Inflight,
     /// Permits for deliveries under way ([`SchedulerConfig::max_concurrent_deliveries`]).
     delivering: Arc<tokio::sync::Semaphore>,
+    /// Manual runs per friend ([`SchedulerConfig::manual_run_burst`]).
+    run_limit: run_limit::RunLimit,
+    /// Runs recorded under the lock and not yet durable: delivered only once flushed.
+    recorded: Mutex<Vec<Recorded>>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -151,6 +162,12 @@ impl Inflight {
     }
 }
 
+/// A run on record (pending) and what its delivery sends.
+struct Recorded {
+    key: jobs::RunKey,
+    message: Message,
+}
+
 fn parse(job: &Job) -> Option<(Schedule, Tz)> {
     let schedule = Schedule::parse(&job.cron).ok()?;
     Some((schedule, Tz::from_str(&job.tz).ok()?))
@@ -169,6 +186,7 @@ impl Scheduler {
         let delivering = Arc::new(tokio::sync::Semaphore::new(
             config.max_concurrent_deliveries.max(1),
         ));
+        let run_limit = run_limit::RunLimit::new(config.manual_run_burst, config.manual_run_every);
         let interrupted = jobs.fail_interrupted_runs()?;
         if interrupted > 0 {
             tracing::warn!(
@@ -195,6 +213,8 @@ impl Scheduler {
                 wake: Notify::new(),
                 inflight: Inflight::default(),
                 delivering,
+                run_limit,
+                recorded: Mutex::new(Vec::new()),
                 stop: watch::Sender::new(false),
                 task: Mutex::new(None),
             }),
@@ -298,7 +318,7 @@ impl Scheduler {
                 }
             }
         }
-        if let Err(e) = self.inner.jobs.flush().await {
+        if let Err(e) = self.flush_and_deliver().await {
             tracing::error!(error = %e, "could not flush the scheduler's store");
         }
         started
@@ -362,8 +382,9 @@ impl Scheduler {
         schedule.next_after(window_start, tz).filter(|t| *t <= now)
     }
 
-    /// Records a pending run and delivers it in the background; a run whose session is no
-    /// longer its friend's is recorded as failed instead, and nothing is sent.
+    /// Records a pending run; [`Scheduler::flush_and_deliver`] delivers it once the record
+    /// is on disk. Caller holds the lock (and flushes before releasing it). A run whose
+    /// session is no longer its friend's is recorded as failed instead, and nothing is sent.
     fn start_run(
         &self,
         job: &Job,
@@ -390,6 +411,41 @@ impl Scheduler {
             at: now,
             scheduled_for,
         };
+        self.recorded().push(Recorded { key, message });
+        Ok(run)
+    }
+
+    fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
+        self.inner
+            .recorded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes the runs just recorded durable, then starts their deliveries: a crash once a
+    /// delivery has begun still finds its run (pending, then failed at the next start). If
+    /// the flush fails, nothing is delivered and the runs are marked failed.
+    async fn flush_and_deliver(&self) -> Result<(), JobError> {
+        let flushed = self.inner.jobs.flush().await;
+        let recorded = std::mem::take(&mut *self.recorded());
+        if let Err(e) = flushed {
+            for run in &recorded {
+                let error = "the run could not be recorded on disk, so it was not delivered";
+                let _ = self
+                    .inner
+                    .jobs
+                    .finish_run(&run.key, RunStatus::Failed, Some(error.into()));
+            }
+            return Err(e.into());
+        }
+        for run in recorded {
+            self.deliver(run);
+        }
+        Ok(())
+    }
+
+    /// Delivers a recorded run in the background and records how it ended.
+    fn deliver(&self, Recorded { key, message }: Recorded) {
         let inner = self.inner.clone();
         inner.inflight.count.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
@@ -411,7 +467,11 @@ impl Scheduler {
                 inner.inflight.idle.notify_waiters();
             }
         });
-        Ok(run)
+    }
+
+    /// Deliveries started and not yet finished.
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.inner.inflight.count.load(Ordering::SeqCst)
     }
 
     /// The session was the friend's when the job was made, but platform ids change hands

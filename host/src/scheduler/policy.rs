@@ -18,6 +18,26 @@ pub struct CronPolicy {
     pub grace_minutes: u64,
     pub runs_kept: usize,
     pub delivery: DeliveryPolicy,
+    /// Absent from an operator's older file: the defaults below.
+    #[serde(default)]
+    pub manual_runs: ManualRunPolicy,
+}
+
+/// `[manual_runs]`: jobs a friend runs by hand, `burst` in a row, then one per `refill_secs`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManualRunPolicy {
+    pub burst: u32,
+    pub refill_secs: u64,
+}
+
+impl Default for ManualRunPolicy {
+    fn default() -> Self {
+        Self {
+            burst: 5,
+            refill_secs: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -66,6 +86,18 @@ impl CronPolicy {
                 300,
             ),
             ("delivery.shutdown_wait_secs", d.shutdown_wait_secs, 0, 300),
+            (
+                "manual_runs.burst",
+                u64::from(self.manual_runs.burst),
+                1,
+                1_000,
+            ),
+            (
+                "manual_runs.refill_secs",
+                self.manual_runs.refill_secs,
+                1,
+                86_400,
+            ),
         ];
         ranges.extend(
             d.retry_backoff_secs
@@ -105,6 +137,8 @@ impl CronPolicy {
             retry_backoff: d.retry_backoff_secs.iter().copied().map(secs).collect(),
             shutdown_wait: secs(d.shutdown_wait_secs),
             max_concurrent_deliveries: d.max_concurrent,
+            manual_run_burst: self.manual_runs.burst,
+            manual_run_every: secs(self.manual_runs.refill_secs),
         }
     }
 }
@@ -135,6 +169,10 @@ mod tests {
             [1, 5, 30].map(Duration::from_secs).to_vec()
         );
         assert_eq!(config.shutdown_wait, Duration::from_secs(10));
+        assert_eq!(config.manual_run_burst, 5);
+        assert_eq!(config.manual_run_every, Duration::from_secs(60));
+        // The file's section and the defaults of a file without one agree.
+        assert_eq!(policy.manual_runs, ManualRunPolicy::default());
     }
 
     #[test]
@@ -183,6 +221,12 @@ mod tests {
                 "unknown field `grace`",
             ),
             ("runs_kept = 50", "runs_kept = -1", "toml", "invalid value"),
+            (
+                "burst = 5",
+                "burst = 0",
+                "manual_runs.burst",
+                "0 is outside 1..=1000",
+            ),
         ] {
             let (_dir, source) = dir_with(&EMBEDDED_CRONS_TOML.replace(from, to));
             let error = CronPolicy::load(&source).unwrap_err();

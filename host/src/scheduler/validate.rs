@@ -37,6 +37,10 @@ pub enum JobError {
     NotFound(String),
     /// 409: the name is taken.
     Conflict(String),
+    /// 429: too many manual runs lately; the next is allowed in `retry_after` seconds.
+    RateLimited {
+        retry_after: u64,
+    },
     /// Storage failed; the detail went to the log.
     Unavailable,
 }
@@ -57,6 +61,10 @@ impl std::fmt::Display for JobError {
             JobError::Forbidden(m) | JobError::NotFound(m) | JobError::Conflict(m) => {
                 f.write_str(m)
             }
+            JobError::RateLimited { retry_after } => write!(
+                f,
+                "too many jobs run by hand lately: the next may run in {retry_after} s"
+            ),
             JobError::Unavailable => f.write_str("the scheduler's storage failed"),
         }
     }

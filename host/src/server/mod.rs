@@ -125,6 +125,7 @@ pub fn build_state(
     });
     let services = Arc::new(crate::capabilities::Services::new(
         &store,
+        policy.kv_limits(),
         workspace.clone(),
         scheduler.clone(),
         cluster.clone(),

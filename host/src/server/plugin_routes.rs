@@ -26,6 +26,8 @@ const ALLOWED_RESPONSE_HEADERS: &[&str] = &[
     "location",
     "cache-control",
     "last-modified",
+    // With a 429 (the crons plugin's manual-run limit).
+    "retry-after",
 ];
 
 struct Target {

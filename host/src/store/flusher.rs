@@ -64,6 +64,17 @@ impl Flusher {
     pub fn runs(&self) -> u64 {
         self.inner.runs.load(Ordering::Relaxed)
     }
+
+    /// Holds off every flush while the guard lives: tests use it to look at what a
+    /// writer does before its writes are durable.
+    pub async fn hold(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.turn.lock().await
+    }
+
+    /// Whether some caller is waiting for writes that are not durable yet.
+    pub fn is_waiting(&self) -> bool {
+        self.inner.requested.load(Ordering::SeqCst) > self.inner.durable.load(Ordering::SeqCst)
+    }
 }
 
 #[cfg(test)]

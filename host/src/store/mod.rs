@@ -7,7 +7,6 @@ mod flusher;
 mod friends;
 mod hostnames;
 mod platform_ids;
-mod plugin_kv;
 mod retired;
 mod sessions;
 mod table;
@@ -15,13 +14,12 @@ mod table;
 use std::path::Path;
 
 pub use agents::Agent;
-pub use audit::{AuditEntry, AuditQuery};
+pub use audit::{AUDIT_KEPT, AUDIT_TRIM_BATCH, AuditEntry, AuditQuery};
 pub use flusher::Flusher;
 pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
 };
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
-pub use plugin_kv::PLUGIN_KV_TREE;
 pub use retired::Retired;
 pub use sessions::{Session, SessionState};
 pub use table::Table;
@@ -93,6 +91,8 @@ pub struct Store {
     pub(crate) audit: Table<AuditEntry>,
     /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
     pub(crate) audit_by_friend: sled::Tree,
+    /// How many audit entries there are, and how many are kept (see `audit.rs`).
+    pub(crate) audit_bound: std::sync::Arc<audit::AuditBound>,
 }
 
 impl Store {
@@ -119,10 +119,12 @@ impl Store {
             retired: Table::open(&db, "retired_friends")?,
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
+            audit_bound: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
         };
         store.migrate()?;
+        store.count_audit();
         Ok(store)
     }
 

@@ -83,6 +83,7 @@ fn error(e: cron::Error) -> Error {
         cron::Error::Forbidden(m) => Error::forbidden(m),
         cron::Error::NotFound(m) => Error::not_found(m),
         cron::Error::Conflict(m) => Error::conflict(m),
+        cron::Error::RateLimited(secs) => Error::new(429, "rate_limited", too_many_runs(secs)),
         cron::Error::Unavailable => {
             Error::internal("the scheduler is unavailable; quote the request id when reporting it")
         }
@@ -157,9 +158,19 @@ fn delete(request: &Request) -> Result<Response> {
     Ok(Response::no_content())
 }
 
+fn too_many_runs(secs: u32) -> String {
+    format!("too many jobs run by hand lately: the next may run in {secs} s")
+}
+
+/// 202 with the pending run; past the host's per-friend burst, 429 with `Retry-After`.
 fn run(request: &Request) -> Result<Response> {
-    let run = cron::run_job(request.required_param("name")?).map_err(error)?;
-    Ok(Response::json(202, &run_view(run)))
+    match cron::run_job(request.required_param("name")?) {
+        Ok(run) => Ok(Response::json(202, &run_view(run))),
+        Err(cron::Error::RateLimited(secs)) => Ok(Error::new(429, "rate_limited", too_many_runs(secs))
+            .into_response(&request.request_id)
+            .with_header("retry-after", &secs.to_string())),
+        Err(e) => Err(error(e)),
+    }
 }
 
 fn toggle(request: &Request) -> Result<Response> {

@@ -68,6 +68,7 @@ fn error(file: File, e: workspace::Error) -> Error {
             Error::too_large(format!("content: {} may hold at most {limit} bytes ({} KiB)", name(file), limit / 1024))
         }
         workspace::Error::NotUtf8 => Error::invalid("content", "must be UTF-8 text"),
+        workspace::Error::NotAFile(what) => Error::conflict(what),
         workspace::Error::Unavailable => {
             Error::internal(format!("{} could not be reached; quote the request id when reporting it", name(file)))
         }

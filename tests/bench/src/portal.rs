@@ -15,6 +15,10 @@ pub struct Portal {
     pub http: reqwest::Client,
 }
 
+/// The tests' policies: the default plugins plus the `hello` fixture the load stage uses
+/// (the default policy routes no fixture).
+const POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
+
 impl Portal {
     pub async fn start(binary: &str, data_dir: &Path) -> anyhow::Result<Self> {
         Self::start_with(binary, data_dir, &[]).await
@@ -34,6 +38,7 @@ impl Portal {
             ])
             .arg("--data-dir")
             .arg(data_dir)
+            .args(["--policies-dir", POLICIES])
             .args(extra)
             .env(
                 "RUST_LOG",

@@ -98,7 +98,7 @@ impl Server<'_> {
             }));
         };
         if target.subresource.as_deref() == Some("log") && parts.method == Method::GET {
-            return self.logs(&target);
+            return self.logs(&target, &query);
         }
         let dry_run = query.iter().any(|(k, v)| k == "dryRun" && v == "All");
         let reply = match (&parts.method, target.name.as_deref()) {
@@ -346,16 +346,20 @@ impl Server<'_> {
         Ok((StatusCode::OK, existing))
     }
 
-    fn logs(&self, target: &Target) -> Response<Full<Bytes>> {
+    fn logs(&self, target: &Target, query: &[(String, String)]) -> Response<Full<Bytes>> {
         let name = target.name.as_deref().unwrap_or_default();
-        match self.objects.get(&target.resource, target.namespace.as_deref(), name) {
-            Ok(Some(_)) => Response::builder()
-                .status(StatusCode::OK)
-                .header(header::CONTENT_TYPE, "text/plain")
-                .body(Full::new(Bytes::from(format!(
-                    "This cluster is simulated (portal --cluster embedded): pod {name} runs no container, so it has no logs.\n"
-                ))))
-                .unwrap_or_default(),
+        match self
+            .objects
+            .get(&target.resource, target.namespace.as_deref(), name)
+        {
+            Ok(Some(_)) => match super::logs::pod_log(name, query) {
+                Ok(text) => Response::builder()
+                    .status(StatusCode::OK)
+                    .header(header::CONTENT_TYPE, "text/plain")
+                    .body(Full::new(Bytes::from(text)))
+                    .unwrap_or_default(),
+                Err(problem) => respond(Err(Status::bad_request(problem))),
+            },
             Ok(None) => respond(Err(Status::not_found("pods", name))),
             Err(e) => respond(Err(e.into())),
         }

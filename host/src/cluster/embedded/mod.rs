@@ -7,6 +7,7 @@
 
 mod api;
 mod controllers;
+mod logs;
 mod objects;
 mod resources;
 mod selectors;
