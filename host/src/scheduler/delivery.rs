@@ -1,10 +1,21 @@
 //! Delivery of a run to the agent.
 //!
-//! With a gateway (`--agent-gateway URL`, `PORTAL_AGENT_GATEWAY`): `POST <URL>/hooks/agent`
-//! with `{"message","sessionKey","name"}`, `Authorization: Bearer <PORTAL_AGENT_GATEWAY_TOKEN>`
-//! (when set), a timeout per attempt, and retries with backoff on network errors, timeouts,
-//! 408, 425, 429 and 5xx. Any other 4xx is final (a retry would get the same answer).
-//! Without a gateway (the embedded default): the local outbox, and a log line.
+//! With a gateway (`--agent-gateway URL`, `PORTAL_AGENT_GATEWAY`): the OpenClaw gateway's
+//! `POST <URL>/hooks/agent`, as its hooks reference documents it. The body is
+//! `{"message","name","sessionKey","sessionMode":"persistent"}` (plus `agentId` when the
+//! session key names its agent, `agent:<id>:...`), so the run lands in the friend's existing
+//! conversation rather than a fresh isolated one; `Authorization: Bearer
+//! <PORTAL_AGENT_GATEWAY_TOKEN>` when set. Every attempt of one run carries the same
+//! `Idempotency-Key`, so a retry after a lost or slow answer replays the admitted run instead
+//! of running the agent twice. The gateway may take up to 15 s to admit a run: the attempt
+//! timeout (`attempt_timeout_secs`, 20 s by default) is longer than that.
+//!
+//! Outcomes: 2xx is delivered (admitted). 400, 401, 403, 404, 405 and 413 are final (a
+//! retry would get the same answer). Network errors, timeouts, 408, 409 (the target session
+//! could not accept work yet), 425, 429, 502 (preparation failed before admission; the
+//! gateway keeps failed admissions retryable), 503 and other 5xx are retried with backoff,
+//! waiting at least as long as a `Retry-After` asks (capped at [`MAX_RETRY_AFTER`]).
+//! Without a gateway (the embedded default): the local outbox (`queued`), and a log line.
 //!
 //! The token is never logged, put in an error message or printed by `Debug`.
 
@@ -14,12 +25,17 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::SchedulerConfig;
-use super::jobs::Trigger;
+use super::jobs::{RunStatus, Trigger};
 use super::outbox::{Outbox, OutboxEntry};
+
+/// The longest `Retry-After` honoured; a gateway asking for more is retried after this.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// What one run sends.
 #[derive(Debug, Clone)]
 pub struct Message {
+    /// The run's id: its `Idempotency-Key` is made from it.
+    pub run_id: u64,
     pub friend: String,
     pub name: String,
     pub session_key: String,
@@ -103,8 +119,9 @@ impl Delivery {
         }
     }
 
-    /// Delivers one run; `Err` carries what to record as the run's error.
-    pub async fn deliver(&self, message: &Message) -> Result<(), String> {
+    /// Delivers one run: `Delivered` (the gateway admitted it) or `Queued` (the local
+    /// outbox); `Err` carries what to record as the run's error.
+    pub async fn deliver(&self, message: &Message) -> Result<RunStatus, String> {
         match self {
             Delivery::Outbox(outbox) => {
                 let entry = OutboxEntry {
@@ -128,7 +145,7 @@ impl Delivery {
                             chars = message.message.chars().count(),
                             "cron message put in the local outbox (no agent gateway configured)"
                         );
-                        Ok(())
+                        Ok(RunStatus::Queued)
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "could not write the cron outbox");
@@ -143,17 +160,20 @@ impl Delivery {
 
 enum Attempt {
     Done,
-    Retry(String),
+    /// Worth another attempt, after at least the wait the gateway asked for, if any.
+    Retry(String, Option<Duration>),
     Final(String),
 }
 
 impl Gateway {
-    async fn deliver(&self, message: &Message) -> Result<(), String> {
+    async fn deliver(&self, message: &Message) -> Result<RunStatus, String> {
         let attempts = self.backoff.len() + 1;
         let mut last = String::new();
+        let mut asked: Option<Duration> = None;
         for attempt in 1..=attempts {
             if attempt > 1 {
-                tokio::time::sleep(self.backoff[attempt - 2]).await;
+                let backoff = self.backoff[attempt - 2];
+                tokio::time::sleep(asked.map_or(backoff, |a| a.max(backoff))).await;
             }
             match self.attempt(message).await {
                 Attempt::Done => {
@@ -163,15 +183,16 @@ impl Gateway {
                         attempt,
                         "cron message delivered to the agent gateway"
                     );
-                    return Ok(());
+                    return Ok(RunStatus::Delivered);
                 }
                 Attempt::Final(error) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, %error, "cron delivery refused");
                     return Err(error);
                 }
-                Attempt::Retry(error) => {
+                Attempt::Retry(error, retry_after) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, attempts, %error, "cron delivery failed");
                     last = error;
+                    asked = retry_after;
                 }
             }
         }
@@ -179,31 +200,86 @@ impl Gateway {
     }
 
     async fn attempt(&self, message: &Message) -> Attempt {
-        let body = json!({
-            "message": message.message,
-            "sessionKey": message.session_key,
-            "name": message.name,
-        });
-        let mut request = self.client.post(self.endpoint.clone()).json(&body);
+        let mut request = self
+            .client
+            .post(self.endpoint.clone())
+            .header("idempotency-key", idempotency_key(message))
+            .json(&hook_body(message));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
         }
         match request.send().await {
             Ok(response) => {
                 let status = response.status();
-                if status.is_success() {
-                    Attempt::Done
-                } else if status.is_client_error() && !matches!(status.as_u16(), 408 | 425 | 429) {
-                    Attempt::Final(format!("agent gateway refused the message: HTTP {status}"))
-                } else {
-                    Attempt::Retry(format!("agent gateway answered HTTP {status}"))
+                let retry_after = retry_after(response.headers());
+                match status.as_u16() {
+                    200..=299 => Attempt::Done,
+                    400 | 401 | 403 | 404 | 405 | 413 => Attempt::Final(format!(
+                        "agent gateway refused the message: HTTP {status}{}",
+                        refusal_hint(status.as_u16())
+                    )),
+                    _ => {
+                        Attempt::Retry(format!("agent gateway answered HTTP {status}"), retry_after)
+                    }
                 }
             }
             Err(e) if e.is_timeout() => {
-                Attempt::Retry("agent gateway did not answer in time".into())
+                Attempt::Retry("agent gateway did not answer in time".into(), None)
             }
-            Err(e) => Attempt::Retry(format!("agent gateway unreachable: {}", causes(e))),
+            Err(e) => Attempt::Retry(format!("agent gateway unreachable: {}", causes(e)), None),
         }
+    }
+}
+
+/// The `/hooks/agent` payload: the run goes into the session its key names.
+fn hook_body(message: &Message) -> serde_json::Value {
+    let mut body = json!({
+        "message": message.message,
+        "name": message.name,
+        "sessionKey": message.session_key,
+        "sessionMode": "persistent",
+    });
+    if let Some(agent) = session_agent(&message.session_key) {
+        body["agentId"] = agent.into();
+    }
+    body
+}
+
+/// The agent a session key names: `agent:<id>:...`.
+pub fn session_agent(session_key: &str) -> Option<&str> {
+    let mut parts = session_key.split(':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("agent"), Some(id), Some(_)) if !id.is_empty() => Some(id),
+        _ => None,
+    }
+}
+
+/// One key per run, the same on every attempt (the gateway takes at most 256 characters).
+fn idempotency_key(message: &Message) -> String {
+    format!("friend-portal-run-{}", message.run_id)
+}
+
+/// `Retry-After` in seconds (the form the gateway sends), capped.
+fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds).min(MAX_RETRY_AFTER))
+}
+
+/// What an operator should look at, for the refusals the gateway's docs explain.
+fn refusal_hint(status: u16) -> &'static str {
+    match status {
+        400 => {
+            " (check hooks.allowRequestSessionKey and hooks.allowedSessionKeyPrefixes, which must admit \"agent:\")"
+        }
+        401 => " (check PORTAL_AGENT_GATEWAY_TOKEN against hooks.token)",
+        404 => " (check hooks.enabled and hooks.path)",
+        _ => "",
     }
 }
 
@@ -222,7 +298,16 @@ fn causes(error: reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::hooks_endpoint;
+    use super::{hooks_endpoint, session_agent};
+
+    #[test]
+    fn the_agent_is_read_from_agent_session_keys_only() {
+        assert_eq!(session_agent("agent:main:discord:direct:123"), Some("main"));
+        assert_eq!(session_agent("agent:ops:alice"), Some("ops"));
+        for none in ["alice", "agent:main", "agent::x", "hook:agent:main:x", ""] {
+            assert_eq!(session_agent(none), None, "{none}");
+        }
+    }
 
     #[test]
     fn the_hooks_path_is_appended_to_the_base() {

@@ -36,6 +36,11 @@ pub enum Trigger {
 pub enum RunStatus {
     /// Being delivered (retries included).
     Pending,
+    /// The agent gateway accepted it (admitted the agent run).
+    Delivered,
+    /// No gateway is configured: it waits in the local outbox.
+    Queued,
+    /// Written by earlier versions for either of the two above.
     Ok,
     Failed,
 }
@@ -69,6 +74,8 @@ impl RunStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             RunStatus::Pending => "pending",
+            RunStatus::Delivered => "delivered",
+            RunStatus::Queued => "queued",
             RunStatus::Ok => "ok",
             RunStatus::Failed => "failed",
         }
@@ -78,6 +85,14 @@ impl RunStatus {
 /// Where a run record lives, so that delivery can finish it.
 #[derive(Debug, Clone)]
 pub struct RunKey(Vec<u8>);
+
+impl RunKey {
+    /// The run's id, unique in the data dir: the same on every retry of its delivery.
+    pub fn id(&self) -> u64 {
+        let tail = self.0.len().saturating_sub(8);
+        u64::from_be_bytes(self.0[tail..].try_into().unwrap_or([0; 8]))
+    }
+}
 
 #[derive(Clone)]
 pub struct JobStore {

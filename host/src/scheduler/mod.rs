@@ -403,6 +403,7 @@ impl Scheduler {
         };
         let key = self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
         let message = Message {
+            run_id: key.id(),
             friend: job.friend.clone(),
             name: job.name.clone(),
             session_key: job.session.clone(),
@@ -453,7 +454,7 @@ impl Scheduler {
                 // Never closed: the semaphore lives as long as the scheduler.
                 let _turn = inner.delivering.acquire().await;
                 match inner.delivery.deliver(&message).await {
-                    Ok(()) => (RunStatus::Ok, None),
+                    Ok(status) => (status, None),
                     Err(e) => (RunStatus::Failed, Some(e)),
                 }
             };

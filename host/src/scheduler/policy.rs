@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(config.grace, Duration::from_secs(15 * 60));
         assert_eq!(config.runs_kept, 50);
         assert_eq!(config.max_concurrent_deliveries, 64);
-        assert_eq!(config.attempt_timeout, Duration::from_secs(10));
+        assert_eq!(config.attempt_timeout, Duration::from_secs(20));
         assert_eq!(
             config.retry_backoff,
             [1, 5, 30].map(Duration::from_secs).to_vec()
