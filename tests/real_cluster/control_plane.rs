@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// How long up.sh may take to say it is ready (it takes about 9 s when built).
 const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a cold build of the control plane may take (about 11 minutes on 2 cores).
-const BUILD_TIMEOUT_NOTE: &str = "a cold build takes about 11 minutes";
+const BUILD_TIMEOUT_NOTE: &str = "about 11 minutes on a fresh machine";
 
 /// The portal's identity, as deploy/rbac.yaml creates it.
 pub const PORTAL_NAMESPACE: &str = "friendportal";
@@ -65,7 +65,7 @@ fn build() {
         );
     }
     eprintln!(
-        "real_cluster: control plane built in {:.1?} ({BUILD_TIMEOUT_NOTE} when cold)",
+        "real_cluster: control plane built in {:.1?} (when cold: {BUILD_TIMEOUT_NOTE})",
         started.elapsed()
     );
 }

@@ -46,6 +46,20 @@ async fn expose_and_unexpose_a_service() {
         json!({"name": "web", "port": 80})
     );
     assert_eq!(route["spec"]["tls"]["certResolver"], "letsencrypt");
+    // The schema that accepted it is enforced: the same route with a kind the CRD does
+    // not list is refused.
+    let mut bogus = route.clone();
+    bogus["metadata"] = json!({"name": "bogus", "namespace": f.namespace});
+    bogus["spec"]["routes"][0]["kind"] = "Bogus".into();
+    let refused = p
+        .plane
+        .admin_try(&["create", "-f", "-"], Some(&bogus.to_string()));
+    assert!(!refused.ok, "the CRD schema accepted kind: Bogus");
+    assert!(
+        refused.stderr.contains("Unsupported value"),
+        "{}",
+        refused.stderr
+    );
     let overview = p.get("/api/portal/namespace", &f.session).await;
     assert_eq!(
         overview.body["ingressRoutes"],
