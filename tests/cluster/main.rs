@@ -5,6 +5,7 @@
 mod support;
 
 mod apply;
+mod defaults;
 mod deploy;
 mod fake_namespaces;
 mod kube_fake;

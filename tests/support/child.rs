@@ -30,18 +30,28 @@ pub struct Child {
 
 impl Child {
     pub async fn serve(data_dir: &Path) -> Self {
-        Self::spawn(data_dir, Some(ADMIN), &[]).await
+        Self::spawn(data_dir, Some(ADMIN), &[], &[]).await
     }
 
     pub async fn serve_without_token(data_dir: &Path) -> Self {
-        Self::spawn(data_dir, None, &[]).await
+        Self::spawn(data_dir, None, &[], &[]).await
     }
 
     pub async fn serve_with(data_dir: &Path, extra: &[&str]) -> Self {
-        Self::spawn(data_dir, Some(ADMIN), extra).await
+        Self::spawn(data_dir, Some(ADMIN), extra, &[]).await
     }
 
-    async fn spawn(data_dir: &Path, admin: Option<&str>, extra: &[&str]) -> Self {
+    /// With environment variables set for the portal (e.g. `KUBECONFIG`).
+    pub async fn serve_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &Path)]) -> Self {
+        Self::spawn(data_dir, Some(ADMIN), extra, env).await
+    }
+
+    async fn spawn(
+        data_dir: &Path,
+        admin: Option<&str>,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> Self {
         let mut command = Command::new(binary());
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
@@ -49,6 +59,7 @@ impl Child {
             .arg(data_dir)
             .args(extra)
             .env_remove("PORTAL_ADMIN_TOKEN")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         if let Some(token) = admin {

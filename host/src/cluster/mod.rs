@@ -85,6 +85,11 @@ pub fn connect(
         }
         // Reading the kubeconfig is async; start-up is not, and runs on the multi-thread runtime.
         ClusterMode::Kube => tokio::task::block_in_place(|| {
+            // kube's TLS asks rustls for the process's provider, which rustls cannot pick
+            // when a build links both ring and aws-lc-rs (as `cargo test` does: a
+            // dev-dependency enables kube's default aws-lc-rs): say which. An error only
+            // means one is installed already.
+            let _ = rustls::crypto::ring::default_provider().install_default();
             tokio::runtime::Handle::current().block_on(async {
                 let config = kube::Config::infer().await?;
                 anyhow::Ok(kube::Client::try_from(config)?)

@@ -204,9 +204,14 @@ impl Cluster {
                 .lines()
                 .map(str::to_owned)
                 .collect()),
-            Err(kube::Error::Api(s)) if s.code == 404 => {
-                Err(ClusterError::NotFound(format!("no pod '{pod}'")))
-            }
+            // A real API server also answers 404 for a pod that exists when its node serves
+            // no logs (kwok's simulated nodes; a node that is gone): say which it is.
+            Err(kube::Error::Api(s)) if s.code == 404 => match api.get_opt(pod).await? {
+                Some(_) => Err(ClusterError::Unavailable(format!(
+                    "pod '{pod}' has no logs to show: its node does not serve them"
+                ))),
+                None => Err(ClusterError::NotFound(format!("no pod '{pod}'"))),
+            },
             Err(e) => Err(e.into()),
         }
     }

@@ -19,6 +19,9 @@ pub enum NamespaceState {
     Absent,
     /// Present, with the portal's labels for this friend.
     Owned,
+    /// The friend's, and being deleted: a real cluster keeps a deleted namespace
+    /// (Terminating) until its namespace controller has emptied it.
+    Terminating,
 }
 
 /// Writes the ownership labels into a Namespace document, whatever the template says: an
@@ -43,10 +46,32 @@ fn friend_of(namespace: &str) -> Option<&str> {
     namespace.strip_prefix(crate::store::NAMESPACE_PREFIX)
 }
 
+/// Whether the API server has begun deleting the object.
+fn being_deleted(object: &Value) -> bool {
+    !object["metadata"]["deletionTimestamp"].is_null()
+}
+
 impl Cluster {
-    /// The state of `friend_id`'s namespace; a namespace of that name that is not theirs
-    /// is a conflict, named in the error.
+    /// The state of `friend_id`'s namespace, for acting in it: a namespace of that name
+    /// that is not theirs is a conflict, and so is theirs while it is being deleted
+    /// (nothing new may go into it, and a new friend of that id must wait until it is gone).
     pub async fn namespace_state(&self, friend_id: &str) -> Result<NamespaceState, ClusterError> {
+        match self.namespace_lookup(friend_id).await? {
+            NamespaceState::Terminating => Err(ClusterError::Conflict(format!(
+                "namespace '{}' is still being deleted; the id '{friend_id}' can be used \
+                 again once it is gone (usually within seconds)",
+                crate::store::namespace_of(friend_id)
+            ))),
+            state => Ok(state),
+        }
+    }
+
+    /// The state of `friend_id`'s namespace, Terminating included; one that is not
+    /// theirs is a conflict, named in the error.
+    pub(super) async fn namespace_lookup(
+        &self,
+        friend_id: &str,
+    ) -> Result<NamespaceState, ClusterError> {
         let name = crate::store::namespace_of(friend_id);
         let (resource, _) = api_resource("Namespace")
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
@@ -54,8 +79,13 @@ impl Cluster {
         let Some(found) = api.get_opt(&name).await? else {
             return Ok(NamespaceState::Absent);
         };
-        if owned_by(&serde_json::to_value(&found)?, friend_id) {
-            Ok(NamespaceState::Owned)
+        let found = serde_json::to_value(&found)?;
+        if owned_by(&found, friend_id) {
+            Ok(if being_deleted(&found) {
+                NamespaceState::Terminating
+            } else {
+                NamespaceState::Owned
+            })
         } else {
             Err(ClusterError::Conflict(format!(
                 "namespace '{name}' already exists and was not made by the portal for \
@@ -90,6 +120,14 @@ mod tests {
         assert!(!owned_by(&ns, "x-alice"));
         ns["metadata"]["labels"][MANAGED_BY] = "helm".into();
         assert!(!owned_by(&ns, "alice"));
+    }
+
+    #[test]
+    fn a_namespace_with_a_deletion_timestamp_is_being_deleted() {
+        assert!(!being_deleted(&json!({"metadata": {"name": "friend-a"}})));
+        assert!(being_deleted(
+            &json!({"metadata": {"deletionTimestamp": "2026-03-01T10:00:00Z"}})
+        ));
     }
 
     #[test]

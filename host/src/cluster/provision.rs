@@ -104,10 +104,13 @@ impl Cluster {
     }
 
     /// Deletes the friend's namespace and everything in it; one that is not theirs is
-    /// refused (409) and left alone.
+    /// refused (409) and left alone. The deletion is under way when this returns: a real
+    /// cluster keeps the namespace, Terminating, until it is empty.
     pub async fn purge(&self, friend_id: &str) -> Result<bool, ClusterError> {
-        if self.namespace_state(friend_id).await? == NamespaceState::Absent {
-            return Ok(false);
+        match self.namespace_lookup(friend_id).await? {
+            NamespaceState::Absent => return Ok(false),
+            NamespaceState::Terminating => return Ok(true),
+            NamespaceState::Owned => {}
         }
         let (resource, _) = api_resource("Namespace")
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;

@@ -12,6 +12,7 @@ use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
 use super::controllers::{self, stamp_new};
+use super::defaults::{keep_allocated, normalise};
 use super::objects::Objects;
 use super::resources::{ResourceType, TYPES, Target, by_kind, parse_path};
 use super::selectors::{matches_fields, matches_labels};
@@ -237,6 +238,7 @@ impl Server<'_> {
                 }
                 let mut object = patch;
                 carry_metadata(&old, &mut object, &self.objects);
+                keep_allocated(&rt, &old, &mut object);
                 (object, false)
             }
             (WriteKind::Merge | WriteKind::Apply, Some(old)) => {
@@ -389,55 +391,6 @@ fn carry_metadata(old: &Value, object: &mut Value, objects: &Objects) {
     object["metadata"]["resourceVersion"] = objects.next_resource_version().into();
     if object.get("status").is_none_or(Value::is_null) && !old["status"].is_null() {
         object["status"] = old["status"].clone();
-    }
-}
-
-/// Defaults the API server fills in.
-fn normalise(rt: &ResourceType, object: &mut Value) {
-    match rt.kind {
-        "Secret" => {
-            if object["type"].is_null() {
-                object["type"] = "Opaque".into();
-            }
-            if let Some(string_data) = object.get("stringData").and_then(Value::as_object).cloned()
-            {
-                use base64::Engine;
-                for (k, v) in string_data {
-                    let encoded = base64::engine::general_purpose::STANDARD
-                        .encode(v.as_str().unwrap_or_default());
-                    object["data"][k] = encoded.into();
-                }
-                if let Some(map) = object.as_object_mut() {
-                    map.remove("stringData");
-                }
-            }
-        }
-        "Service" => {
-            if object["spec"]["type"].is_null() {
-                object["spec"]["type"] = "ClusterIP".into();
-            }
-            if object["spec"]["clusterIP"].is_null() {
-                use rand::Rng;
-                let mut rng = rand::rng();
-                object["spec"]["clusterIP"] = format!(
-                    "10.96.{}.{}",
-                    rng.random_range(0..=255),
-                    rng.random_range(1..=254)
-                )
-                .into();
-            }
-            if let Some(ports) = object["spec"]["ports"].as_array_mut() {
-                for port in ports {
-                    if port["protocol"].is_null() {
-                        port["protocol"] = "TCP".into();
-                    }
-                    if port["targetPort"].is_null() {
-                        port["targetPort"] = port["port"].clone();
-                    }
-                }
-            }
-        }
-        _ => {}
     }
 }
 

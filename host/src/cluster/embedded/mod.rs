@@ -7,6 +7,7 @@
 
 mod api;
 mod controllers;
+mod defaults;
 mod logs;
 mod objects;
 mod resources;

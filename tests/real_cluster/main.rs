@@ -1,0 +1,17 @@
+//! `portal serve --cluster kube` against a real Kubernetes control plane (tests/kube/up.sh:
+//! etcd, kube-apiserver, controller manager, scheduler and kwok, built from Go modules).
+//! The portal runs as the ServiceAccount deploy/rbac.yaml creates, with a TokenRequest
+//! token, so every call it makes meets real RBAC, Pod Security admission, CRD validation
+//! and namespace finalization. Never skipped: without Go (and no built cache) it fails.
+
+#[path = "../support/child.rs"]
+mod child;
+mod control_plane;
+mod portal;
+
+mod boundary;
+mod exposure;
+mod provisioning;
+mod purge;
+mod secrets;
+mod workloads;
