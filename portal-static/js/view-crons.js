@@ -52,11 +52,22 @@ function describe(expr) {
   try { return describeCron(parseCron(expr)); } catch (e) { if (e instanceof CronError) return `(${e.message})`; throw e; }
 }
 
+/** A run's status in plain words: what happened to the message. */
+const RUN_STATUS = {
+  delivered: 'sent to your agent',
+  ok: 'sent',
+  queued: 'waiting: no agent connection is set up yet',
+  pending: 'sending',
+  failed: 'not sent',
+};
+
 function lastRunText(run) {
   if (!run) return h('span', { class: 'muted' }, 'never');
-  const ok = /^(ok|success|succeeded|delivered|done)$/i.test(String(run.status || ''));
+  const status = String(run.status || '');
+  const ok = /^(ok|delivered)$/i.test(status);
+  const waiting = /^(queued|pending)$/i.test(status);
   return h('span', {},
-    h('span', { class: `chip chip-${ok ? 'ok' : 'bad'}` }, String(run.status || 'unknown')),
+    h('span', { class: `chip chip-${ok ? 'ok' : waiting ? 'warn' : 'bad'}` }, RUN_STATUS[status] || status || 'unknown'),
     ' ', timeEl(run.at),
     run.trigger ? h('span', { class: 'muted' }, ` (${run.trigger})`) : null,
     run.error ? h('span', { class: 'field-error block' }, String(run.error)) : null);
@@ -89,7 +100,7 @@ function cronRow(c, ctx, reload) {
 
   run.addEventListener('click', () => busy(run, async () => {
     await api.post(`/workspace/crons/${seg(name)}/run`, {}, { signal: ctx.signal });
-    toast(`"${name}" was triggered; your agent receives the message shortly.`);
+    toast(`"${name}" is being sent now; its last run below says when it reached your agent.`);
     clear(problem);
     setTimeout(reload, 1500);
   }).catch(fail('run')));

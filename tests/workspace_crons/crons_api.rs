@@ -72,7 +72,7 @@ async fn create_list_toggle_run_and_delete() {
     let job = w.job(&w.alice, "daily-check").await.unwrap();
     assert_eq!(
         job["last_run"],
-        json!({"at": "2026-03-01T10:00:00Z", "trigger": "manual", "status": "ok", "error": null})
+        json!({"at": "2026-03-01T10:00:00Z", "trigger": "manual", "status": "queued", "error": null})
     );
     let outbox = w.outbox().await;
     assert_eq!(outbox.len(), 1);

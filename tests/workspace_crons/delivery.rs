@@ -50,11 +50,12 @@ async fn a_run_posts_the_message_with_the_bearer_token() {
     assert_eq!(r.content_type.as_deref(), Some("application/json"));
     assert_eq!(
         r.body,
-        json!({"message": "message of daily", "sessionKey": "agent:main:direct:channel:alice", "name": "daily"})
+        json!({"message": "message of daily", "sessionKey": "agent:main:direct:channel:alice", "name": "daily",
+            "sessionMode": "persistent", "agentId": "main"})
     );
     assert_eq!(
         last_run(&w, "daily").await,
-        json!({"at": "2026-03-02T09:00:00Z", "trigger": "scheduled", "status": "ok", "error": null})
+        json!({"at": "2026-03-02T09:00:00Z", "trigger": "scheduled", "status": "delivered", "error": null})
     );
     assert!(
         w.outbox().await.is_empty(),
@@ -79,7 +80,7 @@ async fn the_gateway_url_may_have_a_base_path() {
         .await;
     w.scheduler().settle().await;
     assert_eq!(gw.received()[0].path, "/agent-gw/hooks/agent");
-    assert_eq!(last_run(&w, "daily").await["status"], "ok");
+    assert_eq!(last_run(&w, "daily").await["status"], "delivered");
 }
 
 #[tokio::test]
@@ -91,7 +92,7 @@ async fn a_gateway_that_is_down_is_retried_with_backoff() {
         .await;
     w.scheduler().settle().await;
     assert_eq!(gw.received().len(), 3, "two failures, then delivered");
-    assert_eq!(last_run(&w, "daily").await["status"], "ok");
+    assert_eq!(last_run(&w, "daily").await["status"], "delivered");
 }
 
 /// What the portal logs, from the first call on, in every test of this binary: a global
@@ -261,7 +262,7 @@ async fn a_run_is_on_disk_before_its_delivery_starts() {
 
     gw.release();
     w.scheduler().settle().await;
-    assert_eq!(last_run(&w, "held").await["status"], "ok");
+    assert_eq!(last_run(&w, "held").await["status"], "delivered");
 }
 
 /// While no flush can finish, a run is recorded but no delivery starts; once its record
@@ -312,5 +313,5 @@ async fn no_delivery_starts_before_its_run_is_on_disk() {
     assert_eq!(r.status(), StatusCode::ACCEPTED);
     w.scheduler().settle().await;
     assert_eq!(gw.received().len(), 1);
-    assert_eq!(last_run(&w, "ordered").await["status"], "ok");
+    assert_eq!(last_run(&w, "ordered").await["status"], "delivered");
 }

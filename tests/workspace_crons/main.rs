@@ -6,6 +6,8 @@ mod support;
 
 mod crons_api;
 mod delivery;
+mod gateway_contract;
+mod openclaw;
 mod receiver;
 mod scheduler;
 mod workspace;

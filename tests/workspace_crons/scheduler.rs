@@ -71,7 +71,7 @@ async fn a_due_job_fires_once_at_its_time() {
     assert_eq!(job["next_run"], "2026-03-01T10:10:00Z");
     assert_eq!(
         job["last_run"],
-        json!({"at": "2026-03-01T10:05:00Z", "trigger": "scheduled", "status": "ok", "error": null})
+        json!({"at": "2026-03-01T10:05:00Z", "trigger": "scheduled", "status": "queued", "error": null})
     );
 
     // A late tick (10:10, 10:15 and 10:20 passed) fires once, then follows the schedule.
@@ -274,7 +274,7 @@ async fn the_last_fifty_runs_are_kept() {
     assert_eq!(runs[49].at, at("2026-03-01T10:05:00Z"));
     assert!(
         runs.iter()
-            .all(|r| r.status == portal::scheduler::RunStatus::Ok)
+            .all(|r| r.status == portal::scheduler::RunStatus::Queued)
     );
 }
 
