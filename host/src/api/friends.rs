@@ -308,10 +308,11 @@ pub async fn delete(
                 format!("could not delete the namespace: {e}"),
             ),
         };
-        // A namespace that is not the friend's stops the purge before anything goes.
+        // A namespace that is not the friend's stops the purge before anything goes (one
+        // already being deleted goes on).
         state
             .cluster
-            .namespace_state(&id)
+            .namespace_lookup(&id)
             .await
             .map_err(cluster_error)?;
         purge_dns(&state, &id).await?;

@@ -68,7 +68,7 @@ impl Cluster {
 
     /// The state of `friend_id`'s namespace, Terminating included; one that is not
     /// theirs is a conflict, named in the error.
-    pub(super) async fn namespace_lookup(
+    pub async fn namespace_lookup(
         &self,
         friend_id: &str,
     ) -> Result<NamespaceState, ClusterError> {
