@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::ADMIN;
-use crate::{ALICE_DISCORD, World};
+use crate::{ALICE_DISCORD, World, at};
 
 const CRONS: &str = "/api/portal/workspace/crons";
 const ALICE_CRONS: &str = "/api/friends/alice/workspace/crons";
@@ -79,7 +79,12 @@ async fn put_replaces_the_job_and_recomputes_next_run_and_the_timer() {
             "last_run": null,
         })
     );
-    // The timer follows: nothing at the old 09:00 UTC, the new message at 12:30 UTC.
+    // The timer follows: it wakes at the new time; nothing at the old 09:00 UTC, the new
+    // message at 12:30 UTC.
+    assert_eq!(
+        w.scheduler().next_wakeup(),
+        Some(at("2026-03-02T12:30:00Z"))
+    );
     w.set_clock("2026-03-02T09:00:00Z");
     w.fire().await;
     assert!(w.outbox().await.is_empty());
