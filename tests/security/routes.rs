@@ -348,6 +348,9 @@ fn plugin_body(name: &str) -> Body {
             json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:main:direct:channel:{friend}"}),
         ),
         "crons.toggle" => Body::Json(json!({"enabled": false})),
+        "crons.update" => Body::Json(
+            json!({"message": "changed by the matrix ({via})", "cron": "0 10 * * *", "tz": "UTC", "session": "agent:main:direct:channel:{friend}"}),
+        ),
         "secrets.create" => Body::Json(json!({"name": "matrix-secret", "data": {"k": "v"}})),
         "secrets.replace" => Body::Json(json!({"data": {"token": "replaced"}})),
         "namespace.apply" => Body::Json(manifest),

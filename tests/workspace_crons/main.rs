@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod cron_routes;
 mod crons_api;
 mod delivery;
 mod gateway_contract;

@@ -176,7 +176,11 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         "The friend's agents",
         |m| on(m, portal::agents),
     )
-    .replies(&[Reply::json(200, "The agents", schema::<Vec<friends::AgentLink>>)]),
+    .replies(&[Reply::json(
+        200,
+        "The agents, each with the sessions a cron job may send to",
+        schema::<Vec<portal::PortalAgent>>,
+    )]),
     R::new(
         Method::GET,
         "/api/portal/echo",

@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::friends::{AgentLink, agent_links};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::scheduler::sessions::{SessionChoice, session_choices};
 use crate::state::SharedState;
 
 /// The friend's own profile, as the portal page shows it.
@@ -47,12 +48,32 @@ pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<J
     }))
 }
 
+/// One of the friend's agents, with the sessions a cron job may send to.
+#[derive(Serialize, JsonSchema)]
+pub struct PortalAgent {
+    #[serde(flatten)]
+    pub link: AgentLink,
+    /// The session keys the friend may choose for this agent, with labels.
+    pub sessions: Vec<SessionChoice>,
+}
+
 pub async fn agents(
     State(state): State<SharedState>,
     caller: Caller,
-) -> ApiResult<Json<Vec<AgentLink>>> {
+) -> ApiResult<Json<Vec<PortalAgent>>> {
     let id = caller.require_friend()?;
-    Ok(Json(agent_links(&state, id)?))
+    let friend = state
+        .store
+        .friend(id)?
+        .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
+    let agents = agent_links(&state, id)?
+        .into_iter()
+        .map(|link| PortalAgent {
+            sessions: session_choices(&friend, &link.agent_id, &link.display_name),
+            link,
+        })
+        .collect();
+    Ok(Json(agents))
 }
 
 /// What the echo answers: the request as a plugin would see it.

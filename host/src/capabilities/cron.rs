@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::auth::Caller;
 use crate::runtime::bindings::friend::portal::cron::{
-    Error, FieldError, Host, Job, NewJob, RunRecord,
+    Error, FieldError, Host, Job, JobUpdate, NewJob, RunRecord,
 };
 use crate::runtime::store_data::StoreData;
 use crate::scheduler::{self, JobError, JobView, Run};
@@ -19,6 +20,8 @@ fn run_record(run: Run) -> RunRecord {
         trigger: run.trigger.as_str().to_owned(),
         status: run.status.as_str().to_owned(),
         error: run.error,
+        scheduled_for: run.scheduled_for.map(time),
+        attempts: run.attempts,
     }
 }
 
@@ -53,10 +56,22 @@ fn error(e: JobError) -> Error {
     }
 }
 
+/// No limit: `list-runs` returns every run the store keeps (`runs_kept` per job).
+const ALL_KEPT_RUNS: usize = usize::MAX;
+
 impl StoreData {
     fn cron_scope(&self) -> Result<(String, scheduler::Scheduler), Error> {
         let friend = self.scope.friend.clone().ok_or(Error::Unavailable)?;
         Ok((friend, self.services.scheduler.clone()))
+    }
+
+    /// The agent making the request, whose jobs may only name its own sessions. Read from
+    /// the authenticated caller, never from the guest.
+    fn acting_agent(&self) -> Option<String> {
+        match &self.scope.caller {
+            Caller::Agent(id) => Some(id.clone()),
+            Caller::Admin | Caller::Friend { .. } => None,
+        }
     }
 }
 
@@ -77,11 +92,41 @@ impl Host for StoreData {
             tz: new.tz,
             enabled: new.enabled,
         };
+        let agent = self.acting_agent();
         scheduler
-            .create(&friend, input)
+            .create(&friend, input, agent.as_deref())
             .await
             .map(job)
             .map_err(error)
+    }
+
+    async fn get_job(&mut self, name: String) -> Result<Job, Error> {
+        let (friend, scheduler) = self.cron_scope()?;
+        scheduler.get(&friend, &name).await.map(job).map_err(error)
+    }
+
+    async fn update_job(&mut self, name: String, update: JobUpdate) -> Result<Job, Error> {
+        let (friend, scheduler) = self.cron_scope()?;
+        let update = scheduler::JobUpdate {
+            message: update.message,
+            cron: update.cron,
+            tz: update.tz,
+            session: update.session,
+        };
+        let agent = self.acting_agent();
+        scheduler
+            .update(&friend, &name, update, agent.as_deref())
+            .await
+            .map(job)
+            .map_err(error)
+    }
+
+    async fn list_runs(&mut self, name: String) -> Result<Vec<RunRecord>, Error> {
+        let (friend, scheduler) = self.cron_scope()?;
+        let runs = scheduler
+            .runs(&friend, &name, ALL_KEPT_RUNS)
+            .map_err(error)?;
+        Ok(runs.into_iter().map(run_record).collect())
     }
 
     async fn delete_job(&mut self, name: String) -> Result<(), Error> {

@@ -1,7 +1,9 @@
 //! What the `cron` capability (and the admin outbox endpoint) call. Every function takes
 //! the friend the host resolved for the request; a job is only ever found under it.
 
-use super::validate::{self, JobError, NewJob};
+use chrono::{DateTime, Utc};
+
+use super::validate::{self, JobError, JobUpdate, NewJob};
 use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
 
 /// Names come from request paths: anything that is not a valid job name names no job
@@ -33,23 +35,48 @@ impl Scheduler {
             .ok_or_else(|| JobError::NotFound(format!("no cron job '{name}'")))
     }
 
-    /// Checks the job (422 naming the field), that its session is the friend's own (403),
-    /// that the name is free (409) and the friend under the policy's limit (422).
-    pub async fn create(&self, friend: &str, input: NewJob) -> Result<JobView, JobError> {
-        let now = self.inner.clock.now();
-        let checked = validate::check(&input, now)?;
+    /// That `session` is the friend's own and, when an agent acts (`agent`), also the
+    /// agent's own (`agent:<its id>:...`): 403 otherwise.
+    fn check_session(
+        &self,
+        friend: &str,
+        session: &str,
+        agent: Option<&str>,
+    ) -> Result<(), JobError> {
         let profile = self
             .inner
             .store
             .friend(friend)?
             .ok_or_else(|| JobError::NotFound(format!("no friend '{friend}'")))?;
-        if !validate::owns_session(&profile, &input.session) {
+        if !validate::owns_session(&profile, session) {
             return Err(JobError::Forbidden(format!(
-                "session '{}' is not one of your sessions: its last ':'-separated part must be \
-                 your id or one of your platform ids",
-                input.session
+                "session '{session}' is not one of your sessions: its last ':'-separated part \
+                 must be your id or one of your platform ids"
             )));
         }
+        if let Some(agent) = agent
+            && !validate::agent_may_use(agent, session)
+        {
+            return Err(JobError::Forbidden(format!(
+                "session '{session}' is not one of this agent's: an agent may only name \
+                 sessions that start with 'agent:{agent}:'"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Checks the job (422 naming the field), that its session is the friend's own (403)
+    /// and, for an acting `agent`, the agent's own (403), that the name is free (409) and
+    /// the friend under the policy's limit (422).
+    pub async fn create(
+        &self,
+        friend: &str,
+        input: NewJob,
+        agent: Option<&str>,
+    ) -> Result<JobView, JobError> {
+        let now = self.inner.clock.now();
+        let checked = validate::check(&input, now)?;
+        self.check_session(friend, &input.session, agent)?;
         let _guard = self.inner.lock.lock().await;
         if self.inner.jobs.get(friend, &input.name)?.is_some() {
             return Err(JobError::Conflict(format!(
@@ -86,6 +113,43 @@ impl Scheduler {
             job,
             last_run: None,
         })
+    }
+
+    /// Replaces message, schedule, zone and session, checked as on create; the next run is
+    /// computed afresh from now (none while the job is disabled).
+    pub async fn update(
+        &self,
+        friend: &str,
+        name: &str,
+        update: JobUpdate,
+        agent: Option<&str>,
+    ) -> Result<JobView, JobError> {
+        known_name(name)?;
+        let now: DateTime<Utc> = self.inner.clock.now();
+        let as_new = NewJob {
+            name: name.to_owned(),
+            message: update.message,
+            cron: update.cron,
+            session: update.session,
+            tz: Some(update.tz),
+            enabled: None,
+        };
+        let checked = validate::check(&as_new, now)?;
+        let _guard = self.inner.lock.lock().await;
+        let mut job = self.find(friend, name)?;
+        self.check_session(friend, &as_new.session, agent)?;
+        job.message = as_new.message;
+        job.cron = as_new.cron.split_whitespace().collect::<Vec<_>>().join(" ");
+        job.session = as_new.session;
+        job.tz = checked.tz.name().to_owned();
+        job.next_run = job.enabled.then_some(checked.next_run);
+        self.inner.jobs.put(&job)?;
+        self.inner.jobs.flush().await?;
+        self.timer()
+            .set((job.friend.clone(), job.name.clone()), job.next_run);
+        self.changed();
+        tracing::info!(%friend, job = %name, next_run = ?job.next_run, "cron job updated");
+        Ok(self.inner.jobs.view(job)?)
     }
 
     /// Removes the job and its runs; it never fires again.

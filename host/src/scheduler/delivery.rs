@@ -46,6 +46,13 @@ pub struct Message {
     pub scheduled_for: Option<DateTime<Utc>>,
 }
 
+/// How one run's delivery ended, and after how many attempts.
+pub struct Outcome {
+    /// `Delivered` or `Queued`; `Err` carries what to record as the run's error.
+    pub result: Result<RunStatus, String>,
+    pub attempts: u32,
+}
+
 pub enum Delivery {
     Outbox(Outbox),
     Gateway(Gateway),
@@ -120,8 +127,8 @@ impl Delivery {
     }
 
     /// Delivers one run: `Delivered` (the gateway admitted it) or `Queued` (the local
-    /// outbox); `Err` carries what to record as the run's error.
-    pub async fn deliver(&self, message: &Message) -> Result<RunStatus, String> {
+    /// outbox), with the attempts it took.
+    pub async fn deliver(&self, message: &Message) -> Outcome {
         match self {
             Delivery::Outbox(outbox) => {
                 let entry = OutboxEntry {
@@ -134,7 +141,7 @@ impl Delivery {
                     trigger: message.trigger,
                     scheduled_for: message.scheduled_for,
                 };
-                match outbox.push(entry).await {
+                let result = match outbox.push(entry).await {
                     Ok(entry) => {
                         tracing::info!(
                             friend = %message.friend,
@@ -151,6 +158,10 @@ impl Delivery {
                         tracing::error!(error = %e, "could not write the cron outbox");
                         Err("the local outbox could not be written".into())
                     }
+                };
+                Outcome {
+                    result,
+                    attempts: 1,
                 }
             }
             Delivery::Gateway(gateway) => gateway.deliver(message).await,
@@ -166,8 +177,12 @@ enum Attempt {
 }
 
 impl Gateway {
-    async fn deliver(&self, message: &Message) -> Result<RunStatus, String> {
+    async fn deliver(&self, message: &Message) -> Outcome {
         let attempts = self.backoff.len() + 1;
+        let outcome = |result, attempt: usize| Outcome {
+            result,
+            attempts: u32::try_from(attempt).unwrap_or(u32::MAX),
+        };
         let mut last = String::new();
         let mut asked: Option<Duration> = None;
         for attempt in 1..=attempts {
@@ -183,11 +198,11 @@ impl Gateway {
                         attempt,
                         "cron message delivered to the agent gateway"
                     );
-                    return Ok(RunStatus::Delivered);
+                    return outcome(Ok(RunStatus::Delivered), attempt);
                 }
                 Attempt::Final(error) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, %error, "cron delivery refused");
-                    return Err(error);
+                    return outcome(Err(error), attempt);
                 }
                 Attempt::Retry(error, retry_after) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, attempts, %error, "cron delivery failed");
@@ -196,7 +211,10 @@ impl Gateway {
                 }
             }
         }
-        Err(format!("{last} (gave up after {attempts} attempts)"))
+        outcome(
+            Err(format!("{last} (gave up after {attempts} attempts)")),
+            attempts,
+        )
     }
 
     async fn attempt(&self, message: &Message) -> Attempt {

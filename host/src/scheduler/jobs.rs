@@ -45,13 +45,20 @@ pub enum RunStatus {
     Failed,
 }
 
-/// One run of a job: `{"at","trigger","status","error"}`.
+/// One run of a job: `{"at","trigger","status","error","scheduled_for","attempts"}`.
+/// Records of earlier versions lack the last two: `null` and 0.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     pub at: DateTime<Utc>,
     pub trigger: Trigger,
     pub status: RunStatus,
     pub error: Option<String>,
+    /// The schedule's time this run stands for; `None` for a manual run.
+    #[serde(default)]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Delivery attempts made (0 while the first is under way, or when nothing was sent).
+    #[serde(default)]
+    pub attempts: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -202,17 +209,22 @@ impl JobStore {
     }
 
     /// Records how a run ended, unless its job (and so the run) was deleted meanwhile.
+    /// `attempts`: the delivery attempts made, or `None` to keep the count on record.
     pub fn finish_run(
         &self,
         key: &RunKey,
         status: RunStatus,
         error: Option<String>,
+        attempts: Option<u32>,
     ) -> StoreResult<()> {
         let mut failure = None;
         self.runs.update_and_fetch(&key.0, |old| {
             let mut run: Run = serde_json::from_slice(old?).ok()?;
             run.status = status;
             run.error = error.clone();
+            if let Some(attempts) = attempts {
+                run.attempts = attempts;
+            }
             match serde_json::to_vec(&run) {
                 Ok(bytes) => Some(bytes),
                 Err(e) => {
@@ -249,6 +261,7 @@ impl JobStore {
                     &RunKey(key.to_vec()),
                     RunStatus::Failed,
                     Some("the portal stopped before the delivery finished".into()),
+                    None,
                 )?;
                 count += 1;
             }

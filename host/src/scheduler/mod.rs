@@ -16,8 +16,9 @@
 //! * **Daylight-saving time** (see [`schedule`]): a local time skipped by a spring-forward
 //!   gap fires at the first instant after the gap (02:30 on a 02:00->03:00 night fires at
 //!   03:00); a local time repeated by a fall-back fires once, at its first occurrence.
-//! * **Runs.** Scheduled and manual runs are recorded (`pending`, then `ok` or `failed`
-//!   with the error); the newest [`SchedulerConfig::runs_kept`] per job are kept. A manual
+//! * **Runs.** Scheduled and manual runs are recorded (`pending`, then `delivered`,
+//!   `queued` or `failed` with the error; the time the run stands for and the delivery
+//!   attempts made); the newest [`SchedulerConfig::runs_kept`] per job are kept. A manual
 //!   run works whether the job is enabled or not and leaves its schedule alone.
 
 pub mod delivery;
@@ -26,6 +27,7 @@ pub mod outbox;
 pub mod policy;
 mod run_limit;
 pub mod schedule;
+pub mod sessions;
 mod timer;
 pub mod validate;
 
@@ -41,7 +43,7 @@ use tokio::task::JoinHandle;
 
 pub use jobs::{Job, JobView, Run, RunStatus, Trigger};
 pub use outbox::OutboxEntry;
-pub use validate::{JobError, NewJob};
+pub use validate::{JobError, JobUpdate, NewJob};
 
 use crate::clock::SharedClock;
 use crate::store::Store;
@@ -392,7 +394,7 @@ impl Scheduler {
         now: DateTime<Utc>,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Run, JobError> {
-        if let Some(refused) = self.refuse_foreign_session(job, trigger, now)? {
+        if let Some(refused) = self.refuse_foreign_session(job, trigger, now, scheduled_for)? {
             return Ok(refused);
         }
         let run = Run {
@@ -400,6 +402,8 @@ impl Scheduler {
             trigger,
             status: RunStatus::Pending,
             error: None,
+            scheduled_for,
+            attempts: 0,
         };
         let key = self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
         let message = Message {
@@ -432,10 +436,12 @@ impl Scheduler {
         if let Err(e) = flushed {
             for run in &recorded {
                 let error = "the run could not be recorded on disk, so it was not delivered";
-                let _ = self
-                    .inner
-                    .jobs
-                    .finish_run(&run.key, RunStatus::Failed, Some(error.into()));
+                let _ = self.inner.jobs.finish_run(
+                    &run.key,
+                    RunStatus::Failed,
+                    Some(error.into()),
+                    Some(0),
+                );
             }
             return Err(e.into());
         }
@@ -450,15 +456,19 @@ impl Scheduler {
         let inner = self.inner.clone();
         inner.inflight.count.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
-            let (status, error) = {
+            let outcome = {
                 // Never closed: the semaphore lives as long as the scheduler.
                 let _turn = inner.delivering.acquire().await;
-                match inner.delivery.deliver(&message).await {
-                    Ok(status) => (status, None),
-                    Err(e) => (RunStatus::Failed, Some(e)),
-                }
+                inner.delivery.deliver(&message).await
             };
-            if let Err(e) = inner.jobs.finish_run(&key, status, error) {
+            let (status, error) = match outcome.result {
+                Ok(status) => (status, None),
+                Err(e) => (RunStatus::Failed, Some(e)),
+            };
+            if let Err(e) = inner
+                .jobs
+                .finish_run(&key, status, error, Some(outcome.attempts))
+            {
                 tracing::error!(error = %e, "could not record a cron run's outcome");
             }
             if let Err(e) = inner.jobs.flush().await {
@@ -482,6 +492,7 @@ impl Scheduler {
         job: &Job,
         trigger: Trigger,
         now: DateTime<Utc>,
+        scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Option<Run>, JobError> {
         let friend = self.inner.store.friend(&job.friend)?;
         if friend.is_some_and(|f| validate::owns_session(&f, &job.session)) {
@@ -493,6 +504,8 @@ impl Scheduler {
             trigger,
             status: RunStatus::Failed,
             error: Some(SESSION_NOT_OWNED.to_owned()),
+            scheduled_for,
+            attempts: 0,
         };
         self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
         Ok(Some(run))

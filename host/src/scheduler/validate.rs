@@ -25,6 +25,15 @@ pub struct NewJob {
     pub enabled: Option<bool>,
 }
 
+/// What a caller sends to change a job: every field, as on create.
+#[derive(Debug, Clone, Default)]
+pub struct JobUpdate {
+    pub message: String,
+    pub cron: String,
+    pub tz: String,
+    pub session: String,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobError {
     /// 422, naming the field.
@@ -147,6 +156,12 @@ pub fn owns_session(friend: &Friend, session: &str) -> bool {
             .into_iter()
             .flatten()
             .any(|number| phone(number) == phone(last))
+}
+
+/// Whether an agent may send into `session`: only a session of its own,
+/// `agent:<agent>:...` (whose friend part [`owns_session`] checks).
+pub fn agent_may_use(agent: &str, session: &str) -> bool {
+    super::delivery::session_agent(session) == Some(agent)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Cron jobs over HTTP: list, create, delete, run now, enable/disable. The host's scheduler
-//! owns the rules (names, schedules, time zones, sessions that are the friend's own, the
-//! per-friend limit) and the friend in scope; this plugin maps HTTP onto the `cron` interface.
+//! Cron jobs over HTTP: list, create, get, update, delete, run now, enable/disable, runs.
+//! The host's scheduler owns the rules (names, schedules, time zones, sessions that are the
+//! friend's own, and for an agent its own, the per-friend limit) and the friend in scope;
+//! this plugin maps HTTP onto the `cron` interface.
 
 wit_bindgen::generate!({
     path: "../../wit",
@@ -8,7 +9,7 @@ wit_bindgen::generate!({
     with: { "friend:portal/types@0.1.0": portal_sdk::types },
 });
 
-use friend::portal::cron::{self, Job, NewJob, RunRecord};
+use friend::portal::cron::{self, Job, JobUpdate, NewJob, RunRecord};
 use portal_sdk::{Error, Request, Response, Result, Route};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -19,6 +20,9 @@ struct Crons;
 const ROUTES: &[Route] = &[
     Route::new("crons.list", list).answers::<Vec<JobView>>(200),
     Route::new("crons.create", create).takes::<NewJobBody>().answers::<JobView>(201),
+    Route::new("crons.get", get).answers::<JobView>(200),
+    Route::new("crons.update", update).takes::<JobUpdateBody>().answers::<JobView>(200),
+    Route::new("crons.runs", runs).answers::<Vec<RunDetail>>(200),
     Route::new("crons.delete", delete).answers_nothing(204),
     Route::new("crons.run", run).answers::<RunView>(202),
     Route::new("crons.toggle", toggle).takes::<ToggleBody>().answers::<JobView>(200),
@@ -48,6 +52,20 @@ struct NewJobBody {
     enabled: Option<bool>,
 }
 
+/// The body of `crons.update`: every field is required (the job is replaced but for its
+/// name, enabled state and creation time), checked as on create.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct JobUpdateBody {
+    #[schemars(length(min = 1, max = 4000))]
+    message: String,
+    cron: String,
+    /// An IANA time zone name.
+    tz: String,
+    #[schemars(length(min = 1, max = 256))]
+    session: String,
+}
+
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 struct ToggleBody {
@@ -59,8 +77,24 @@ struct RunView {
     at: String,
     /// `scheduled` or `manual`.
     trigger: String,
-    /// `pending`, `ok` or `failed`.
+    /// `pending`, `delivered`, `queued` or `failed` (`ok` in records of earlier versions).
     status: String,
+    error: Option<String>,
+}
+
+/// One entry of a job's run history.
+#[derive(Serialize, JsonSchema)]
+struct RunDetail {
+    at: String,
+    /// The schedule's time this run stands for; `null` for a manual run.
+    scheduled_for: Option<String>,
+    /// `scheduled` or `manual`.
+    trigger: String,
+    /// `pending` (being delivered), `delivered` (the agent gateway accepted it), `queued`
+    /// (in the local outbox: no gateway configured) or `failed`; `ok` in older records.
+    status: String,
+    /// Delivery attempts made; 0 while the first is under way or when nothing was sent.
+    attempts: u32,
     error: Option<String>,
 }
 
@@ -92,6 +126,17 @@ fn error(e: cron::Error) -> Error {
 
 fn run_view(run: RunRecord) -> RunView {
     RunView { at: run.at, trigger: run.trigger, status: run.status, error: run.error }
+}
+
+fn run_detail(run: RunRecord) -> RunDetail {
+    RunDetail {
+        at: run.at,
+        scheduled_for: run.scheduled_for,
+        trigger: run.trigger,
+        status: run.status,
+        attempts: run.attempts,
+        error: run.error,
+    }
 }
 
 fn job_view(job: Job) -> JobView {
@@ -149,8 +194,36 @@ fn create(request: &Request) -> Result<Response> {
         enabled,
     };
     let job = cron::create_job(&new).map_err(error)?;
-    let location = format!("/api/portal/workspace/crons/{}", job.name);
+    // The operators' route names the friend; the portal's is the friend's own.
+    let location = match request.param("id") {
+        Some(id) => format!("/api/friends/{id}/workspace/crons/{}", job.name),
+        None => format!("/api/portal/workspace/crons/{}", job.name),
+    };
     Ok(Response::created(&job_view(job)).with_header("location", &location))
+}
+
+fn get(request: &Request) -> Result<Response> {
+    let job = cron::get_job(request.required_param("name")?).map_err(error)?;
+    Ok(Response::ok(&job_view(job)))
+}
+
+fn update(request: &Request) -> Result<Response> {
+    let name = request.required_param("name")?;
+    let body = object(request)?;
+    let change = JobUpdate {
+        message: string(&body, "message")?,
+        cron: string(&body, "cron")?,
+        tz: string(&body, "tz")?,
+        session: string(&body, "session")?,
+    };
+    let job = cron::update_job(name, &change).map_err(error)?;
+    Ok(Response::ok(&job_view(job)))
+}
+
+/// The kept runs, newest first.
+fn runs(request: &Request) -> Result<Response> {
+    let runs = cron::list_runs(request.required_param("name")?).map_err(error)?;
+    Ok(Response::ok(&runs.into_iter().map(run_detail).collect::<Vec<_>>()))
 }
 
 fn delete(request: &Request) -> Result<Response> {
