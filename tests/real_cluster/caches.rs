@@ -128,26 +128,54 @@ async fn applied_and_deleted_workloads_show_in_the_next_overview() {
     let p = KubePortal::start().await;
     let f = p.friend("rywapply").await;
     watched(&p, &f.session).await;
-    let manifests = json!({"manifests": [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
-         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
-                  "template": {"metadata": {"labels": {"app": "web"}},
-                               "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},
-         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}},
-    ]});
-    let applied = p
-        .post("/api/friends/rywapply/namespace/apply", &f.agent, manifests)
-        .await;
-    assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
-    let o = p.get("/api/portal/namespace", &f.session).await;
-    assert_eq!(o.body["deployments"][0]["name"], "web", "{}", o.body);
-    assert_eq!(o.body["services"][0]["name"], "web", "{}", o.body);
+    let names = |o: &serde_json::Value, kind: &str| -> Vec<String> {
+        o[kind]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["name"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for round in 0..5 {
+        let name = format!("web-{round}");
+        let manifests = json!({"manifests": [
+            {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": name},
+             "spec": {"replicas": 1, "selector": {"matchLabels": {"app": name}},
+                      "template": {"metadata": {"labels": {"app": name}},
+                                   "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name},
+             "spec": {"selector": {"app": name}, "ports": [{"port": 80}]}},
+        ]});
+        let applied = p
+            .post("/api/friends/rywapply/namespace/apply", &f.agent, manifests)
+            .await;
+        assert_eq!(applied.status, StatusCode::OK, "{}", applied.body);
+        let o = p.get("/api/portal/namespace", &f.session).await;
+        assert!(
+            names(&o.body, "deployments").contains(&name),
+            "{name} applied: {}",
+            o.body
+        );
+        assert!(
+            names(&o.body, "services").contains(&name),
+            "{name} applied: {}",
+            o.body
+        );
 
-    let deleted = p
-        .delete("/api/friends/rywapply/namespace/deployments/web", &f.agent)
-        .await;
-    assert!(deleted.status.is_success(), "{}", deleted.body);
-    let o = p.get("/api/portal/namespace", &f.session).await;
-    assert_eq!(o.body["deployments"], json!([]), "{}", o.body);
+        let deleted = p
+            .delete(
+                &format!("/api/friends/rywapply/namespace/deployments/{name}"),
+                &f.agent,
+            )
+            .await;
+        assert!(deleted.status.is_success(), "{}", deleted.body);
+        let o = p.get("/api/portal/namespace", &f.session).await;
+        assert!(
+            !names(&o.body, "deployments").contains(&name),
+            "{name} deleted: {}",
+            o.body
+        );
+    }
 }
