@@ -10,6 +10,7 @@ mod control_plane;
 mod portal;
 
 mod boundary;
+mod caches;
 mod exposure;
 mod provisioning;
 mod purge;

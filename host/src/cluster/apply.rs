@@ -172,8 +172,10 @@ impl Cluster {
                 Api::namespaced_with(self.client.clone(), namespace, &resource);
             let action = match api.get_opt(&name).await? {
                 None => {
-                    api.create(&PostParams::default(), &serde_json::from_value(doc)?)
+                    let created = api
+                        .create(&PostParams::default(), &serde_json::from_value(doc)?)
                         .await?;
+                    self.wrote_object(namespace, &kind, &created);
                     "created"
                 }
                 Some(current) if already_holds(&serde_json::to_value(&current)?, &doc) => {
@@ -182,7 +184,8 @@ impl Cluster {
                 Some(current) => {
                     let mut object: DynamicObject = serde_json::from_value(doc)?;
                     object.metadata.resource_version = current.metadata.resource_version;
-                    api.replace(&name, &PostParams::default(), &object).await?;
+                    let replaced = api.replace(&name, &PostParams::default(), &object).await?;
+                    self.wrote_object(namespace, &kind, &replaced);
                     "configured"
                 }
             };

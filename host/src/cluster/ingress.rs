@@ -7,6 +7,7 @@ use k8s_openapi::api::core::v1::Service;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, PostParams};
 use serde_json::{Value, json};
 
+use super::cache::{CachedKind, Expectation, Want};
 use super::kinds::api_resource;
 use super::secrets::{MANAGED_BY, MANAGER};
 use super::{Cluster, ClusterError};
@@ -169,7 +170,10 @@ impl Cluster {
             .create(&PostParams::default(), &object)
             .await
         {
-            Ok(_) => Ok(()),
+            Ok(created) => {
+                self.wrote_object(namespace, "IngressRoute", &created);
+                Ok(())
+            }
             Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!(
                 "'{}' is already exposed",
                 exposure.name
@@ -194,6 +198,14 @@ impl Cluster {
         let exposure = route.as_ref().and_then(exposure_of).ok_or_else(not_found)?;
         api.delete(&format!("expose-{name}"), &DeleteParams::default())
             .await?;
+        self.wrote(
+            namespace,
+            Expectation::new(
+                CachedKind::IngressRoute,
+                &format!("expose-{name}"),
+                Want::Gone,
+            ),
+        );
         Ok(exposure)
     }
 }

@@ -3,6 +3,8 @@
 //! `secrets` and `cluster` capabilities perform, each inside one friend's namespace.
 
 pub mod apply;
+pub mod cache;
+pub mod counting;
 pub mod embedded;
 mod error;
 pub mod ingress;
@@ -47,6 +49,8 @@ pub struct Cluster {
     pub client: kube::Client,
     pub policy: Arc<ClusterPolicy>,
     embedded: Option<embedded::EmbeddedApi>,
+    /// Kube mode only: the embedded API is in-process and has no watch.
+    cache: Option<cache::WatchCache>,
 }
 
 impl Cluster {
@@ -57,6 +61,45 @@ impl Cluster {
             client,
             policy: Arc::new(policy),
             embedded: None,
+            cache: None,
+        }
+    }
+
+    /// Serves the overview and the secrets list from watch caches (see `cache`).
+    pub fn with_watch_cache(mut self) -> Self {
+        self.cache = Some(cache::WatchCache::new(self.client.clone()));
+        self
+    }
+
+    /// The namespace's watches, when this cluster caches: `None` means read direct.
+    fn watched(&self, namespace: &str) -> Option<std::sync::Arc<cache::NamespaceWatch>> {
+        self.cache.as_ref()?.namespace(namespace)
+    }
+
+    /// After the portal created or replaced an object of a kind the cache holds.
+    fn wrote_object(&self, namespace: &str, kind: &str, written: &kube::api::DynamicObject) {
+        let (Some(kind), Some(name), Some(version)) = (
+            cache::CachedKind::of(kind),
+            &written.metadata.name,
+            &written.metadata.resource_version,
+        ) else {
+            return;
+        };
+        let want = cache::Want::Version(version.clone());
+        self.wrote(namespace, cache::Expectation::new(kind, name, want));
+    }
+
+    /// A purged friend's namespace is no longer watched.
+    fn stop_watching(&self, namespace: &str) {
+        if let Some(cache) = &self.cache {
+            cache.forget(namespace);
+        }
+    }
+
+    /// After a write the portal made: the next read shows it.
+    fn wrote(&self, namespace: &str, expectation: cache::Expectation) {
+        if let Some(cache) = &self.cache {
+            cache.expect(namespace, expectation);
         }
     }
 
@@ -74,6 +117,7 @@ pub fn connect(
     store: &crate::store::Store,
     clock: SharedClock,
     policies: &crate::policy::PolicySource,
+    kube_requests: counting::KubeRequests,
 ) -> anyhow::Result<Cluster> {
     let policy = ClusterPolicy::load(policies)?;
     let mut embedded = None;
@@ -92,15 +136,22 @@ pub fn connect(
             let _ = rustls::crypto::ring::default_provider().install_default();
             tokio::runtime::Handle::current().block_on(async {
                 let config = kube::Config::infer().await?;
-                anyhow::Ok(kube::Client::try_from(config)?)
+                let client = kube::client::ClientBuilder::try_from(config)?
+                    .with_layer(&counting::layer(kube_requests))
+                    .build();
+                anyhow::Ok(client)
             })
         })
         .map_err(|e| {
             anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}")
         })?,
     };
-    Ok(Cluster {
+    let cluster = Cluster {
         embedded,
         ..Cluster::with_client(mode, client, policy)
+    };
+    Ok(match mode {
+        ClusterMode::Kube => cluster.with_watch_cache(),
+        ClusterMode::Embedded => cluster,
     })
 }

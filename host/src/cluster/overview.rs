@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec, ResourceQuota, Service};
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, LogParams};
 use serde_json::{Map, Value, json};
 
+use super::cache::{CachedKind, Expectation, NamespaceWatch, Want};
 use super::kinds::api_resource;
 use super::{Cluster, ClusterError};
 
@@ -49,6 +50,17 @@ pub fn secret_refs(spec: &PodSpec) -> Vec<String> {
     refs.into_iter().collect()
 }
 
+fn route_view(route: &DynamicObject) -> Value {
+    let first = &route.data["spec"]["routes"][0];
+    let rule = first["match"].as_str().unwrap_or_default();
+    let hostname = rule
+        .split("Host(`")
+        .nth(1)
+        .and_then(|s| s.split('`').next())
+        .unwrap_or_default();
+    json!({"name": route.metadata.name, "hostname": hostname, "service": first["services"][0]["name"]})
+}
+
 fn pod_view(pod: &Pod) -> Value {
     let statuses = pod
         .status
@@ -72,18 +84,51 @@ fn pod_view(pod: &Pod) -> Value {
 
 impl Cluster {
     pub async fn pods(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
-        let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-        Ok(list_or_empty(pods.list(&ListParams::default()).await)?
+        let cached = self.watched(namespace).filter(|w| w.pods_ready());
+        Ok(self
+            .pod_list(namespace, cached.as_deref())
+            .await?
             .iter()
             .map(pod_view)
             .collect())
     }
 
+    /// From the watch cache when it can answer, else from the API server.
+    async fn pod_list(
+        &self,
+        namespace: &str,
+        cached: Option<&NamespaceWatch>,
+    ) -> Result<Vec<Pod>, ClusterError> {
+        match cached {
+            Some(watch) => Ok(watch.pods.items()),
+            None => {
+                let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
+                list_or_empty(pods.list(&ListParams::default()).await)
+            }
+        }
+    }
+
     pub async fn overview(&self, namespace: &str) -> Result<Value, ClusterError> {
-        let services: Api<Service> = Api::namespaced(self.client.clone(), namespace);
-        let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
-        let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), namespace);
-        let services: Vec<Value> = list_or_empty(services.list(&ListParams::default()).await)?
+        let cached = self.watched(namespace).filter(|w| w.overview_ready());
+        let cached = cached.as_deref();
+        let (services, deployments, quotas) = match cached {
+            Some(watch) => (
+                watch.services.items(),
+                watch.deployments.items(),
+                watch.quotas.items(),
+            ),
+            None => {
+                let services: Api<Service> = Api::namespaced(self.client.clone(), namespace);
+                let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
+                let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), namespace);
+                (
+                    list_or_empty(services.list(&ListParams::default()).await)?,
+                    list_or_empty(deployments.list(&ListParams::default()).await)?,
+                    list_or_empty(quotas.list(&ListParams::default()).await)?,
+                )
+            }
+        };
+        let services: Vec<Value> = services
             .iter()
             .map(|s| {
                 let spec = s.spec.clone().unwrap_or_default();
@@ -98,29 +143,28 @@ impl Cluster {
                 })
             })
             .collect();
-        let deployments: Vec<Value> =
-            list_or_empty(deployments.list(&ListParams::default()).await)?
-                .iter()
-                .map(|d| {
-                    let spec = d.spec.clone().unwrap_or_default();
-                    let pod_spec = spec.template.spec.clone().unwrap_or_default();
-                    let ready = d
-                        .status
-                        .as_ref()
-                        .and_then(|s| s.ready_replicas)
-                        .unwrap_or(0);
-                    json!({
-                        "name": d.metadata.name,
-                        "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
-                        "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
-                        "age": age(&d.metadata),
-                        "secretRefs": secret_refs(&pod_spec),
-                    })
+        let deployments: Vec<Value> = deployments
+            .iter()
+            .map(|d| {
+                let spec = d.spec.clone().unwrap_or_default();
+                let pod_spec = spec.template.spec.clone().unwrap_or_default();
+                let ready = d
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.ready_replicas)
+                    .unwrap_or(0);
+                json!({
+                    "name": d.metadata.name,
+                    "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
+                    "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
+                    "age": age(&d.metadata),
+                    "secretRefs": secret_refs(&pod_spec),
                 })
-                .collect();
+            })
+            .collect();
         let mut hard = Map::new();
         let mut used = Map::new();
-        for quota in list_or_empty(quotas.list(&ListParams::default()).await)? {
+        for quota in quotas {
             for (k, v) in quota
                 .status
                 .as_ref()
@@ -136,36 +180,44 @@ impl Cluster {
         }
         Ok(json!({
             "namespace": namespace,
-            "pods": self.pods(namespace).await?,
+            "pods": self.pod_list(namespace, cached).await?.iter().map(pod_view).collect::<Vec<_>>(),
             "services": services,
             "deployments": deployments,
             "quota": {"hard": hard, "used": used},
-            "ingressRoutes": self.ingress_routes(namespace).await?,
+            "ingressRoutes": self.route_list(namespace, cached).await?.iter().map(route_view).collect::<Vec<_>>(),
         }))
     }
 
     /// `[{name, hostname, service}]` of the namespace's IngressRoutes.
     pub async fn ingress_routes(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
+        let cached = self.watched(namespace).filter(|w| w.routes_ready());
+        Ok(self
+            .route_list(namespace, cached.as_deref())
+            .await?
+            .iter()
+            .map(route_view)
+            .collect())
+    }
+
+    async fn route_list(
+        &self,
+        namespace: &str,
+        cached: Option<&NamespaceWatch>,
+    ) -> Result<Vec<DynamicObject>, ClusterError> {
+        if let Some(watch) = cached {
+            return Ok(watch.routes.items());
+        }
         let Some((resource, _)) = api_resource("IngressRoute") else {
             return Ok(Vec::new());
         };
         let api: Api<DynamicObject> =
             Api::namespaced_with(self.client.clone(), namespace, &resource);
-        let routes = match api.list(&ListParams::default()).await {
-            Ok(list) => list.items,
+        match api.list(&ListParams::default()).await {
+            Ok(list) => Ok(list.items),
             // No Traefik CRD in this cluster, or no namespace: nothing is exposed.
-            Err(kube::Error::Api(s)) if s.code == 404 => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        Ok(routes
-            .iter()
-            .map(|r| {
-                let route = &r.data["spec"]["routes"][0];
-                let rule = route["match"].as_str().unwrap_or_default();
-                let hostname = rule.split("Host(`").nth(1).and_then(|s| s.split('`').next()).unwrap_or_default();
-                json!({"name": r.metadata.name, "hostname": hostname, "service": route["services"][0]["name"]})
-            })
-            .collect())
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+            Err(e) => Err(e.into()),
+        }
     }
 
     pub async fn delete_deployment(&self, namespace: &str, name: &str) -> Result<(), ClusterError> {
@@ -175,7 +227,13 @@ impl Cluster {
         }
         self.require_owned(namespace).await?;
         match api.delete(name, &DeleteParams::default()).await {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                self.wrote(
+                    namespace,
+                    Expectation::new(CachedKind::Deployment, name, Want::Gone),
+                );
+                Ok(())
+            }
             Err(kube::Error::Api(s)) if s.code == 404 => {
                 Err(ClusterError::NotFound(format!("no deployment '{name}'")))
             }

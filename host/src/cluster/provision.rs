@@ -119,7 +119,10 @@ impl Cluster {
             .delete(&crate::store::namespace_of(friend_id), &Default::default())
             .await
         {
-            Ok(_) => Ok(true),
+            Ok(_) => {
+                self.stop_watching(&crate::store::namespace_of(friend_id));
+                Ok(true)
+            }
             Err(e) => match ClusterError::from(e) {
                 ClusterError::NotFound(_) => Ok(false),
                 other => Err(other),

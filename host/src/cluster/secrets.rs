@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kube::api::{Api, DeleteParams, ListParams, ObjectMeta, PostParams};
 use serde::Serialize;
 
+use super::cache::{CachedKind, Expectation, Want};
 use super::{Cluster, ClusterError};
 
 pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
@@ -110,19 +111,19 @@ impl Cluster {
     }
 
     pub async fn list_secrets(&self, namespace: &str) -> Result<Vec<SecretInfo>, ClusterError> {
-        let params = ListParams::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
-        let list = match self.secrets(namespace).list(&params).await {
-            Ok(list) => list,
-            // A friend whose namespace is not there (yet) has no secrets.
-            Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
-            Err(e) => return Err(e.into()),
+        let items = match self.watched(namespace).filter(|w| w.secrets_ready()) {
+            Some(watch) => watch.secrets.items(),
+            None => {
+                let params = ListParams::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
+                match self.secrets(namespace).list(&params).await {
+                    Ok(list) => list.items,
+                    // A friend whose namespace is not there (yet) has no secrets.
+                    Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
+                    Err(e) => return Err(e.into()),
+                }
+            }
         };
-        let mut out: Vec<SecretInfo> = list
-            .items
-            .iter()
-            .filter(|s| is_managed(s))
-            .map(info)
-            .collect();
+        let mut out: Vec<SecretInfo> = items.iter().filter(|s| is_managed(s)).map(info).collect();
         out.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(out)
     }
@@ -169,7 +170,10 @@ impl Cluster {
             .create(&PostParams::default(), &secret)
             .await
         {
-            Ok(created) => Ok(info(&created)),
+            Ok(created) => {
+                self.wrote_secret(namespace, &created);
+                Ok(info(&created))
+            }
             Err(kube::Error::Api(s)) if s.code == 409 => Err(ClusterError::Conflict(format!(
                 "a secret named '{name}' already exists"
             ))),
@@ -197,6 +201,7 @@ impl Cluster {
             .secrets(namespace)
             .replace(name, &PostParams::default(), &secret)
             .await?;
+        self.wrote_secret(namespace, &replaced);
         Ok(info(&replaced))
     }
 
@@ -205,7 +210,23 @@ impl Cluster {
         self.secrets(namespace)
             .delete(name, &DeleteParams::default())
             .await?;
+        self.wrote(
+            namespace,
+            Expectation::new(CachedKind::Secret, name, Want::Gone),
+        );
         Ok(())
+    }
+
+    /// The next list shows this secret as written.
+    fn wrote_secret(&self, namespace: &str, written: &Secret) {
+        if let (Some(name), Some(version)) =
+            (&written.metadata.name, &written.metadata.resource_version)
+        {
+            self.wrote(
+                namespace,
+                Expectation::new(CachedKind::Secret, name, Want::Version(version.clone())),
+            );
+        }
     }
 }
 

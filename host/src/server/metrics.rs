@@ -33,6 +33,13 @@ pub struct PluginLabels {
     pub plugin: String,
 }
 
+/// A request the portal sent to the Kubernetes API server.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KubeRequestLabels {
+    pub verb: String,
+    pub resource: String,
+}
+
 type HistogramFamily<L> = Family<L, Histogram, fn() -> Histogram>;
 
 pub struct Metrics {
@@ -44,6 +51,8 @@ pub struct Metrics {
     pub plugin_memory_limit_hits: Family<PluginLabels, Counter>,
     pub plugin_rejected: Family<PluginLabels, Counter>,
     pub plugin_instantiation: HistogramFamily<PluginLabels>,
+    /// Filled by the kube client's counting layer (kube mode).
+    pub kube_requests: Family<KubeRequestLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -100,8 +109,15 @@ impl Default for Metrics {
             "Time to create a fresh plugin instance for one request",
             plugin_instantiation.clone(),
         );
+        let kube_requests = Family::default();
+        registry.register(
+            "kube_requests",
+            "Requests sent to the Kubernetes API server, by verb and resource (kube mode)",
+            kube_requests.clone(),
+        );
         Self {
             registry,
+            kube_requests,
             requests,
             latency,
             plugin_traps,

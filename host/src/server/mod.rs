@@ -106,6 +106,7 @@ pub fn build_state(
         &store,
         clock.clone(),
         &config.policies,
+        metrics.kube_requests.clone(),
     )?);
     let exposure = Arc::new(crate::exposure::ExposurePolicy::load(
         &config.policies,
