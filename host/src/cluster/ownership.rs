@@ -68,10 +68,7 @@ impl Cluster {
 
     /// The state of `friend_id`'s namespace, Terminating included; one that is not
     /// theirs is a conflict, named in the error.
-    pub async fn namespace_lookup(
-        &self,
-        friend_id: &str,
-    ) -> Result<NamespaceState, ClusterError> {
+    pub async fn namespace_lookup(&self, friend_id: &str) -> Result<NamespaceState, ClusterError> {
         let name = crate::store::namespace_of(friend_id);
         let (resource, _) = api_resource("Namespace")
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
