@@ -26,6 +26,7 @@ pub mod jobs;
 pub mod outbox;
 pub mod policy;
 mod run_limit;
+mod runs;
 pub mod schedule;
 pub mod sessions;
 mod timer;
@@ -47,9 +48,10 @@ pub use validate::{JobError, JobUpdate, NewJob};
 
 use crate::clock::SharedClock;
 use crate::store::Store;
-use delivery::{Delivery, Message};
+use delivery::Delivery;
 use jobs::JobStore;
 use outbox::Outbox;
+use runs::Recorded;
 use schedule::Schedule;
 use timer::Timer;
 
@@ -162,12 +164,6 @@ impl Inflight {
             idle.await;
         }
     }
-}
-
-/// A run on record (pending) and what its delivery sends.
-struct Recorded {
-    key: jobs::RunKey,
-    message: Message,
 }
 
 fn parse(job: &Job) -> Option<(Schedule, Tz)> {
@@ -382,133 +378,6 @@ impl Scheduler {
         }
         let window_start = now - grace - TimeDelta::seconds(1);
         schedule.next_after(window_start, tz).filter(|t| *t <= now)
-    }
-
-    /// Records a pending run; [`Scheduler::flush_and_deliver`] delivers it once the record
-    /// is on disk. Caller holds the lock (and flushes before releasing it). A run whose
-    /// session is no longer its friend's is recorded as failed instead, and nothing is sent.
-    fn start_run(
-        &self,
-        job: &Job,
-        trigger: Trigger,
-        now: DateTime<Utc>,
-        scheduled_for: Option<DateTime<Utc>>,
-    ) -> Result<Run, JobError> {
-        if let Some(refused) = self.refuse_foreign_session(job, trigger, now, scheduled_for)? {
-            return Ok(refused);
-        }
-        let run = Run {
-            at: now,
-            trigger,
-            status: RunStatus::Pending,
-            error: None,
-            scheduled_for,
-            attempts: 0,
-        };
-        let key = self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
-        let message = Message {
-            run_id: key.id(),
-            friend: job.friend.clone(),
-            name: job.name.clone(),
-            session_key: job.session.clone(),
-            message: job.message.clone(),
-            trigger,
-            at: now,
-            scheduled_for,
-        };
-        self.recorded().push(Recorded { key, message });
-        Ok(run)
-    }
-
-    fn recorded(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
-        self.inner
-            .recorded
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Makes the runs just recorded durable, then starts their deliveries: a crash once a
-    /// delivery has begun still finds its run (pending, then failed at the next start). If
-    /// the flush fails, nothing is delivered and the runs are marked failed.
-    async fn flush_and_deliver(&self) -> Result<(), JobError> {
-        let flushed = self.inner.jobs.flush().await;
-        let recorded = std::mem::take(&mut *self.recorded());
-        if let Err(e) = flushed {
-            for run in &recorded {
-                let error = "the run could not be recorded on disk, so it was not delivered";
-                let _ = self.inner.jobs.finish_run(
-                    &run.key,
-                    RunStatus::Failed,
-                    Some(error.into()),
-                    Some(0),
-                );
-            }
-            return Err(e.into());
-        }
-        for run in recorded {
-            self.deliver(run);
-        }
-        Ok(())
-    }
-
-    /// Delivers a recorded run in the background and records how it ended.
-    fn deliver(&self, Recorded { key, message }: Recorded) {
-        let inner = self.inner.clone();
-        inner.inflight.count.fetch_add(1, Ordering::SeqCst);
-        tokio::spawn(async move {
-            let outcome = {
-                // Never closed: the semaphore lives as long as the scheduler.
-                let _turn = inner.delivering.acquire().await;
-                inner.delivery.deliver(&message).await
-            };
-            let (status, error) = match outcome.result {
-                Ok(status) => (status, None),
-                Err(e) => (RunStatus::Failed, Some(e)),
-            };
-            if let Err(e) = inner
-                .jobs
-                .finish_run(&key, status, error, Some(outcome.attempts))
-            {
-                tracing::error!(error = %e, "could not record a cron run's outcome");
-            }
-            if let Err(e) = inner.jobs.flush().await {
-                tracing::error!(error = %e, "could not flush the scheduler's store");
-            }
-            if inner.inflight.count.fetch_sub(1, Ordering::SeqCst) == 1 {
-                inner.inflight.idle.notify_waiters();
-            }
-        });
-    }
-
-    /// Deliveries started and not yet finished.
-    pub fn deliveries_in_flight(&self) -> usize {
-        self.inner.inflight.count.load(Ordering::SeqCst)
-    }
-
-    /// The session was the friend's when the job was made, but platform ids change hands
-    /// (a friend drops a number, another takes it): ownership is checked again at every run.
-    fn refuse_foreign_session(
-        &self,
-        job: &Job,
-        trigger: Trigger,
-        now: DateTime<Utc>,
-        scheduled_for: Option<DateTime<Utc>>,
-    ) -> Result<Option<Run>, JobError> {
-        let friend = self.inner.store.friend(&job.friend)?;
-        if friend.is_some_and(|f| validate::owns_session(&f, &job.session)) {
-            return Ok(None);
-        }
-        tracing::warn!(friend = %job.friend, job = %job.name, "cron run not delivered: its session is no longer the friend's");
-        let run = Run {
-            at: now,
-            trigger,
-            status: RunStatus::Failed,
-            error: Some(SESSION_NOT_OWNED.to_owned()),
-            scheduled_for,
-            attempts: 0,
-        };
-        self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
-        Ok(Some(run))
     }
 
     /// Waits until no delivery is in flight.
