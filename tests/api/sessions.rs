@@ -34,7 +34,8 @@ async fn magic_link_opens_the_portal() {
     let agents = p.get("/api/portal/agents", token).await;
     assert_eq!(
         agents.body,
-        json!([{"agent_id": "main", "display_name": "Agent main", "since": "2026-03-01T10:00:00Z"}])
+        json!([{"agent_id": "main", "display_name": "Agent main", "since": "2026-03-01T10:00:00Z",
+                "sessions": [{"session": "agent:main:direct:channel:alice", "label": "Direct chat with Agent main"}]}])
     );
 }
 
