@@ -15,7 +15,7 @@ use portal::policy::PolicySource;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{ADMIN, TestPortal, config_for, test_policies};
+use crate::support::{ADMIN, TestPortal, test_policies};
 use table::{Case, Level};
 
 const KINDS: [&str; 3] = ["Deployment", "Job", "CronJob"];
@@ -45,18 +45,11 @@ async fn portal_at(level: Level) -> TestPortal {
 
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let mut config = config_for(&data);
-    config.policies = PolicySource::Dir(policies);
-    let clock =
-        portal::clock::ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
-    let (state, _) = portal::server::build_state(config, clock.clone()).unwrap();
-    let server = portal::server::start(state).await.unwrap();
-    TestPortal {
-        server,
-        clock,
-        dir,
-        http: reqwest::Client::new(),
-    }
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+    TestPortal::start_tuned(dir, &data, start, |config| {
+        config.policies = PolicySource::Dir(policies);
+    })
+    .await
 }
 
 fn copy_dir(from: &Path, to: &Path) {

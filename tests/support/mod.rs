@@ -66,8 +66,23 @@ impl TestPortal {
     }
 
     pub async fn start_in(dir: TempDir) -> Self {
-        let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
-        let (state, _) = server::build_state(config_for(dir.path()), clock.clone()).unwrap();
+        let data = dir.path().to_owned();
+        let start = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        Self::start_tuned(dir, &data, start, |_| {}).await
+    }
+
+    /// A portal on the data dir `data` (inside `dir`, which it keeps), its clock at `now`,
+    /// with the test config adjusted by `tune`.
+    pub async fn start_tuned(
+        dir: TempDir,
+        data: &Path,
+        now: chrono::DateTime<Utc>,
+        tune: impl FnOnce(&mut ServeConfig),
+    ) -> Self {
+        let clock = ManualClock::new(now);
+        let mut config = config_for(data);
+        tune(&mut config);
+        let (state, _) = server::build_state(config, clock.clone()).unwrap();
         let server = server::start(state).await.unwrap();
         Self {
             server,

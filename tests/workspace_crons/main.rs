@@ -18,7 +18,7 @@ use portal::config::ServeConfig;
 use portal::scheduler::Scheduler;
 use reqwest::{Method, header::HeaderMap};
 use serde_json::{Value, json};
-use support::{ADMIN, Reply, TestPortal, config_for};
+use support::{ADMIN, Reply, TestPortal};
 use tempfile::TempDir;
 
 /// A portal with agent `main`, its friend alice (with platform ids), bob (made by the
@@ -169,17 +169,8 @@ pub async fn start(
     now: DateTime<Utc>,
     tune: impl FnOnce(&mut ServeConfig),
 ) -> TestPortal {
-    let clock = portal::clock::ManualClock::new(now);
-    let mut config = config_for(dir.path());
-    tune(&mut config);
-    let (state, _) = portal::server::build_state(config, clock.clone()).unwrap();
-    let server = portal::server::start(state).await.unwrap();
-    TestPortal {
-        server,
-        clock,
-        dir,
-        http: reqwest::Client::new(),
-    }
+    let data = dir.path().to_owned();
+    TestPortal::start_tuned(dir, &data, now, tune).await
 }
 
 pub fn etag(headers: &HeaderMap) -> String {
