@@ -21,6 +21,8 @@ pub const PORTAL_NAMESPACE: &str = "friendportal";
 pub const PORTAL_SERVICE_ACCOUNT: &str = "friend-portal";
 
 pub struct ControlPlane {
+    /// up.sh's state dir (`cluster.env`, logs), for the scripts in tests/kube/.
+    pub state: PathBuf,
     pub kubectl: PathBuf,
     pub admin_kubeconfig: PathBuf,
     /// A kubeconfig holding only the portal ServiceAccount's token and the CA.
@@ -34,7 +36,7 @@ pub fn control_plane() -> &'static ControlPlane {
     PLANE.get_or_init(start)
 }
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("host/ has a parent")
@@ -154,6 +156,7 @@ fn start() -> ControlPlane {
     let kubectl = PathBuf::from(&env["KUBECTL"]);
     let admin_kubeconfig = PathBuf::from(&env["KUBECONFIG"]);
     let mut plane = ControlPlane {
+        state: state.clone(),
         kubectl,
         admin_kubeconfig,
         portal_kubeconfig: state.join("portal.kubeconfig"),

@@ -12,6 +12,7 @@ mod portal;
 mod boundary;
 mod caches;
 mod exposure;
+mod install;
 mod provisioning;
 mod purge;
 mod secrets;
