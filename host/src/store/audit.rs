@@ -157,7 +157,7 @@ mod tests {
             at: Utc::now(),
             caller: "admin".into(),
             action: format!("POST /n/{n}"),
-            subject: Some(if n % 2 == 0 { "alice" } else { "bob" }.into()),
+            subject: Some(if n.is_multiple_of(2) { "alice" } else { "bob" }.into()),
             status: 200,
             request_id: format!("r{n}"),
         }

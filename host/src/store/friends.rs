@@ -234,7 +234,7 @@ impl Store {
             let old = match friends.get(friend.id.as_bytes())? {
                 Some(old) => Some(
                     decode::<Friend>(&old)
-                        .map_err(|e| sled::transaction::ConflictableTransactionError::Abort(e))?,
+                        .map_err(sled::transaction::ConflictableTransactionError::Abort)?,
                 ),
                 None => None,
             };
