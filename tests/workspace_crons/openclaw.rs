@@ -25,6 +25,8 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::receiver::serve;
+
 pub const HOOK_TOKEN: &str = "hook-token-7c1d52e0b9";
 
 /// What the gateway does with one request, before its normal handling.
@@ -96,11 +98,7 @@ impl Gateway {
         let app = axum::Router::new()
             .route("/hooks/agent", axum::routing::any(hook_agent))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (url, task) = serve(app).await;
         Self { url, shared, task }
     }
 

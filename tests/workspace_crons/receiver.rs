@@ -65,11 +65,7 @@ impl Receiver {
         let app = axum::Router::new()
             .fallback(record)
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let task = tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        let (url, task) = serve(app).await;
         Self { url, shared, task }
     }
 
@@ -139,6 +135,16 @@ async fn record(
         let _ = gate.acquire().await;
     }
     StatusCode::from_u16(status).unwrap()
+}
+
+/// Serves `app` on 127.0.0.1 at a port the OS picks: its URL, and the task to abort.
+pub async fn serve(app: axum::Router) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (url, task)
 }
 
 /// A URL nothing listens on: a port that was free a moment ago.
