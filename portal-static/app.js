@@ -32,12 +32,20 @@
 //            expose-hostname-preview expose-submit expose-result expose-result-url
 //            expose-list expose-row-<name> expose-remove-<name> (<name> without "expose-"),
 //            expose-no-services expose-no-domains
-//  Crons     cron-create-form cron-create-name cron-create-message cron-create-expr
-//            cron-create-tz cron-create-session cron-create-description
-//            cron-create-next-runs cron-create-next-run-<i> (0..2, <time datetime=ISO>)
-//            cron-create-submit crons-list crons-empty cron-row-<name> cron-description-<name>
-//            cron-next-run-<name> cron-last-run-<name> cron-toggle-<name> (aria-pressed)
-//            cron-run-<name> cron-delete-<name>
+//  Crons     <f> = cron-create (the new-job form) | cron-edit (the one job being changed):
+//            <f>-form <f>-name (create only) <f>-message <f>-schedule (the picker's fieldset)
+//            <f>-frequency (select: daily weekdays weekly monthly custom) <f>-time
+//            <f>-day-<0..6> (checkboxes, cron numbering: 0 Sunday) <f>-days-error
+//            <f>-monthday <f>-advanced (<details>) <f>-expr (the cron text, inside it)
+//            <f>-tz <f>-session (select of the agents' conversations) <f>-no-agent
+//            <f>-description <f>-next-runs <f>-next-run-<i> (0..2, <time datetime=ISO> in
+//            the job's zone) <f>-next-run-<i>-yours ("your time", when it differs)
+//            <f>-never <f>-submit <f>-cancel (edit only); field errors: <testid>-error.
+//            crons-list crons-empty cron-row-<name> cron-description-<name>
+//            cron-next-run-<name> cron-last-run-<name> cron-session-<name>
+//            cron-change-<name> (opens cron-edit) cron-toggle-<name> (aria-pressed)
+//            cron-run-<name> cron-delete-<name> cron-history-<name> (<details>)
+//            cron-runs-<name> holding cron-run-item-<i> (newest first), cron-runs-empty-<name>
 // Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
 
 import { api, session, onUnauthorized, isSilent } from './js/api.js';

@@ -1,8 +1,9 @@
-// Five-field cron expressions (minute hour day-of-month month day-of-week), Vixie cron rules:
-// lists (1,15), ranges (1-5), steps (*/10, 8-18/2, 5/15 meaning 5-max/15), names (JAN-DEC,
-// SUN-SAT, case-insensitive), day-of-week 0 and 7 both Sunday, and when both day-of-month and
-// day-of-week are restricted (neither starts with '*') a day matches if EITHER matches.
-// Pure functions, no DOM: usable from node for tests.
+// Cron expressions as the server accepts them (host/src/scheduler/schedule.rs): five fields
+// (minute hour day-of-month month day-of-week) or six (second first); lists (1,15), ranges
+// (1-5), steps (*/10, 8-18/2, 5/15 meaning 5-max/15), names (JAN-DEC, SUN-SAT, any case),
+// day-of-week 0 and 7 both Sunday, SUN ending a range meaning 7 (FRI-SUN), '?' in the two day
+// fields meaning '*'; when both day fields are restricted (neither starts with '*' or '?') a
+// day matches if EITHER matches (Vixie cron). Pure functions, no DOM: usable from node for tests.
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -10,12 +11,13 @@ export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'Jun
   'August', 'September', 'October', 'November', 'December'];
 export const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
+const SECOND = { key: 'second', label: 'Second', min: 0, max: 59 };
 const FIELDS = [
   { key: 'minute', label: 'Minute', min: 0, max: 59 },
   { key: 'hour', label: 'Hour', min: 0, max: 23 },
-  { key: 'dom', label: 'Day of month', min: 1, max: 31 },
+  { key: 'dom', label: 'Day of month', min: 1, max: 31, day: true },
   { key: 'month', label: 'Month', min: 1, max: 12, names: MONTHS, nameBase: 1 },
-  { key: 'dow', label: 'Day of week', min: 0, max: 7, names: DAYS, nameBase: 0 },
+  { key: 'dow', label: 'Day of week', min: 0, max: 7, names: DAYS, nameBase: 0, day: true },
 ];
 
 export class CronError extends Error {
@@ -25,7 +27,8 @@ export class CronError extends Error {
   }
 }
 
-function value(tok, f) {
+/** One value: a number in range or a name; `rangeEnd` makes SUN mean 7 (so FRI-SUN works). */
+function value(tok, f, rangeEnd = false) {
   if (/^\d+$/.test(tok)) {
     const n = Number(tok);
     if (n < f.min || n > f.max) throw new CronError(`${f.label}: ${n} is outside ${f.min}–${f.max}.`);
@@ -33,7 +36,7 @@ function value(tok, f) {
   }
   if (f.names) {
     const idx = f.names.indexOf(tok.toLowerCase());
-    if (idx >= 0) return idx + f.nameBase;
+    if (idx >= 0) return rangeEnd && f.key === 'dow' && idx === 0 ? 7 : idx + f.nameBase;
     throw new CronError(`${f.label}: "${tok}" is not a number or a known name (${f.names.join(', ').toUpperCase()}).`);
   }
   throw new CronError(`${f.label}: "${tok}" is not a number.`);
@@ -41,6 +44,8 @@ function value(tok, f) {
 
 function parseField(src, f) {
   const set = new Set();
+  const isStar = (r) => r === '*' || (f.day && r === '?');
+  if (!f.day && src.includes('?')) throw new CronError(`${f.label}: "?" is only allowed in the two day fields.`);
   for (const item of src.split(',')) {
     if (item === '') throw new CronError(`${f.label}: empty entry in "${src}".`);
     const parts = item.split('/');
@@ -48,14 +53,14 @@ function parseField(src, f) {
     const [range, stepSrc] = parts;
     let lo;
     let hi;
-    if (range === '*') {
+    if (isStar(range)) {
       lo = f.min;
-      hi = f.key === 'dow' ? 6 : f.max;
+      hi = f.max;
     } else if (range.includes('-')) {
       const bounds = range.split('-');
       if (bounds.length !== 2 || !bounds[0] || !bounds[1]) throw new CronError(`${f.label}: "${range}" is not a valid range.`);
       lo = value(bounds[0], f);
-      hi = value(bounds[1], f);
+      hi = value(bounds[1], f, true);
       if (lo > hi) throw new CronError(`${f.label}: range "${range}" runs backwards; write it as a list instead.`);
     } else {
       lo = value(range, f);
@@ -75,14 +80,16 @@ function parseField(src, f) {
 export function parseCron(expr) {
   const parts = String(expr || '').trim().split(/\s+/).filter(Boolean);
   if (parts.length === 0) throw new CronError('Enter a schedule: minute hour day-of-month month day-of-week, e.g. "0 9 * * 1-5".');
-  if (parts.length !== 5) {
-    throw new CronError(`A schedule has 5 fields (minute hour day-of-month month day-of-week); this one has ${parts.length}.`);
+  if (parts.length !== 5 && parts.length !== 6) {
+    throw new CronError(`A schedule has 5 fields (minute hour day-of-month month day-of-week), or 6 with seconds first; this one has ${parts.length}.`);
   }
-  const c = { source: parts };
-  FIELDS.forEach((f, idx) => { c[f.key] = parseField(parts[idx], f); });
+  const fields = parts.length === 6 ? parts.slice(1) : parts;
+  const c = { source: fields, second: parseField(parts.length === 6 ? parts[0] : '0', SECOND) };
+  FIELDS.forEach((f, idx) => { c[f.key] = parseField(fields[idx], f); });
   if (c.dow.has(7)) { c.dow.delete(7); c.dow.add(0); }
-  c.domStar = parts[2].startsWith('*');
-  c.dowStar = parts[4].startsWith('*');
+  c.secondSource = parts.length === 6 ? parts[0] : '0';
+  c.domStar = /^[*?]/.test(fields[2]);
+  c.dowStar = /^[*?]/.test(fields[4]);
   return c;
 }
 
@@ -132,11 +139,11 @@ function offsetAt(t, tz) {
 }
 
 /**
- * The instant (ms) at which the wall clock in tz shows y-mo-d h:mi, the earlier one when the
+ * The instant (ms) at which the wall clock in tz shows y-mo-d h:mi:s, the earlier one when the
  * time occurs twice (DST ends), or null when it never occurs (DST starts: the skipped hour).
  */
-export function wallToInstant(y, mo, d, h, mi, tz) {
-  const target = Date.UTC(y, mo - 1, d, h, mi);
+export function wallToInstant(y, mo, d, h, mi, tz, s = 0) {
+  const target = Date.UTC(y, mo - 1, d, h, mi, s);
   const offsets = new Set([offsetAt(target, tz), offsetAt(target - 43200000, tz), offsetAt(target + 43200000, tz)]);
   let best = null;
   for (const o of offsets) {
@@ -147,15 +154,38 @@ export function wallToInstant(y, mo, d, h, mi, tz) {
 }
 
 /**
- * The next `count` fire times (Date objects) strictly after `from` (ms), in zone tz.
- * Times that fall in a DST gap are skipped. Looks 12 years ahead at most (three Feb 29ths);
- * an expression that never fires (e.g. "0 0 31 2 *") gives [].
+ * The first instant after the spring-forward gap that swallowed the wall time y-mo-d h:mi:s
+ * in tz: when the server fires such a time (03:00 CEST for 02:30 in Berlin on the night the
+ * clocks go forward). Found by halving the second-granular span between the two offsets.
+ */
+export function gapEnd(y, mo, d, h, mi, tz, s = 0) {
+  const target = Date.UTC(y, mo - 1, d, h, mi, s);
+  const before = offsetAt(target - 43200000, tz);
+  const after = offsetAt(target + 43200000, tz);
+  let lo = (target - Math.max(before, after)) / 1000;
+  let hi = (target - Math.min(before, after)) / 1000;
+  const reached = (sec) => sec * 1000 + offsetAt(sec * 1000, tz) >= target;
+  if (reached(lo) || !reached(hi)) return null;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (reached(mid)) hi = mid; else lo = mid;
+  }
+  return hi * 1000;
+}
+
+/**
+ * The next `count` fire times (Date objects) strictly after `from` (ms), in zone tz, as the
+ * server computes them: a time in a spring-forward gap fires at the gap's end (several such
+ * times collapse into that one firing), a time repeated by a fall-back fires at its first
+ * occurrence. Looks 12 years ahead at most (three Feb 29ths); an expression that never fires
+ * (e.g. "0 0 31 2 *") gives [].
  */
 export function nextRuns(c, tz, count = 3, from = Date.now()) {
-  const start = Math.floor(from / 60000) * 60000 + 60000;
+  const start = Math.floor(from / 1000) * 1000 + 1000;
   const w = wallAt(start, tz);
-  const hours = [...c.hour].sort((a, b) => a - b);
-  const minutes = [...c.minute].sort((a, b) => a - b);
+  const hours = sorted(c.hour);
+  const minutes = sorted(c.minute);
+  const seconds = sorted(c.second || new Set([0]));
   const out = [];
   let day = Date.UTC(w.y, w.mo - 1, w.d);
   for (let n = 0; n < 366 * 12 && out.length < count; n += 1, day += 86400000) {
@@ -168,10 +198,14 @@ export function nextRuns(c, tz, count = 3, from = Date.now()) {
       if (n === 0 && h < w.h) continue;
       for (const mi of minutes) {
         if (n === 0 && h === w.h && mi < w.mi) continue;
-        const t = wallToInstant(y, mo, d, h, mi, tz);
-        if (t === null || t < start) continue;
-        out.push(new Date(t));
-        if (out.length >= count) return out;
+        for (const s of seconds) {
+          if (n === 0 && h === w.h && mi === w.mi && s < w.s) continue;
+          const t = wallToInstant(y, mo, d, h, mi, tz, s) ?? gapEnd(y, mo, d, h, mi, tz, s);
+          if (t === null || t < start) continue;
+          if (out.length && out[out.length - 1].getTime() >= t) continue; // collapsed into one
+          out.push(new Date(t));
+          if (out.length >= count) return out;
+        }
       }
     }
   }
@@ -272,9 +306,24 @@ function monthPhrase(c) {
   return `in ${joinList(names)}`;
 }
 
+/** The seconds of a six-field schedule, when they are not just second 0. */
+function secondPhrase(c) {
+  const secs = sorted(c.second || new Set([0]));
+  if (secs.length === 1 && secs[0] === 0) return '';
+  if (secs.length === 60) return 'every second';
+  const step = stepOf(c.secondSource || '');
+  if (step) return `every ${step} seconds`;
+  return `at second${secs.length > 1 ? 's' : ''} ${joinList(secs.map(String))}`;
+}
+
 /** "0 9 * * 1-5" -> "At 09:00, Monday through Friday". Takes a parsed expression. */
 export function describeCron(c) {
-  const out = [timePhrase(c)];
+  const time = timePhrase(c);
+  const secs = secondPhrase(c);
+  let first = time;
+  if (secs && time === 'Every minute') first = `${secs[0].toUpperCase()}${secs.slice(1)}${secs.startsWith('at') ? ' of every minute' : ''}`;
+  else if (secs) first = `${time}, ${secs}`;
+  const out = [first];
   const domAll = c.dom.size === 31;
   const dowAll = c.dow.size === 7;
   if (!c.domStar && !c.dowStar) {

@@ -81,7 +81,7 @@ export function loading(text = 'Loading…') {
   return h('p', { class: 'loading', role: 'status', testid: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }
 
-/** The server's message, its code and the request id, so a report can be matched to the log. */
+/** The server's message; its code and the request id under "Details", to match a report to the log. */
 export function errorBox(err, { retry, title } = {}) {
   const box = h('div', { class: 'notice notice-error', role: 'alert', testid: 'error' });
   box.append(h('p', { class: 'notice-title' }, title || 'The request failed'));
@@ -90,7 +90,8 @@ export function errorBox(err, { retry, title } = {}) {
   if (err && err.code) meta.push(h('span', { testid: 'error-code' }, `Code: ${err.code}`));
   if (err && err.status) meta.push(h('span', {}, `HTTP ${err.status}`));
   if (err && err.requestId) meta.push(h('span', { testid: 'error-request-id' }, `Request id: ${err.requestId}`));
-  if (meta.length) box.append(h('p', { class: 'error-meta' }, meta));
+  // What only a developer needs (the code, the request id to match the log) stays folded.
+  if (meta.length) box.append(h('details', { class: 'error-details' }, h('summary', {}, 'Details'), h('p', { class: 'error-meta' }, meta)));
   if (retry) {
     const again = h('button', { type: 'button', class: 'btn', testid: 'error-retry' }, 'Try again');
     again.addEventListener('click', () => {

@@ -56,7 +56,7 @@ test('Tab visits the skip link, sign-out and the sections in reading order; the 
   await s.close();
 });
 
-test('a view that fails to load shows why with the request id, and Try again by keyboard loads it', T, async () => {
+test('a view that fails to load shows why, the request id under Details, and Try again by keyboard loads it', T, async () => {
   const s = await signIn('alice');
   const { page, tid } = s;
   // The first load of the namespace gets the answer of a plugin at its concurrency limit.
@@ -77,6 +77,9 @@ test('a view that fails to load shows why with the request id, and Try again by 
   await tid('error').waitFor();
   assert.match(await tid('error').innerText(), /Could not load your namespace/);
   assert.match(await tid('error-message').innerText(), /is busy; retry after 1 s/);
+  // The code and the request id are for a report, folded under "Details".
+  assert.equal(await tid('error-request-id').isVisible(), false);
+  await tid('error').locator('summary').click();
   assert.equal(await tid('error-code').innerText(), 'Code: plugin_busy');
   assert.equal(await tid('error-request-id').innerText(), 'Request id: req-busy-1');
   assert.equal(await tid('error').getAttribute('role'), 'alert', 'announced to screen readers');

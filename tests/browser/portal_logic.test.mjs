@@ -2,7 +2,9 @@
 //   node --test tests/browser/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCron, describeCron, nextRuns, explain, wallToInstant } from '../../portal-static/js/cron.js';
+import { parseCron, describeCron, nextRuns, explain, wallToInstant, gapEnd } from '../../portal-static/js/cron.js';
+import { cronFromChoice, choiceFromCron } from '../../portal-static/js/cron-picker.js';
+import { zoneLabel } from '../../portal-static/js/cron-times.js';
 import { parseQuantity, usage } from '../../portal-static/js/quantity.js';
 
 const FROM = Date.UTC(2026, 2, 27, 12, 0); // Friday 2026-03-27 12:00 UTC
@@ -24,7 +26,7 @@ test('describes common schedules in plain language', () => {
 
 test('rejects malformed expressions with a readable message', () => {
   for (const [expr, re] of [
-    ['0 9 * *', /5 fields/], ['61 * * * *', /Minute: 61/], ['0 0 * foo *', /Month: "foo"/],
+    ['0 9 * *', /5 fields/], ['0 0 9 * * * *', /6 with seconds/], ['0 ? * * *', /Hour: "\?"/], ['61 * * * *', /Minute: 61/], ['0 0 * foo *', /Month: "foo"/],
     ['5-1 * * * *', /backwards/], ['*/0 * * * *', /step/], ['1,,2 * * * *', /empty/], ['0 24 * * *', /Hour: 24/],
   ]) {
     const r = explain(expr, 'UTC');
@@ -58,14 +60,53 @@ test('day-of-week 7 is Sunday, and dom/dow restricted together means either', ()
   }
 });
 
-test('daylight saving: skipped times are skipped, repeated times fire once', () => {
-  // Europe/Berlin jumps 02:00 -> 03:00 on 2026-03-29.
+test('daylight saving as the server fires: a skipped time at the gap\'s end, a repeated one once', () => {
+  // Europe/Berlin jumps 02:00 -> 03:00 on 2026-03-29: 02:30 fires at 03:00 CEST (01:00 UTC),
+  // as host/src/scheduler/schedule.rs does (Vixie cron and systemd do the same).
   assert.deepEqual(iso(nextRuns(parseCron('30 2 * * *'), 'Europe/Berlin', 3, FROM)),
-    ['2026-03-28T01:30:00.000Z', '2026-03-30T00:30:00.000Z', '2026-03-31T00:30:00.000Z']);
+    ['2026-03-28T01:30:00.000Z', '2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
   assert.equal(wallToInstant(2026, 3, 29, 2, 30, 'Europe/Berlin'), null);
+  assert.equal(new Date(gapEnd(2026, 3, 29, 2, 30, 'Europe/Berlin')).toISOString(), '2026-03-29T01:00:00.000Z');
+  // Several skipped times and 03:00 itself collapse into that one firing.
+  assert.deepEqual(iso(nextRuns(parseCron('*/30 2-3 * * *'), 'Europe/Berlin', 3, Date.UTC(2026, 2, 28, 12))),
+    ['2026-03-29T01:00:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:00:00.000Z']);
   // ... and goes back 03:00 -> 02:00 on 2026-10-25: 02:30 happens twice, the first one counts.
   assert.deepEqual(iso(nextRuns(parseCron('30 2 * * *'), 'Europe/Berlin', 3, Date.UTC(2026, 9, 24, 0, 0))),
     ['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+});
+
+test('what the server accepts beyond Vixie cron: six fields, "?", ranges ending in SUN', () => {
+  assert.deepEqual(iso(nextRuns(parseCron('*/20 * * * * *'), 'UTC', 3, FROM)),
+    ['2026-03-27T12:00:20.000Z', '2026-03-27T12:00:40.000Z', '2026-03-27T12:01:00.000Z']);
+  assert.equal(describe('*/20 * * * * *'), 'Every 20 seconds');
+  assert.equal(describe('0 0 9 * * *'), 'At 09:00');
+  assert.equal(describe('0 0 * * FRI-SUN'), 'At 00:00, Friday through Sunday');
+  assert.deepEqual(iso(nextRuns(parseCron('0 0 ? * 1'), 'UTC', 1, FROM)), ['2026-03-30T00:00:00.000Z']);
+  // '?' counts as unrestricted for the day rule, like '*': Mondays only, not "1st or Monday".
+  assert.deepEqual(iso(nextRuns(parseCron('0 0 ? * 1'), 'UTC', 2, FROM)), iso(nextRuns(parseCron('0 0 * * 1'), 'UTC', 2, FROM)));
+});
+
+test('the schedule picker writes the simple forms and reads them back', () => {
+  const at = { hour: 7, minute: 15 };
+  assert.equal(cronFromChoice({ ...at, frequency: 'daily' }), '15 7 * * *');
+  assert.equal(cronFromChoice({ ...at, frequency: 'weekdays' }), '15 7 * * 1-5');
+  assert.equal(cronFromChoice({ ...at, frequency: 'weekly', days: [3, 1, 0] }), '15 7 * * 0,1,3');
+  assert.equal(cronFromChoice({ ...at, frequency: 'weekly', days: [] }), null);
+  assert.equal(cronFromChoice({ ...at, frequency: 'monthly', monthDay: 31 }), '15 7 31 * *');
+  for (const expr of ['15 7 * * *', '15 7 * * 1-5', '15 7 * * 0,1,3', '15 7 31 * *']) {
+    assert.equal(cronFromChoice(choiceFromCron(expr)), expr, expr);
+  }
+  assert.deepEqual(choiceFromCron('0 9 * * 7').days, [0]);
+  for (const expr of ['*/5 * * * *', '0 9 * 6 *', '0 9 1 * 1', '0 0 9 * * *', '0 9 * * MON', '0 9-17 * * *', 'nonsense']) {
+    assert.equal(choiceFromCron(expr), null, expr);
+  }
+});
+
+test('time zones are labelled the way people say them', () => {
+  assert.equal(zoneLabel('America/New_York'), 'New York time');
+  assert.equal(zoneLabel('America/Argentina/Buenos_Aires'), 'Buenos Aires time');
+  assert.equal(zoneLabel('UTC'), 'UTC');
+  assert.equal(zoneLabel('Etc/UTC'), 'UTC');
 });
 
 test('rare and impossible dates', () => {

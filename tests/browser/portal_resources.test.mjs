@@ -1,5 +1,6 @@
 // End-to-end tests of the friend portal page, what a friend makes: secrets, exposing a
-// Service of the namespace, cron jobs, then editing and deleting them. The tests that look at
+// Service of the namespace, then editing and deleting them (scheduled messages have their own
+// file, portal_crons.test.mjs). The tests that look at
 // every view run here too, over what the tests before them made through the page: a second
 // friend sees none of it, nothing scrolls sideways at phone width, the dark colour scheme.
 // The real `portal` binary and Debian's headless Chromium through playwright-core (see
@@ -108,66 +109,6 @@ test('namespace and expose: a Service applied by the admin is exposed on its htt
   assert.equal(new URL(await tid('exposed-url-expose-my-app').getAttribute('href')).href, new URL(expected).href);
   assert.match(await tid('exposed-url-expose-my-app').getAttribute('rel'), /noopener/);
   await shot(page, 'namespace');
-  await s.close();
-});
-
-test('crons: the form explains the schedule, and a created job shows its next run', T, async () => {
-  const s = await signIn('alice');
-  const { page, tid } = s;
-  await go(s, 'crons');
-  await settled(s, 'crons');
-
-  assert.equal(await tid('cron-create-description').innerText(), 'At 09:00, Monday through Friday');
-  assert.equal(await tid('cron-create-session').inputValue(), 'agent:main:direct:channel:alice');
-  const defaults = [];
-  for (let i = 0; i < 3; i += 1) defaults.push(Date.parse(await tid(`cron-create-next-run-${i}`).getAttribute('datetime')));
-  assert.ok(defaults.every((t) => t > Date.now()) && defaults[0] < defaults[1] && defaults[1] < defaults[2], JSON.stringify(defaults));
-
-  // A bad expression and an unknown zone are caught in the page.
-  await tid('cron-create-expr').fill('61 * * * *');
-  await tid('cron-create-expr-error').waitFor();
-  await tid('cron-create-expr').fill('30 8 * * *');
-  await tid('cron-create-tz').fill('Mars/Olympus_Mons');
-  await tid('cron-create-tz-error').waitFor();
-  await tid('cron-create-tz').fill('Europe/Berlin');
-  await waitText(tid('cron-create-description'), /^At 08:30$/);
-  await tid('cron-create-next-run-0').waitFor();
-  const predicted = await tid('cron-create-next-run-0').getAttribute('datetime');
-
-  await tid('cron-create-name').fill('daily-check');
-  await tid('cron-create-message').fill('Check my portfolio');
-  await tid('cron-create-submit').click();
-  await tid('cron-row-daily-check').waitFor();
-  assert.equal(await tid('cron-description-daily-check').innerText(), 'At 08:30');
-  const next = tid('cron-next-run-daily-check').locator('time');
-  await next.first().waitFor();
-  const shown = await next.first().getAttribute('datetime');
-
-  // The page's prediction, the row and the server agree on the next run (08:30 in Berlin).
-  const jobs = await portal.must(200, 'GET', '/api/portal/workspace/crons', { token: s.token });
-  const job = jobs.find((j) => j.name === 'daily-check');
-  assert.ok(job, JSON.stringify(jobs));
-  assert.equal(job.cron, '30 8 * * *');
-  assert.equal(job.tz, 'Europe/Berlin');
-  assert.equal(job.session, 'agent:main:direct:channel:alice');
-  assert.equal(Date.parse(shown), Date.parse(job.next_run));
-  assert.equal(Date.parse(predicted), Date.parse(job.next_run));
-  const berlin = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(new Date(job.next_run));
-  assert.equal(berlin, '08:30');
-
-  // Run now: the run is recorded and the row shows it.
-  assert.match(await tid('cron-last-run-daily-check').innerText(), /never/);
-  await tid('cron-run-daily-check').click();
-  await waitText(tid('cron-last-run-daily-check'), /waiting: no agent connection is set up yet/, 20_000);
-
-  // Disable and enable again.
-  await tid('cron-toggle-daily-check').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="cron-toggle-daily-check"]')?.getAttribute('aria-pressed') === 'false');
-  assert.equal((await portal.must(200, 'GET', '/api/portal/workspace/crons', { token: s.token })).find((j) => j.name === 'daily-check').enabled, false);
-  await tid('cron-toggle-daily-check').click();
-  await page.waitForFunction(() => document.querySelector('[data-testid="cron-toggle-daily-check"]')?.getAttribute('aria-pressed') === 'true');
-  await tid('cron-next-run-daily-check').locator('time').first().waitFor();
-  await shot(page, 'crons');
   await s.close();
 });
 
