@@ -4,8 +4,9 @@
 // Test contract (data-testid unless marked #id; <name>, <key>, <i> are filled in):
 //  Shell     skip-link nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
 //            nav-expose nav-crons (active one has aria-current="page"), logout, whoami,
+//            menu-button (phones only: opens the nav, aria-expanded),
 //            view (the <main>), view-<route> (each view's root), view-title (its h1),
-//            toast (live region with the last success/failure message), loading, error,
+//            toast (live region above the view, cleared on navigation), loading, error,
 //            error-message, error-code, error-request-id, error-retry,
 //            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
 //  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
@@ -49,7 +50,7 @@
 // Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
 
 import { api, session, onUnauthorized, isSilent } from './js/api.js';
-import { h, clear, confirmDialog, toast } from './js/dom.js';
+import { h, clear, confirmDialog, toast, clearToast } from './js/dom.js';
 import * as overview from './js/view-overview.js';
 import * as files from './js/view-files.js';
 import * as secrets from './js/view-secrets.js';
@@ -73,6 +74,7 @@ const main = document.getElementById('view');
 const nav = document.getElementById('site-nav');
 const account = document.getElementById('account');
 const whoami = document.getElementById('whoami');
+const menuButton = document.getElementById('menu-button');
 
 const state = {
   authView: null, // null | 'expired' | 'signed-out' | 'no-session'
@@ -111,6 +113,12 @@ function setChrome(signedIn) {
   nav.hidden = !signedIn;
   account.hidden = !signedIn;
   if (!signedIn) whoami.textContent = '';
+}
+
+/** The phone shell's menu (CSS shows the button and hides the nav below 560 px). */
+function setMenu(open) {
+  nav.classList.toggle('open', open);
+  menuButton.setAttribute('aria-expanded', String(open));
 }
 
 function markNav(route) {
@@ -192,6 +200,8 @@ async function render() {
   const def = ROUTES[name];
   leaveCurrent();
   setChrome(true);
+  setMenu(false);
+  clearToast();
   markNav(name);
   document.title = `${def.title} · Friend Portal`;
   clear(main);
@@ -291,6 +301,22 @@ function boot() {
   }
 
   document.getElementById('logout').addEventListener('click', logout);
+  menuButton.addEventListener('click', () => {
+    const open = !nav.classList.contains('open');
+    setMenu(open);
+    if (open) {
+      const here = nav.querySelector('a[aria-current="page"]') || nav.querySelector('a');
+      if (here) here.focus();
+    }
+  });
+  // Choosing a section closes the menu, also when it is the section already open.
+  nav.addEventListener('click', (ev) => { if (ev.target.closest('a')) setMenu(false); });
+  nav.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && nav.classList.contains('open')) {
+      setMenu(false);
+      menuButton.focus();
+    }
+  });
   // The skip link must not change the hash (that is the router's): move focus by hand.
   document.querySelector('.skip-link').addEventListener('click', (ev) => {
     ev.preventDefault();

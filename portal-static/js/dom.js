@@ -109,14 +109,47 @@ export function errorBox(err, { retry, title } = {}) {
 }
 
 let toastTimer = null;
-/** A short message in the polite live region at the bottom of the page. */
+/**
+ * A short message in the polite live region above the view. It sits in the page's flow (not
+ * over it), so it never covers a button, and navigation clears it (clearToast), so a "saved"
+ * from one view never stands beside a "not saved" in the next.
+ */
 export function toast(message, kind = 'ok') {
   const el = document.getElementById('toast');
   if (!el) return;
   el.textContent = message;
   el.className = `toast toast-${kind} toast-visible`;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { el.className = 'toast'; el.textContent = ''; }, 6000);
+  toastTimer = setTimeout(clearToast, 8000);
+}
+
+export function clearToast() {
+  clearTimeout(toastTimer);
+  const el = document.getElementById('toast');
+  if (!el) return;
+  el.className = 'toast';
+  el.textContent = '';
+}
+
+/**
+ * A button that copies `text()` (a function, so a value can stay out of the DOM until asked)
+ * to the clipboard, and says so on itself for a moment. `label` names what is copied for
+ * screen readers ("Copy the address").
+ */
+export function copyButton(text, { label = 'Copy', testid } = {}) {
+  const button = h('button', { type: 'button', class: 'btn btn-small', testid, 'aria-label': label }, 'Copy');
+  let timer = null;
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(String(text()));
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Copy failed';
+    }
+    clearTimeout(timer);
+    timer = setTimeout(() => { button.textContent = 'Copy'; }, 2000);
+  });
+  return button;
 }
 
 /**

@@ -93,6 +93,11 @@ export async function signIn(friend, opts, { fresh = false } = {}) {
 
 export async function go(s, route) {
   const moving = new URL(s.page.url()).hash !== `#/${route}`;
+  // On a phone the sections open from the Menu button; the menu closes once a view opens.
+  if (await s.tid('menu-button').isVisible()) {
+    await s.tid('menu-button').click();
+    assert.equal(await s.tid('menu-button').getAttribute('aria-expanded'), 'true');
+  }
   await s.tid(`nav-${route}`).click();
   await s.tid(`view-${route}`).waitFor();
   assert.equal(await s.tid(`nav-${route}`).getAttribute('aria-current'), 'page');
