@@ -64,8 +64,8 @@ const ROUTES = {
   notes: { title: "Agent's notes", render: files.renderNotes },
   heartbeat: { title: 'Heartbeat', render: files.renderHeartbeat },
   secrets: { title: 'Secrets', render: secrets.render },
-  namespace: { title: 'Namespace', render: namespace.render },
-  expose: { title: 'Expose a service', render: expose.render },
+  namespace: { title: 'Your apps', render: namespace.render },
+  expose: { title: 'Put an app online', render: expose.render },
   crons: { title: 'Scheduled messages', render: crons.render },
 };
 const DEFAULT_ROUTE = 'overview';

@@ -38,3 +38,40 @@ export function quotaLabel(key) {
   };
   return known[key] || key;
 }
+
+/** Bytes as people read them: "256 MiB", "2 GiB". */
+export function bytesText(n) {
+  if (!Number.isFinite(n)) return '?';
+  const units = [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]];
+  for (const [unit, size] of units) {
+    if (n >= size) return `${Number((n / size).toFixed(1))} ${unit}`;
+  }
+  return `${n} bytes`;
+}
+
+const plainNumber = (n) => (Number.isFinite(n) ? String(Number(n.toFixed(2))) : '?');
+
+/** What each quota line means to someone who does not run Kubernetes, and its unit. */
+const PLAIN = {
+  pods: ['Copies of your apps running', 'count'],
+  'count/deployments.apps': ['Apps', 'count'],
+  'requests.cpu': ['Processor reserved', 'cores'], cpu: ['Processor reserved', 'cores'],
+  'limits.cpu': ['Processor at most', 'cores'],
+  'requests.memory': ['Memory reserved', 'bytes'], memory: ['Memory reserved', 'bytes'],
+  'limits.memory': ['Memory at most', 'bytes'],
+  'requests.storage': ['Disk space', 'bytes'], persistentvolumeclaims: ['Disks', 'count'],
+  'requests.ephemeral-storage': ['Scratch space reserved', 'bytes'], 'limits.ephemeral-storage': ['Scratch space at most', 'bytes'],
+  services: ['Services', 'count'], secrets: ['Secrets', 'count'], configmaps: ['Settings files', 'count'],
+  'count/jobs.batch': ['One-off jobs', 'count'], 'count/cronjobs.batch': ['Scheduled jobs', 'count'],
+  'services.loadbalancers': ['Load balancers', 'count'], 'services.nodeports': ['Node ports', 'count'],
+};
+
+/** {label, text} for one quota line: "Processor reserved", "0.5 of 2 cores". */
+export function quotaWords(key, used, hard) {
+  const [label, unit] = PLAIN[key] || [quotaLabel(key), 'count'];
+  const u = parseQuantity(used === undefined || used === null || used === '' ? '0' : used);
+  const h = parseQuantity(hard);
+  if (unit === 'bytes') return { label, text: `${bytesText(u)} of ${bytesText(h)}` };
+  if (unit === 'cores') return { label, text: `${plainNumber(u)} of ${plainNumber(h)} ${h === 1 ? 'core' : 'cores'}` };
+  return { label, text: `${plainNumber(u)} of ${plainNumber(h)}` };
+}

@@ -1,35 +1,34 @@
-// Namespace overview: quota bars, deployments, pods, services and the exposed hostnames.
+// "Your apps" (the route keeps its old name, #/namespace): the apps first (apps.js), then how
+// much of the allowance they use, in words and compact, and, folded under "Technical
+// details", the Kubernetes view of the same things (deployments, pods, services, addresses).
 
 import { api, isSilent } from './api.js';
 import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, busy } from './dom.js';
-import { usage, quotaLabel } from './quantity.js';
+import { usage, quotaWords, parseQuantity } from './quantity.js';
 import { externalLink, safeHref } from './markdown.js';
+import { appsSection } from './apps.js';
 
 export function render(root, ctx) {
   const body = h('div', { class: 'stack' });
   const refresh = h('button', { type: 'button', class: 'btn', testid: 'namespace-refresh' }, 'Refresh');
-  const nsLabel = h('span', { class: 'muted mono' });
   root.append(
-    h('div', { class: 'title-row' }, viewHeading('Namespace'), refresh),
-    h('p', { class: 'lead' }, 'What runs in your Kubernetes namespace ', nsLabel, ', and how much of your quota it uses.'),
+    h('div', { class: 'title-row' }, viewHeading('Your apps'), refresh),
+    h('p', { class: 'lead' }, 'The apps your agent runs for you: whether they work, where they are online, and their logs.'),
     body,
   );
-  ctx.me().then((p) => { nsLabel.textContent = p.namespace ? `(${p.namespace})` : ''; }).catch(() => {});
 
   async function load(first) {
-    if (first) clear(body).append(loading('Loading your namespace…'));
+    if (first) clear(body).append(loading('Loading your apps…'));
     try {
       const { data } = await api.get('/namespace', { signal: ctx.signal });
       const ns = data || {};
       clear(body).append(
+        appsSection(ns, ctx, () => load(false)),
         quotaCard(ns.quota),
-        exposedCard(ns.ingressRoutes),
-        deploymentsCard(ns.deployments),
-        podsCard(ns.pods),
-        servicesCard(ns.services),
+        technical(ns),
       );
     } catch (e) {
-      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: () => load(true), title: 'Could not load your namespace' }));
+      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: () => load(true), title: 'Could not load your apps' }));
     }
   }
   refresh.addEventListener('click', () => busy(refresh, () => load(false)));
@@ -38,52 +37,31 @@ export function render(root, ctx) {
 
 const list = (x) => (Array.isArray(x) ? x : []);
 
+/** The allowance in words, one compact line each; lines whose limit is zero are left out. */
 function quotaCard(quota) {
   const hard = (quota && quota.hard) || {};
   const used = (quota && quota.used) || {};
-  const keys = Object.keys(hard).sort();
-  if (!keys.length) return section('Quota', 'quota-card', empty('No resource quota is set for your namespace.', 'quota-empty'));
-  return section('Quota', 'quota-card',
+  const keys = Object.keys(hard).filter((k) => parseQuantity(hard[k]) !== 0).sort();
+  if (!keys.length) return section('What your apps may use', 'quota-card', empty('There is no limit on what your apps may use.', 'quota-empty'));
+  return section('What your apps may use', 'quota-card',
     h('ul', { class: 'quota-list', testid: 'quota-list' }, keys.map((k) => quotaRow(k, used[k], hard[k]))));
 }
 
 function quotaRow(key, usedQ, hardQ) {
   const u = usage(usedQ, hardQ);
   const known = !Number.isNaN(u.percent);
-  const pct = known ? Math.min(100, u.percent) : 0;
   const level = !known ? 'unknown' : u.percent >= 90 ? 'high' : u.percent >= 75 ? 'mid' : 'low';
-  const usedText = usedQ === undefined || usedQ === null || usedQ === '' ? '0' : String(usedQ);
-  const text = `${usedText} of ${hardQ}${known ? ` (${u.percent}%)` : ''}`;
+  const { label, text } = quotaWords(key, usedQ, hardQ);
   const fill = h('div', { class: `bar-fill bar-${level}` });
-  fill.style.width = `${pct}%`; // CSSOM, allowed under style-src 'self'
+  fill.style.width = `${known ? Math.min(100, u.percent) : 0}%`; // CSSOM, allowed under style-src 'self'
   const labelId = `quota-label-${key.replace(/[^a-zA-Z0-9-]/g, '-')}`;
   return h('li', { class: 'quota-row', testid: `quota-${key}`, 'data-percent': known ? String(u.percent) : '' },
-    h('div', { class: 'quota-head' },
-      h('span', { id: labelId }, quotaLabel(key), key !== quotaLabel(key) ? h('span', { class: 'muted small mono' }, ` ${key}`) : null),
-      h('span', { class: 'quota-value' }, text)),
+    h('span', { id: labelId, class: 'quota-label' }, label),
+    h('span', { class: 'quota-value' }, text),
     h('div', {
       class: 'bar', role: 'meter', 'aria-labelledby': labelId, 'aria-valuemin': '0', 'aria-valuemax': '100',
       'aria-valuenow': String(known ? Math.min(u.percent, 100) : 0), 'aria-valuetext': text,
     }, fill));
-}
-
-function exposedCard(routes) {
-  const items = list(routes);
-  if (!items.length) {
-    return section('Exposed services', 'exposed-card',
-      empty('Nothing in your namespace is reachable from the internet.', 'exposed-empty'),
-      h('p', {}, h('a', { href: '#/expose' }, 'Expose a service…')));
-  }
-  return section('Exposed services', 'exposed-card',
-    h('ul', { class: 'plain-list', testid: 'exposed-list' }, items.map((r) => {
-      const href = safeHref(`https://${r.hostname}`);
-      return h('li', { class: 'row', testid: `exposed-row-${r.name}` },
-        h('span', { class: 'row-main' },
-          href ? externalLink(href, href, { 'data-testid': `exposed-url-${r.name}` }) : h('span', { class: 'mono' }, String(r.hostname || '')),
-          h('span', { class: 'muted small' }, ` → service ${r.service || '?'}`)),
-        h('span', { class: 'muted small mono' }, r.name));
-    })),
-    h('p', {}, h('a', { href: '#/expose' }, 'Manage exposed services…')));
 }
 
 function table(testid, headers, rows) {
@@ -95,61 +73,43 @@ function table(testid, headers, rows) {
       h('tbody', {}, rows)));
 }
 
-function statusChip(status) {
-  const s = String(status || 'Unknown');
-  const kind = /^(running|succeeded|ready|active|bound)$/i.test(s) ? 'ok'
-    : /(pending|containercreating|init|terminating)/i.test(s) ? 'warn'
-      : /(fail|error|crash|backoff|evicted|unknown)/i.test(s) ? 'bad' : 'neutral';
-  return h('span', { class: `chip chip-${kind}` }, s);
-}
-
-function replicasChip(replicas) {
-  const m = String(replicas || '').match(/^(\d+)\/(\d+)$/);
-  const ok = m && m[1] === m[2] && m[2] !== '0';
-  return h('span', { class: `chip chip-${ok ? 'ok' : 'warn'}` }, String(replicas || '?'));
-}
-
-function deploymentsCard(deps) {
-  const items = list(deps);
-  if (!items.length) return section('Deployments', 'deployments-card', empty('No deployments yet.', 'deployments-empty'));
-  return section('Deployments', 'deployments-card', table('deployments-list', ['Name', 'Ready', 'Image', 'Created', 'Secrets used'],
-    items.map((d) => h('tr', { testid: `deployment-row-${d.name}` },
-      h('th', { scope: 'row', class: 'mono' }, d.name),
-      h('td', {}, replicasChip(d.replicas)),
-      h('td', { class: 'mono break' }, d.image || '—'),
-      h('td', {}, d.age ? timeEl(d.age) : '—'),
-      h('td', {}, list(d.secretRefs).length
-        ? list(d.secretRefs).map((s) => h('span', { class: 'chip mono' }, s))
-        : h('span', { class: 'muted' }, 'none'))))));
-}
-
-function podsCard(pods) {
-  const items = list(pods);
-  if (!items.length) return section('Pods', 'pods-card', empty('No pods are running.', 'pods-empty'));
-  return section('Pods', 'pods-card', table('pods-list', ['Name', 'Status', 'Image', 'Restarts', 'Started'],
-    items.map((p) => {
-      const started = p.started_at || p.startTime || p.created_at || p.age;
-      return h('tr', { testid: `pod-row-${p.name}` },
-        h('th', { scope: 'row', class: 'mono break' }, p.name),
-        h('td', {}, statusChip(p.status || p.phase)),
-        h('td', { class: 'mono break' }, p.image || '—'),
-        h('td', {}, p.restarts !== undefined ? String(p.restarts) : '—'),
-        h('td', {}, started ? timeEl(started) : '—'));
-    })));
-}
-
 function portText(p) {
   if (!p || typeof p !== 'object') return String(p);
   const target = p.targetPort !== undefined && String(p.targetPort) !== String(p.port) ? ` → ${p.targetPort}` : '';
   return `${p.port}${p.protocol ? `/${p.protocol}` : ''}${target}`;
 }
 
-function servicesCard(services) {
-  const items = list(services);
-  if (!items.length) return section('Services', 'services-card', empty('No services yet.', 'services-empty'));
-  return section('Services', 'services-card', table('services-list', ['Name', 'Type', 'Ports'],
-    items.map((s) => h('tr', { testid: `service-row-${s.name}` },
-      h('th', { scope: 'row', class: 'mono' }, s.name),
-      h('td', {}, s.type || 'ClusterIP'),
-      h('td', { class: 'mono' }, list(s.ports).length ? list(s.ports).map(portText).join(', ') : '—')))));
+/** The same things as Kubernetes names them, for the agent or the operator. */
+function technical(ns) {
+  const sub = (title, testid, items, render) => h('div', { class: 'stack' },
+    h('h3', {}, title), items.length ? render(items) : empty('None.', `${testid}-empty`));
+  return h('details', { class: 'card details-card', testid: 'namespace-details' },
+    h('summary', {}, 'Technical details'),
+    h('div', { class: 'stack' },
+      h('p', { class: 'muted' }, 'Namespace ', h('span', { class: 'mono' }, String(ns.namespace || ''))),
+      sub('Deployments', 'deployments', list(ns.deployments), (items) => table('deployments-list', ['Name', 'Ready', 'Image', 'Created'],
+        items.map((d) => h('tr', { testid: `deployment-row-${d.name}` },
+          h('th', { scope: 'row', class: 'mono' }, d.name),
+          h('td', {}, String(d.replicas || '?')),
+          h('td', { class: 'mono break' }, d.image || '—'),
+          h('td', {}, d.age ? timeEl(d.age) : '—'))))),
+      sub('Pods', 'pods', list(ns.pods), (items) => table('pods-list', ['Name', 'Phase', 'Ready', 'Restarts', 'Created'],
+        items.map((p) => h('tr', { testid: `pod-row-${p.name}` },
+          h('th', { scope: 'row', class: 'mono break' }, p.name),
+          h('td', {}, String(p.status || '?')),
+          h('td', {}, String(p.ready || '?')),
+          h('td', {}, p.restarts !== undefined ? String(p.restarts) : '—'),
+          h('td', {}, p.age ? timeEl(p.age) : '—'))))),
+      sub('Services', 'services', list(ns.services), (items) => table('services-list', ['Name', 'Type', 'Ports'],
+        items.map((s) => h('tr', { testid: `service-row-${s.name}` },
+          h('th', { scope: 'row', class: 'mono' }, s.name),
+          h('td', {}, s.type || 'ClusterIP'),
+          h('td', { class: 'mono' }, list(s.ports).length ? list(s.ports).map(portText).join(', ') : '—'))))),
+      sub('Public addresses (IngressRoutes)', 'exposed', list(ns.ingressRoutes), (items) => h('ul', { class: 'plain-list', testid: 'exposed-list' },
+        items.map((r) => {
+          const href = safeHref(`https://${r.hostname}`);
+          return h('li', { class: 'row', testid: `exposed-row-${r.name}` },
+            href ? externalLink(href, href, { 'data-testid': `exposed-url-${r.name}` }) : h('span', { class: 'mono' }, String(r.hostname || '')),
+            h('span', { class: 'muted small mono' }, ` → service ${r.service || '?'} (${r.name})`));
+        })))));
 }

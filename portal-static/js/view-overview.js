@@ -1,18 +1,28 @@
-// Overview: who you are, your namespace, your stats and the agents you are friends with.
+// Overview: a greeting, the agents the friend has, how the agent should reach them (their
+// preferred channel, which they can change), what the portal is for, and, folded under
+// "Details", the technical facts an agent or operator may ask for (id, namespace, counts).
 
 import { api, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl } from './dom.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, field, busy, toast } from './dom.js';
 
 const SHORTCUTS = [
-  ['#/memory', 'My memory', 'What the agent should remember about you.'],
-  ['#/notes', "Agent's notes", 'What the agent wrote down about you.'],
-  ['#/secrets', 'Secrets', 'API keys and credentials in your namespace.'],
-  ['#/namespace', 'Namespace', 'Your workloads and how much of your quota they use.'],
-  ['#/crons', 'Scheduled messages', 'Messages the agent receives on a schedule.'],
+  ['#/memory', 'My memory', 'What your agent should remember about you. You can edit it.'],
+  ['#/notes', "Agent's notes", 'What your agent wrote down about you.'],
+  ['#/heartbeat', 'Heartbeat', 'What your agent checks for you regularly.'],
+  ['#/secrets', 'Secrets', 'Passwords and keys your apps can use, kept safe.'],
+  ['#/namespace', 'Your apps', 'Whether your apps are running, their logs, and a restart button.'],
+  ['#/expose', 'Put an app online', 'Give one of your apps a public web address.'],
+  ['#/crons', 'Scheduled messages', 'Messages your agent receives at times you choose.'],
 ];
 
+/** The chat apps a friend can be reached on, as people name them. */
+export const CHANNEL_NAMES = { discord: 'Discord', signal: 'Signal', whatsapp: 'WhatsApp' };
+const channelName = (c) => CHANNEL_NAMES[c] || c;
+
 export function render(root, ctx) {
-  const heading = viewHeading('Overview');
+  const name = h('span', { testid: 'me-display-name' });
+  const heading = viewHeading('');
+  heading.append('Hello, ', name);
   const body = h('div', { class: 'stack' });
   root.append(heading, body);
 
@@ -24,8 +34,12 @@ export function render(root, ctx) {
         api.get('/agents', { signal: ctx.signal }).then((r) => r.data),
       ]);
       clear(body);
-      heading.textContent = `Hello, ${profile.display_name || profile.id}`;
-      body.append(profileCard(profile), agentsCard(Array.isArray(agents) ? agents : []), shortcuts());
+      name.textContent = profile.display_name || 'there';
+      body.append(
+        agentsCard(Array.isArray(agents) ? agents : []),
+        channelCard(profile, ctx),
+        shortcuts(),
+        detailsCard(profile));
     } catch (e) {
       if (isSilent(e)) return;
       clear(body).append(errorBox(e, { retry: load, title: 'Could not load your overview' }));
@@ -34,36 +48,43 @@ export function render(root, ctx) {
   load();
 }
 
-function stat(label, value, testid) {
-  return h('div', { class: 'stat' },
-    h('dt', {}, label),
-    h('dd', { testid }, value === undefined || value === null ? '—' : String(value)));
-}
-
-function profileCard(p) {
-  const stats = p.stats || {};
-  return section('Your profile', 'profile-card',
-    h('dl', { class: 'facts' },
-      stat('Name', p.display_name, 'me-display-name'),
-      stat('Friend id', p.id, 'me-id'),
-      stat('Namespace', p.namespace, 'me-namespace'),
-      stat('Preferred channel', p.preferred_channel || 'not set', 'me-channel')),
-    h('dl', { class: 'stats' },
-      stat('Agent log files', stats.logs, 'me-stat-logs'),
-      stat('Secrets', stats.secrets, 'me-stat-secrets')));
-}
-
 function agentsCard(agents) {
   if (!agents.length) {
-    return section('Your agents', 'agents-card', empty('No agent has added you as a friend yet.', 'agents-empty'));
+    return section('Your agents', 'agents-card', empty('No agent has added you as a friend yet. Once one does, it shows here, and you can schedule messages to it.', 'agents-empty'));
   }
   return section('Your agents', 'agents-card',
     h('ul', { class: 'plain-list', testid: 'agents-list' },
       agents.map((a) => h('li', { class: 'row', testid: `agent-row-${a.agent_id}` },
-        h('span', { class: 'row-main' },
-          h('strong', {}, a.display_name || a.agent_id),
-          a.display_name && a.display_name !== a.agent_id ? h('span', { class: 'muted' }, ` (${a.agent_id})`) : null),
+        h('strong', { class: 'row-main' }, a.display_name || a.agent_id),
         h('span', { class: 'muted' }, 'friends since ', timeEl(a.since))))));
+}
+
+/** Where the agent should write to the friend first: one of the chat apps it knows them on. */
+function channelCard(profile, ctx) {
+  const channels = Array.isArray(profile.channels) ? profile.channels : [];
+  if (!channels.length) {
+    return section('How your agent reaches you', 'channel-card',
+      empty('Your agent does not know you on any chat app yet. Once it does, you can choose which one it should use.', 'me-channel-none'));
+  }
+  const select = h('select', { testid: 'me-channel' },
+    profile.preferred_channel ? null : h('option', { value: '' }, 'No preference'),
+    channels.map((c) => h('option', { value: c }, channelName(c))));
+  select.value = profile.preferred_channel || '';
+  const f = field({ label: 'Preferred chat app', control: select, hint: 'Your agent writes to you there first.' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'me-channel-save' }, 'Save');
+  const form = h('form', { class: 'stack', testid: 'me-channel-form', novalidate: true }, f.wrap, h('div', { class: 'actions' }, save));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    f.setError('');
+    if (!select.value) { f.setError('Choose a chat app.'); select.focus(); return; }
+    try {
+      await busy(save, () => api.put('/me', { preferred_channel: select.value }, { signal: ctx.signal }));
+      toast(`Your agent will write to you on ${channelName(select.value)} first.`);
+    } catch (e) {
+      if (!isSilent(e)) f.setError(e.message);
+    }
+  });
+  return section('How your agent reaches you', 'channel-card', form);
 }
 
 function shortcuts() {
@@ -72,4 +93,22 @@ function shortcuts() {
       SHORTCUTS.map(([href, label, text]) => h('li', {},
         h('a', { href }, label),
         h('span', { class: 'muted' }, ` — ${text}`)))));
+}
+
+function fact(label, value, testid) {
+  return h('div', { class: 'stat' },
+    h('dt', {}, label),
+    h('dd', { testid, class: 'mono break' }, value === undefined || value === null ? '—' : String(value)));
+}
+
+/** What an agent or operator may ask for when helping; nothing a friend needs day to day. */
+function detailsCard(p) {
+  const stats = p.stats || {};
+  return h('details', { class: 'card details-card', testid: 'me-details' },
+    h('summary', {}, 'Details for your agent or the person who runs this portal'),
+    h('dl', { class: 'facts' },
+      fact('Your id', p.id, 'me-id'),
+      fact('Your space on the server (namespace)', p.namespace, 'me-namespace'),
+      fact('Secrets', stats.secrets, 'me-stat-secrets'),
+      fact("Your agent's log files", stats.logs, 'me-stat-logs')));
 }

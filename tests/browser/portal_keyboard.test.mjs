@@ -75,7 +75,7 @@ test('a view that fails to load shows why, the request id under Details, and Try
 
   await go(s, 'namespace');
   await tid('error').waitFor();
-  assert.match(await tid('error').innerText(), /Could not load your namespace/);
+  assert.match(await tid('error').innerText(), /Could not load your apps/);
   assert.match(await tid('error-message').innerText(), /is busy; retry after 1 s/);
   // The code and the request id are for a report, folded under "Details".
   assert.equal(await tid('error-request-id').isVisible(), false);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { parseCron, describeCron, nextRuns, explain, wallToInstant, gapEnd } from '../../portal-static/js/cron.js';
 import { cronFromChoice, choiceFromCron } from '../../portal-static/js/cron-picker.js';
 import { zoneLabel } from '../../portal-static/js/cron-times.js';
-import { parseQuantity, usage } from '../../portal-static/js/quantity.js';
+import { parseQuantity, usage, quotaWords } from '../../portal-static/js/quantity.js';
+import { appState, podsOf, addressesOf } from '../../portal-static/js/apps.js';
 
 const FROM = Date.UTC(2026, 2, 27, 12, 0); // Friday 2026-03-27 12:00 UTC
 const iso = (dates) => dates.map((d) => d.toISOString());
@@ -125,4 +126,27 @@ test('Kubernetes quantities', () => {
   assert.deepEqual(usage('250m', '1'), { ratio: 0.25, percent: 25 });
   assert.equal(usage('900Mi', '1Gi').percent, 88);
   assert.equal(usage(undefined, '4').percent, 0);
+});
+
+test('quota lines in words', () => {
+  assert.deepEqual(quotaWords('requests.memory', '268435456', '2Gi'), { label: 'Memory reserved', text: '256 MiB of 2 GiB' });
+  assert.deepEqual(quotaWords('limits.cpu', '500m', '4'), { label: 'Processor at most', text: '0.5 of 4 cores' });
+  assert.deepEqual(quotaWords('pods', undefined, '20'), { label: 'Copies of your apps running', text: '0 of 20' });
+});
+
+test("an app's state in words, its pods and its addresses", () => {
+  const apps = ['web', 'web-api'];
+  const pods = [
+    { name: 'web-5d8f7c9b4-abcde', status: 'Running', restarts: 0 },
+    { name: 'web-api-6c7d8e9f0-fghij', status: 'Failed', restarts: 0 },
+    { name: 'web-api-6c7d8e9f0-klmno', status: 'Running', restarts: 5 },
+  ];
+  assert.deepEqual(podsOf('web', apps, pods).map((p) => p.name), ['web-5d8f7c9b4-abcde']);
+  assert.equal(podsOf('web-api', apps, pods).length, 2);
+  assert.equal(appState({ replicas: '1/1' }, podsOf('web', apps, pods)), 'running');
+  assert.equal(appState({ replicas: '0/2' }, podsOf('web-api', apps, pods)), 'failing');
+  assert.equal(appState({ replicas: '0/1' }, []), 'starting');
+  assert.equal(appState({ replicas: '0/0' }, []), 'stopped');
+  assert.deepEqual(addressesOf('web', [{ name: 'expose-blog', hostname: 'blog-alice.example.net', service: 'web' }, { hostname: 'x.example.net', service: 'other' }]),
+    ['https://blog-alice.example.net/']);
 });

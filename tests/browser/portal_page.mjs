@@ -86,7 +86,7 @@ export async function signIn(friend, opts, { fresh = false } = {}) {
   const { token, portalUrl } = fresh ? await newSession(portal, friend) : await linkFor(friend);
   const s = await openPage(browser, portal, opts);
   await s.page.goto(portalUrl);
-  await s.tid('me-id').waitFor();
+  await s.tid('me-display-name').waitFor();
   s.token = token;
   return s;
 }
@@ -108,7 +108,7 @@ export async function go(s, route) {
 /** Waits until a view has drawn its data (no loading placeholder left). */
 export async function settled(s, route) {
   const ready = {
-    overview: '[data-testid="me-id"]',
+    overview: '[data-testid="me-details"]',
     memory: '[data-testid="memory-editor"]',
     heartbeat: '[data-testid="heartbeat-editor"]',
     notes: '[data-testid="notes-content"], [data-testid="notes-empty"]',

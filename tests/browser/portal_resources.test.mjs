@@ -101,6 +101,10 @@ test('namespace and expose: a Service applied by the admin is exposed on its htt
 
   await go(s, 'namespace');
   await settled(s, 'namespace');
+  // The app's card has the new address; the Kubernetes view waits under "Technical details".
+  await waitText(tid('app-address-web'), new RegExp(`my-app-alice\\.${domain.replace(/\./g, '\\.')}`));
+  assert.equal(await tid('deployment-row-web').isVisible(), false);
+  await tid('namespace-details').locator('summary').click();
   await tid('deployment-row-web').waitFor();
   await tid('service-row-web').waitFor();
   assert.ok(await page.locator('[data-testid^="pod-row-web-"]').count() >= 1);
@@ -140,7 +144,7 @@ test("a second friend's session shows none of the first friend's data", T, async
     'db-pass', 's3cr3t-value', 'cron-row-daily-check', 'green tea', 'Written elsewhere',
   ];
   assert.equal(await b.tid('me-display-name').innerText(), 'Bob Builder');
-  assert.equal(await b.tid('me-namespace').innerText(), 'friend-bob');
+  assert.equal(await b.tid('me-namespace').textContent(), 'friend-bob');
   for (const route of ROUTES) {
     await go(b, route);
     await settled(b, route);

@@ -30,7 +30,7 @@ test('without a session the page asks for the link; the magic link signs in and 
   await shot(page, 'no-session');
 
   await page.goto(portalUrl);
-  await tid('me-id').waitFor();
+  await tid('me-display-name').waitFor();
   assert.ok(!page.url().includes('s='), `the token is still in the URL: ${page.url()}`);
   assert.ok(!page.url().includes(token), page.url());
   const url = new URL(page.url());
@@ -41,6 +41,11 @@ test('without a session the page asks for the link; the magic link signs in and 
   assert.ok(!(await page.evaluate(() => document.referrer)).includes(token));
 
   assert.equal(await tid('me-display-name').innerText(), 'Alice Example');
+  // Ids and the namespace are not on the first level: they wait under "Details".
+  assert.equal(await tid('me-id').isVisible(), false);
+  const firstLevel = await tid('view-overview').innerText();
+  for (const word of ['alice', 'friend-alice', 'namespace', 'Friend id']) assert.ok(!firstLevel.includes(word), `"${word}" on the first level: ${firstLevel}`);
+  await tid('me-details').locator('summary').click();
   assert.equal(await tid('me-id').innerText(), 'alice');
   assert.equal(await tid('me-namespace').innerText(), 'friend-alice');
   assert.match(await tid('me-stat-secrets').innerText(), /^\d+$/);

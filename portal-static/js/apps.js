@@ -1,0 +1,136 @@
+// "Your apps": one card per app (a Deployment) saying in words whether it runs, where it is
+// online (with a copy button), which secrets it uses, its recent logs on request, and a
+// restart. The pure part (appState, podsOf, addressesOf) works on the namespace overview the
+// server sends; it is exported for the unit tests.
+
+import { api, seg, isSilent } from './api.js';
+import { h, clear, section, empty, errorBox, busy, toast, confirmDialog, copyButton, loading } from './dom.js';
+import { externalLink, safeHref } from './markdown.js';
+
+const list = (x) => (Array.isArray(x) ? x : []);
+
+/**
+ * The pods of one app: their names are `<app>-<replicaset hash>-<pod hash>`. Among the apps
+ * whose name prefixes a pod, the longest wins, so "web" does not take "web-api"'s pods.
+ */
+export function podsOf(app, apps, pods) {
+  const owner = (pod) => {
+    const name = String(pod.name || '');
+    const candidates = apps.filter((a) => name.startsWith(`${a}-`) && name.slice(a.length + 1).split('-').length === 2);
+    return candidates.sort((a, b) => b.length - a.length)[0];
+  };
+  return list(pods).filter((p) => owner(p) === app);
+}
+
+/**
+ * The app's state in words: stopped (no copy wanted), running (all wanted copies ready),
+ * failing (a copy failed or keeps restarting), or starting (anything in between).
+ */
+export function appState(deployment, pods) {
+  const m = String(deployment.replicas || '').match(/^(\d+)\/(\d+)$/);
+  const ready = m ? Number(m[1]) : 0;
+  const wanted = m ? Number(m[2]) : 0;
+  if (m && wanted === 0) return 'stopped';
+  const failing = pods.some((p) => /^(failed|unknown)$/i.test(String(p.status || '')) || Number(p.restarts) >= 3);
+  if (failing && ready < wanted) return 'failing';
+  if (m && ready >= wanted) return 'running';
+  return 'starting';
+}
+
+/** Public addresses of an app: exposures of the Service named after it. */
+export function addressesOf(app, routes) {
+  return list(routes).filter((r) => r.service === app && r.hostname).map((r) => `https://${r.hostname}/`);
+}
+
+const STATE_WORDS = {
+  running: ['Running', 'ok'],
+  starting: ['Starting', 'warn'],
+  failing: ['Failing', 'bad'],
+  stopped: ['Stopped', 'neutral'],
+};
+
+/** A link to an address that wraps at its dots on a narrow screen, never mid-word. */
+export function addressLink(url, props = {}) {
+  const a = externalLink(url, '', props);
+  const parts = String(url).split('.');
+  parts.forEach((p, i) => a.append(i < parts.length - 1 ? `${p}.` : p, i < parts.length - 1 ? h('wbr') : ''));
+  return a;
+}
+
+function logsBox(name, ctx) {
+  const out = h('div', { testid: `app-logs-${name}` });
+  const show = h('button', { type: 'button', class: 'btn btn-small', testid: `app-logs-show-${name}`, 'aria-expanded': 'false' }, 'Show recent logs');
+  async function load() {
+    clear(out).append(loading('Loading the logs…'));
+    try {
+      const { data } = await api.get(`/namespace/deployments/${seg(name)}/logs`, { signal: ctx.signal });
+      const lines = list(data && data.lines);
+      clear(out).append(lines.length
+        ? h('pre', { class: 'logs', tabindex: '0', 'aria-label': `Recent logs of ${name}` }, lines.join('\n'))
+        : empty('Nothing logged yet.', `app-logs-empty-${name}`));
+    } catch (e) {
+      if (!isSilent(e)) clear(out).append(errorBox(e, { retry: load, title: `Could not load the logs of ${name}` }));
+    }
+  }
+  show.addEventListener('click', () => {
+    const open = show.getAttribute('aria-expanded') !== 'true';
+    show.setAttribute('aria-expanded', String(open));
+    show.textContent = open ? 'Hide logs' : 'Show recent logs';
+    if (open) load(); else clear(out);
+  });
+  return { show, out };
+}
+
+function appCard(d, ns, apps, ctx, reload) {
+  const name = String(d.name || '');
+  const state = appState(d, podsOf(name, apps, ns.pods));
+  const [words, kind] = STATE_WORDS[state];
+  const addresses = addressesOf(name, ns.ingressRoutes);
+  const secrets = list(d.secretRefs);
+  const logs = logsBox(name, ctx);
+  const restart = h('button', { type: 'button', class: 'btn btn-small', testid: `app-restart-${name}` }, 'Restart');
+  const problem = h('div');
+  restart.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: `Restart ${name}?`,
+      message: `${name} starts again from the beginning. It may be unreachable for a few seconds.`,
+      confirmLabel: 'Restart',
+    });
+    if (!ok) return;
+    try {
+      await busy(restart, () => api.post(`/namespace/deployments/${seg(name)}/restart`, {}, { signal: ctx.signal }));
+      clear(problem);
+      toast(`${name} is restarting.`);
+      reload();
+    } catch (e) {
+      if (!isSilent(e)) clear(problem).append(errorBox(e, { title: `Could not restart ${name}` }));
+    }
+  });
+  return h('li', { class: 'item app-card', testid: `app-${name}` },
+    h('div', { class: 'item-head' },
+      h('h3', { class: 'item-title' }, name),
+      h('span', { class: `chip chip-${kind}`, testid: `app-state-${name}`, 'data-state': state }, words)),
+    h('dl', { class: 'facts compact' },
+      h('div', {}, h('dt', {}, 'Online at'), h('dd', { testid: `app-address-${name}` },
+        addresses.length
+          ? addresses.map((url) => h('span', { class: 'address' },
+            safeHref(url) ? addressLink(url) : url, ' ',
+            copyButton(() => url, { label: `Copy the address of ${name}`, testid: `app-copy-${name}` })))
+          : h('span', { class: 'muted' }, 'Not online. ', h('a', { href: '#/expose' }, 'Put it online…')))),
+      h('div', {}, h('dt', {}, 'Secrets it uses'), h('dd', { testid: `app-secrets-${name}` },
+        secrets.length ? secrets.map((s) => h('span', { class: 'chip' }, s)) : h('span', { class: 'muted' }, 'none')))),
+    h('div', { class: 'actions' }, logs.show, restart),
+    problem,
+    logs.out);
+}
+
+/** The "Your apps" section, first on the view. */
+export function appsSection(ns, ctx, reload) {
+  const deployments = list(ns.deployments).filter((d) => d && d.name);
+  if (!deployments.length) {
+    return section('Your apps', 'apps-card', empty('No apps yet. Your agent can set one up for you: ask it, for example, to run a small website. It then shows here.', 'apps-empty'));
+  }
+  const names = deployments.map((d) => d.name);
+  return section('Your apps', 'apps-card',
+    h('ul', { class: 'plain-list stack', testid: 'apps-list' }, deployments.map((d) => appCard(d, ns, names, ctx, reload))));
+}
