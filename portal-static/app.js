@@ -10,10 +10,14 @@
 //            error-message, error-code, error-request-id, error-retry,
 //            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
 //  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
-//            #expired / expired (any 401: token cleared), expired-reason,
-//            #signed-out / signed-out (after logout), signed-out-warning.
-//  Overview  me-display-name me-id me-namespace me-channel me-stat-logs me-stat-secrets
-//            agents-list agent-row-<agent_id> agents-empty
+//            a link that cannot sign in: link-expired, link-used, link-revoked, link-unknown,
+//            link-failed (the server could not be reached); each says "Ask your agent for a
+//            new link". #expired / expired (any 401: token cleared), expired-reason (under
+//            Details), #signed-out / signed-out (after logout), signed-out-warning.
+//  Overview  me-display-name (in the heading) agents-list agent-row-<agent_id> agents-empty
+//            me-channel-form me-channel (select) me-channel-save me-channel-none
+//            sessions-card sessions-list session-row-<id> session-end-<id> session-current
+//            me-details (<details>) holding me-id me-namespace me-stat-logs me-stat-secrets
 //  Memory /  <p> = memory | heartbeat: <p>-editor (textarea) <p>-save <p>-reload <p>-status
 //  Heartbeat <p>-preview <p>-conflict <p>-conflict-theirs <p>-conflict-overwrite
 //            <p>-conflict-load <p>-conflict-dismiss
@@ -25,10 +29,15 @@
 //            secret-delete-<name>; edit form: secret-edit-form-<name>, secret-edit-key-<i>,
 //            secret-edit-value-<i>, secret-edit-remove-<i>, secret-edit-add-row,
 //            secret-edit-submit, secret-edit-cancel
-//  Namespace namespace-refresh quota-list quota-<key> (data-percent attribute) quota-empty
-//            deployments-list deployment-row-<name> pods-list pod-row-<name>
-//            services-list service-row-<name> exposed-list exposed-row-<name> exposed-url-<name>
-//            (<name> of exposed rows is the IngressRoute name, e.g. expose-my-app)
+//  Apps      (#/namespace) namespace-refresh apps-card apps-list apps-empty app-<name>
+//            app-state-<name> (data-state: running starting failing stopped)
+//            app-address-<name> app-copy-<name> app-secrets-<name> app-logs-show-<name>
+//            (aria-expanded) app-logs-<name> app-logs-empty-<name> app-restart-<name>
+//            quota-list quota-<key> (data-percent attribute) quota-empty;
+//            namespace-details (<details>) holding deployments-list deployment-row-<name>
+//            pods-list pod-row-<name> services-list service-row-<name> exposed-list
+//            exposed-row-<name> exposed-url-<name> (<name> of exposed rows is the
+//            IngressRoute name, e.g. expose-my-app)
 //  Expose    expose-form expose-service expose-port expose-name expose-domain
 //            expose-hostname-preview expose-submit expose-result expose-result-url
 //            expose-list expose-row-<name> expose-remove-<name> (<name> without "expose-"),
@@ -49,7 +58,7 @@
 //            cron-runs-<name> holding cron-run-item-<i> (newest first), cron-runs-empty-<name>
 // Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
 
-import { api, session, onUnauthorized, isSilent } from './js/api.js';
+import { api, session, onUnauthorized, isSilent, exchangeLink } from './js/api.js';
 import { h, clear, confirmDialog, toast, clearToast } from './js/dom.js';
 import * as overview from './js/view-overview.js';
 import * as files from './js/view-files.js';
@@ -150,15 +159,35 @@ function draftBox(draft) {
     area);
 }
 
+const NEW_LINK = 'Ask your agent for a new link, and open it in this browser.';
+
+/** The pages of a link that cannot sign in, by the exchange's error code: plain words only. */
+const LINK_PAGES = {
+  link_expired: ['link-expired', 'This link has expired', ['Links work for a few days after your agent sends them, and this one is older.']],
+  link_used: ['link-used', 'This link was already used', ['Each link signs in one browser, once. Someone (probably you) already opened this one.']],
+  link_revoked: ['link-revoked', 'This link was cancelled', ['It was ended before it was opened.']],
+  link_unknown: ['link-unknown', 'This link does not work', ['It may have been copied only in part. Check that you opened the whole link.']],
+};
+
 function showAuthView() {
-  if (state.authView === 'expired') {
+  const link = LINK_PAGES[state.authView];
+  if (link) {
+    const [id, title, paragraphs] = link;
+    sessionView(id, title, [...paragraphs, NEW_LINK]);
+  } else if (state.authView === 'link-failed') {
+    sessionView('link-failed', 'Could not open your link', [
+      'The portal could not be reached just now. Check your connection and open the link again.',
+    ]);
+  } else if (state.authView === 'expired') {
     const r = state.authReason;
-    sessionView('expired', 'Your session has expired or was revoked', [
-      'Your session has expired or was revoked — ask your agent for a new link.',
-      'For your safety, this browser has forgotten the old session. Open the new link your agent sends you to continue.',
+    sessionView('expired', 'You have been signed out', [
+      'Your session has expired or was ended, for example from another device.',
+      NEW_LINK,
     ], [
-      r && r.message ? h('p', { class: 'hint', testid: 'expired-reason' }, `Server said: ${r.message}${r.code ? ` (${r.code})` : ''}${r.requestId ? ` · request id ${r.requestId}` : ''}`) : null,
       draftBox(state.draft),
+      // For whoever helps: what the server said, folded away.
+      r && r.message ? h('details', { class: 'error-details' }, h('summary', {}, 'Details'),
+        h('p', { class: 'hint', testid: 'expired-reason' }, `${r.message}${r.code ? ` (${r.code})` : ''}`)) : null,
     ]);
   } else if (state.authView === 'signed-out') {
     sessionView('signed-out', 'You are signed out', [
@@ -169,6 +198,21 @@ function showAuthView() {
     sessionView('no-session', 'Open the link your agent sent you', [
       'The Friend Portal has no passwords. Ask your agent for a portal link and open it in this browser: it signs you in for 30 days.',
     ]);
+  }
+}
+
+/**
+ * Opens a magic link's token: trades it for this browser's own session. A link already used
+ * by this very browser (it holds a session) just continues; any other failure gets its page.
+ */
+async function openLink(token) {
+  try {
+    session.set(await exchangeLink(token));
+    state.authView = null;
+  } catch (e) {
+    if (e.code === 'link_used' && session.get()) return;
+    session.clear();
+    state.authView = LINK_PAGES[e.code] ? e.code : e.status === 0 ? 'link-failed' : 'link_unknown';
   }
 }
 
@@ -285,19 +329,16 @@ async function logout(ev) {
   showAuthView();
 }
 
-function boot() {
+async function boot() {
   // Magic link: /portal?s=<token>. Keep the token, then take it out of the address bar and
-  // out of the history entry before anything else happens.
+  // out of the history entry before anything else happens, then spend it.
   const params = new URLSearchParams(window.location.search);
   const token = params.get('s');
   if (token !== null) {
     params.delete('s');
     const query = params.toString();
     window.history.replaceState(null, '', `${window.location.pathname}${query ? `?${query}` : ''}${window.location.hash || `#/${DEFAULT_ROUTE}`}`);
-    if (token.trim()) {
-      session.set(token.trim());
-      state.authView = null;
-    }
+    if (token.trim()) await openLink(token.trim());
   }
 
   document.getElementById('logout').addEventListener('click', logout);

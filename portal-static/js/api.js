@@ -125,3 +125,34 @@ export const api = {
   put: (path, body, opts = {}) => request('PUT', path, { ...opts, body }),
   del: (path, opts) => request('DELETE', path, opts),
 };
+
+/**
+ * Opens a magic link: spends the link's token (`POST /api/auth/exchange`) and answers the
+ * browser's own session token, so a link left in a chat history is worthless once used.
+ * Throws ApiError; its code tells an expired link (link_expired), a used one (link_used), an
+ * ended one (link_revoked) and an unknown one (link_unknown) apart.
+ */
+export async function exchangeLink(linkToken) {
+  let res;
+  try {
+    res = await fetch('/api/auth/exchange', {
+      method: 'POST',
+      headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ link_token: linkToken }),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+  } catch (e) {
+    throw new ApiError({ status: 0, code: 'network', message: `Could not reach the portal server (${e && e.message ? e.message : 'network error'}).` });
+  }
+  let data = null;
+  try { data = await res.json(); } catch { /* checked below */ }
+  if (res.ok && data && typeof data.session_token === 'string') return data.session_token;
+  const body = data && data.error && typeof data.error === 'object' ? data.error : {};
+  throw new ApiError({
+    status: res.status,
+    code: typeof body.code === 'string' ? body.code : `http_${res.status}`,
+    message: typeof body.message === 'string' ? body.message : `The server answered ${res.status}.`,
+    requestId: typeof body.request_id === 'string' ? body.request_id : '',
+  });
+}

@@ -128,9 +128,9 @@ function appCard(d, ns, apps, ctx, reload) {
 export function appsSection(ns, ctx, reload) {
   const deployments = list(ns.deployments).filter((d) => d && d.name);
   if (!deployments.length) {
-    return section('Your apps', 'apps-card', empty('No apps yet. Your agent can set one up for you: ask it, for example, to run a small website. It then shows here.', 'apps-empty'));
+    return section('Apps', 'apps-card', empty('No apps yet. Your agent can set one up for you: ask it, for example, to run a small website. It then shows here.', 'apps-empty'));
   }
   const names = deployments.map((d) => d.name);
-  return section('Your apps', 'apps-card',
+  return section('Apps', 'apps-card',
     h('ul', { class: 'plain-list stack', testid: 'apps-list' }, deployments.map((d) => appCard(d, ns, names, ctx, reload))));
 }

@@ -66,6 +66,13 @@ const PLAIN = {
   'services.loadbalancers': ['Load balancers', 'count'], 'services.nodeports': ['Node ports', 'count'],
 };
 
+/** Quota keys in the order a person asks about them (apps first); unknown keys go last. */
+export function quotaOrder(a, b) {
+  const keys = Object.keys(PLAIN);
+  const rank = (k) => (keys.includes(k) ? keys.indexOf(k) : keys.length);
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
 /** {label, text} for one quota line: "Processor reserved", "0.5 of 2 cores". */
 export function quotaWords(key, used, hard) {
   const [label, unit] = PLAIN[key] || [quotaLabel(key), 'count'];

@@ -4,7 +4,7 @@
 
 import { api, isSilent } from './api.js';
 import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, busy } from './dom.js';
-import { usage, quotaWords, parseQuantity } from './quantity.js';
+import { usage, quotaWords, quotaOrder, parseQuantity } from './quantity.js';
 import { externalLink, safeHref } from './markdown.js';
 import { appsSection } from './apps.js';
 
@@ -41,7 +41,7 @@ const list = (x) => (Array.isArray(x) ? x : []);
 function quotaCard(quota) {
   const hard = (quota && quota.hard) || {};
   const used = (quota && quota.used) || {};
-  const keys = Object.keys(hard).filter((k) => parseQuantity(hard[k]) !== 0).sort();
+  const keys = Object.keys(hard).filter((k) => parseQuantity(hard[k]) !== 0).sort(quotaOrder);
   if (!keys.length) return section('What your apps may use', 'quota-card', empty('There is no limit on what your apps may use.', 'quota-empty'));
   return section('What your apps may use', 'quota-card',
     h('ul', { class: 'quota-list', testid: 'quota-list' }, keys.map((k) => quotaRow(k, used[k], hard[k]))));

@@ -2,8 +2,8 @@
 // preferred channel, which they can change), what the portal is for, and, folded under
 // "Details", the technical facts an agent or operator may ask for (id, namespace, counts).
 
-import { api, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, field, busy, toast } from './dom.js';
+import { api, seg, isSilent } from './api.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, field, busy, toast, confirmDialog } from './dom.js';
 
 const SHORTCUTS = [
   ['#/memory', 'My memory', 'What your agent should remember about you. You can edit it.'],
@@ -39,6 +39,7 @@ export function render(root, ctx) {
         agentsCard(Array.isArray(agents) ? agents : []),
         channelCard(profile, ctx),
         shortcuts(),
+        sessionsCard(ctx),
         detailsCard(profile));
     } catch (e) {
       if (isSilent(e)) return;
@@ -93,6 +94,55 @@ function shortcuts() {
       SHORTCUTS.map(([href, label, text]) => h('li', {},
         h('a', { href }, label),
         h('span', { class: 'muted' }, ` — ${text}`)))));
+}
+
+/** One session in words: "Chrome on Android, last used 5 minutes ago". */
+function sessionRow(sess, ctx, reload) {
+  const what = sess.kind === 'link'
+    ? h('span', {}, h('strong', {}, 'A link sent to you'), h('span', { class: 'muted' }, ', not opened yet'))
+    : h('span', {}, h('strong', {}, sess.browser || 'A browser'),
+      sess.current ? h('span', { class: 'chip chip-ok', testid: 'session-current' }, 'This browser') : null);
+  const when = sess.last_used_at
+    ? h('span', { class: 'muted' }, 'last used ', timeEl(sess.last_used_at))
+    : h('span', { class: 'muted' }, sess.kind === 'link' ? 'sent ' : 'signed in ', timeEl(sess.created_at));
+  const end = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `session-end-${sess.id}` },
+    sess.current ? 'Sign out here' : sess.kind === 'link' ? 'Cancel link' : 'Sign out');
+  end.addEventListener('click', async () => {
+    // Ending this browser's own session is signing out, which the header's button does.
+    if (sess.current) { document.getElementById('logout').click(); return; }
+    const ok = await confirmDialog({
+      title: sess.kind === 'link' ? 'Cancel this link?' : `Sign out ${sess.browser || 'that browser'}?`,
+      message: sess.kind === 'link' ? 'The link stops working. Your agent can send you a new one.' : 'That browser will need a new link from your agent to come back.',
+      confirmLabel: sess.kind === 'link' ? 'Cancel link' : 'Sign out',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await busy(end, () => api.del(`/sessions/${seg(sess.id)}`, { signal: ctx.signal }));
+      toast(sess.kind === 'link' ? 'The link was cancelled.' : 'That browser was signed out.');
+      reload();
+    } catch (e) {
+      if (!isSilent(e)) toast(`Could not end it: ${e.message}`, 'error');
+    }
+  });
+  return h('li', { class: 'row', testid: `session-row-${sess.id}` }, h('span', { class: 'row-main' }, what, ' ', when), end);
+}
+
+/** Where the friend is signed in, and links not opened yet: each can be ended. */
+function sessionsCard(ctx) {
+  const body = h('div', {}, loading('Loading where you are signed in…'));
+  async function load() {
+    try {
+      const { data } = await api.get('/sessions', { signal: ctx.signal });
+      const items = Array.isArray(data) ? data : [];
+      clear(body).append(h('ul', { class: 'plain-list', testid: 'sessions-list' }, items.map((x) => sessionRow(x, ctx, load))));
+    } catch (e) {
+      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: 'Could not load where you are signed in' }));
+    }
+  }
+  load();
+  return section('Where you are signed in', 'sessions-card',
+    h('p', { class: 'muted' }, 'Each browser you opened a link in. Sign out any you do not recognise or no longer use.'), body);
 }
 
 function fact(label, value, testid) {

@@ -69,25 +69,42 @@ export function usePortal() {
   });
 }
 
-// The host allows 10 portal links per friend per hour, so the tests share one link per friend
-// (opened afresh in each new browser context, as a friend would on another device); the tests
-// that end a session (logout, revocation, the phone test's sign-out) get links of their own.
+// The host allows 10 portal links per friend per hour, and a link signs in once: the tests
+// share one session per friend (a link exchanged through the API, as the page would), put
+// into each new browser context's storage, as a friend already signed in on another device.
+// The tests of the link itself and those that end a session use links of their own (fresh).
 export const links = new Map();
 export async function linkFor(friend) {
-  if (!links.has(friend)) links.set(friend, await newSession(portal, friend));
+  if (!links.has(friend)) {
+    const { token: linkToken, portalUrl } = await newSession(portal, friend);
+    const r = await portal.must(201, 'POST', '/api/auth/exchange', { body: { link_token: linkToken } });
+    links.set(friend, { token: r.session_token, portalUrl });
+  }
   return links.get(friend);
 }
 
 /**
- * A new browser context signed in as `friend` through a magic link, on the overview.
- * fresh: a new session instead of the friend's shared one.
+ * A new browser context signed in as `friend`, on the overview: with the friend's shared
+ * session, or (fresh) by opening a new magic link as a friend does. `s.token` is the session.
  */
 export async function signIn(friend, opts, { fresh = false } = {}) {
-  const { token, portalUrl } = fresh ? await newSession(portal, friend) : await linkFor(friend);
   const s = await openPage(browser, portal, opts);
-  await s.page.goto(portalUrl);
+  if (fresh) {
+    const { portalUrl } = await newSession(portal, friend);
+    await s.page.goto(portalUrl);
+  } else {
+    const { token } = await linkFor(friend);
+    // Once per tab: a reload after signing out must find the storage empty.
+    await s.page.addInitScript((t) => {
+      if (!sessionStorage.getItem('test-seeded')) {
+        sessionStorage.setItem('test-seeded', '1');
+        localStorage.setItem('portal.session', t);
+      }
+    }, token);
+    await s.page.goto(`${portal.url}/portal#/overview`);
+  }
   await s.tid('me-display-name').waitFor();
-  s.token = token;
+  s.token = await storedToken(s.page);
   return s;
 }
 

@@ -11,7 +11,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { newSession, openPage, shot, waitText } from './harness.mjs';
+import { addFriend, newSession, openPage, shot, waitText } from './harness.mjs';
 import {
   T, ROUTES, portal, browser, links, usePortal, signIn, go, settled, storedToken,
 } from './portal_page.mjs';
@@ -37,7 +37,11 @@ test('without a session the page asks for the link; the magic link signs in and 
   assert.equal(url.pathname, '/portal');
   assert.equal(url.search, '');
   assert.equal(url.hash, '#/overview');
-  assert.equal(await storedToken(page), token);
+  // Opening the link spent it: the browser holds a session of its own, and the link's token
+  // (left in the chat history) no longer works.
+  const own = await storedToken(page);
+  assert.ok(own && own !== token, 'the browser keeps a fresh session, not the link');
+  assert.equal((await portal.api('GET', '/api/portal/me', { token })).status, 401);
   assert.ok(!(await page.evaluate(() => document.referrer)).includes(token));
 
   assert.equal(await tid('me-display-name').innerText(), 'Alice Example');
@@ -55,8 +59,8 @@ test('without a session the page asks for the link; the magic link signs in and 
   assert.match(await tid('view-title').innerText(), /Alice Example/);
 
   assert.ok(s.apiRequests.length >= 2, JSON.stringify(s.apiRequests));
-  for (const r of s.apiRequests) assert.equal(r.authorization, `Bearer ${token}`, r.url);
-  for (const r of s.apiRequests) assert.ok(!r.url.includes(token), r.url);
+  for (const r of s.apiRequests) assert.equal(r.authorization, `Bearer ${own}`, r.url);
+  for (const r of s.apiRequests) assert.ok(!r.url.includes(token) && !r.url.includes(own), r.url);
 
   // Every nav link leads to its view, and a reload keeps the session.
   for (const route of ROUTES) {
@@ -65,7 +69,7 @@ test('without a session the page asks for the link; the magic link signs in and 
   }
   await page.reload();
   await tid('view-crons').waitFor();
-  assert.equal(await storedToken(page), token);
+  assert.equal(await storedToken(page), own);
 
   await go(s, 'overview');
   await settled(s, 'overview');
@@ -92,8 +96,8 @@ test('a revoked session leads to the expired page, keeping unsaved text', T, asy
   a.allow(/status of 401/);
   await a.tid('memory-save').click();
   await a.page.locator('#expired').waitFor();
-  assert.match(await a.page.locator('#expired').innerText(), /expired or was revoked/);
-  assert.match(await a.tid('expired-reason').innerText(), /\S/);
+  assert.match(await a.page.locator('#expired').innerText(), /expired or was ended[\s\S]*Ask your agent for a new link/);
+  assert.match(await a.tid('expired-reason').textContent(), /\S/);
   assert.equal(await a.tid('expired-draft').inputValue(), draft);
   assert.equal(await storedToken(a.page), null);
   assert.equal(await a.page.locator('#site-nav').isVisible(), false);
@@ -124,4 +128,75 @@ test('logout ends the session on the server and in the browser', T, async () => 
   await page.reload();
   await page.locator('#no-session').waitFor();
   await s.close();
+});
+
+test('a link works once: used, expired and garbled links each say so, plainly', T, async () => {
+  const { portalUrl } = await newSession(portal, 'bob');
+  const first = await openPage(browser, portal);
+  await first.page.goto(portalUrl);
+  await first.tid('me-display-name').waitFor();
+  // The same link again in this browser: it still holds its session and simply continues.
+  await first.page.goto(portalUrl);
+  await first.tid('me-display-name').waitFor();
+
+  // The same link in another browser (someone who found it in the chat history).
+  const other = await openPage(browser, portal);
+  other.allow(/status of 401/);
+  await other.page.goto(portalUrl);
+  await other.tid('link-used').waitFor();
+  const used = await other.tid('link-used').innerText();
+  assert.match(used, /already used/);
+  assert.match(used, /Ask your agent for a new link/);
+  assert.equal(await storedToken(other.page), null);
+  assert.equal(await other.page.locator('#site-nav').isVisible(), false);
+  await shot(other.page, 'link-used');
+
+  // A garbled link.
+  await other.page.goto(`${portal.url}/portal?s=not-a-real-link-token`);
+  await other.tid('link-unknown').waitFor();
+  assert.match(await other.tid('link-unknown').innerText(), /does not work[\s\S]*Ask your agent for a new link/);
+  await shot(other.page, 'link-unknown');
+
+  // An expired link (the server's answer, as its API tests check it after 7 days).
+  await other.page.route('**/api/auth/exchange', (route) => route.fulfill({
+    status: 401, headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: { code: 'link_expired', message: 'this link has expired', request_id: 'req-1' } }),
+  }));
+  await other.page.goto(`${portal.url}/portal?s=some-old-link`);
+  await other.tid('link-expired').waitFor();
+  const expired = await other.tid('link-expired').innerText();
+  assert.match(expired, /has expired[\s\S]*Ask your agent for a new link/);
+  for (const page of [used, expired]) assert.ok(!/req-|request id|401|code/i.test(page), page);
+  await shot(other.page, 'link-expired');
+  await other.close();
+  await first.close();
+});
+
+test('the friend sees where they are signed in and can sign another browser out', T, async () => {
+  // Dave has no other session, so the one that is not this browser is the phone's.
+  await addFriend(portal, { id: 'dave', displayName: 'Dave Devices', agent: 'main' });
+  const phone = await signIn('dave', { viewport: { width: 390, height: 844 } }, { fresh: true });
+  const laptop = await signIn('dave', undefined, { fresh: true });
+  await settled(laptop, 'overview');
+  const rows = laptop.page.locator('[data-testid="sessions-list"] > li');
+  assert.ok(await rows.count() >= 2, await laptop.tid('sessions-list').innerText());
+  await laptop.tid('session-current').waitFor();
+  // End the phone's session from the laptop.
+  const sessions = await portal.must(200, 'GET', '/api/portal/sessions', { token: laptop.token });
+  assert.equal(sessions.length, 2, JSON.stringify(sessions));
+  const phoneSession = sessions.find((x) => !x.current);
+  assert.equal(phoneSession.kind, 'session');
+  assert.match(phoneSession.browser || '', /Chrom/);
+  assert.ok(phoneSession, JSON.stringify(sessions));
+  await laptop.tid(`session-end-${phoneSession.id}`).click();
+  await laptop.tid('confirm-ok').click();
+  await laptop.tid(`session-row-${phoneSession.id}`).waitFor({ state: 'detached' });
+  await shot(laptop.page, 'sessions');
+  assert.equal((await portal.api('GET', '/api/portal/me', { token: phone.token })).status, 401);
+  // The phone finds out at its next step.
+  phone.allow(/status of 401/);
+  await go(phone, 'memory');
+  await phone.page.locator('#expired').waitFor();
+  await phone.close();
+  await laptop.close();
 });
