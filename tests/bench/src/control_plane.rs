@@ -14,8 +14,11 @@ const KUBE_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../kube");
 
 pub struct ControlPlane {
     up: Child,
-    /// up.sh's state dir; up.sh leaves a dir it was given, this removes it on drop.
-    state: tempfile::TempDir,
+    /// up.sh's state dir (PKI, etcd's data: about 120 MB); up.sh deletes it when it stops
+    /// (KUBE_REMOVE_STATE), also when the bench was killed.
+    state: PathBuf,
+    /// What up.sh says, outside the state dir so a failed start can still be told.
+    log: tempfile::NamedTempFile,
     /// A kubeconfig holding only the portal ServiceAccount's token and the CA.
     pub portal_kubeconfig: PathBuf,
     pub startup: Duration,
@@ -47,34 +50,36 @@ impl ControlPlane {
     /// outlives the control plane (the bench's main thread): up.sh gets SIGTERM when
     /// that thread ends, so a bench that dies leaves nothing running.
     pub fn start() -> anyhow::Result<Self> {
-        let state = tempfile::Builder::new()
-            .prefix("portal-bench-kube.")
-            .tempdir()?;
-        let log = std::fs::File::create(state.path().join("up.log"))?;
+        let state = std::env::temp_dir().join(format!("portal-bench-kube.{}", std::process::id()));
+        let log = tempfile::Builder::new()
+            .prefix("portal-bench-kube-up.")
+            .suffix(".log")
+            .tempfile()?;
         let started = Instant::now();
         let up = Command::new("setpriv")
             .args(["--pdeathsig", "TERM", "--", "bash"])
             .arg(Path::new(KUBE_DIR).join("up.sh"))
-            .arg(state.path().join("plane"))
+            .arg(&state)
+            .env("KUBE_REMOVE_STATE", "1")
             .stdin(Stdio::null())
-            .stdout(log.try_clone()?)
-            .stderr(log)
+            .stdout(log.as_file().try_clone()?)
+            .stderr(log.as_file().try_clone()?)
             .spawn()
             .map_err(|e| anyhow::anyhow!("cannot start tests/kube/up.sh: {e}"))?;
         let mut plane = Self {
             up,
             state,
+            log,
             portal_kubeconfig: PathBuf::new(),
             startup: Duration::ZERO,
         };
-        let dir = plane.state.path().join("plane");
-        while !dir.join("ready").exists() {
+        while !plane.state.join("ready").exists() {
             let exited = plane.up.try_wait()?;
             if exited.is_some() || started.elapsed() > READY_TIMEOUT {
                 anyhow::bail!(
                     "tests/kube/up.sh not ready ({}); it says:\n{}",
                     exited.map_or_else(|| format!("after {READY_TIMEOUT:?}"), |s| s.to_string()),
-                    std::fs::read_to_string(plane.state.path().join("up.log")).unwrap_or_default()
+                    std::fs::read_to_string(plane.log.path()).unwrap_or_default()
                 );
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -82,7 +87,7 @@ impl ControlPlane {
         plane.startup = started.elapsed();
         let out = Command::new("bash")
             .arg(Path::new(KUBE_DIR).join("portal-kubeconfig.sh"))
-            .arg(&dir)
+            .arg(&plane.state)
             .stdin(Stdio::null())
             .output()?;
         anyhow::ensure!(
@@ -96,11 +101,14 @@ impl ControlPlane {
 }
 
 impl Drop for ControlPlane {
-    /// SIGTERM to up.sh, which stops its components one by one (about 3 s).
+    /// SIGTERM to up.sh, which stops its components one by one (about 3 s) and deletes
+    /// its state dir.
     fn drop(&mut self) {
         let _ = Command::new("kill")
             .args(["-TERM", &self.up.id().to_string()])
             .status();
         let _ = self.up.wait();
+        // In case up.sh ended before it set its own clean-up.
+        let _ = std::fs::remove_dir_all(&self.state);
     }
 }

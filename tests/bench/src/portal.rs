@@ -29,14 +29,22 @@ impl Portal {
         Self::start_with_env(binary, data_dir, extra, &[]).await
     }
 
-    /// As `start_with`, with `env` set for the child (KUBECONFIG in kube mode).
+    /// As `start_with`, with `env` set for the child (KUBECONFIG in kube mode). The portal
+    /// is killed if the thread that started it ends (the bench's main thread: every stage
+    /// starts its portals from the main task), so a bench that dies leaves none behind.
     pub async fn start_with_env(
         binary: &str,
         data_dir: &Path,
         extra: &[&str],
         env: &[(&str, &Path)],
     ) -> anyhow::Result<Self> {
-        let mut child = Command::new(binary)
+        anyhow::ensure!(
+            Path::new(binary).is_file(),
+            "no portal binary at {binary} (build it with `cargo build --release`)"
+        );
+        // setpriv execs the portal: the child's pid is the portal's (for /proc figures).
+        let mut child = Command::new("setpriv")
+            .args(["--pdeathsig", "KILL", "--", binary])
             .args([
                 "serve",
                 "--listen",
@@ -59,11 +67,7 @@ impl Portal {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot start {binary} (build it with `cargo build --release`): {e}"
-                )
-            })?;
+            .map_err(|e| anyhow::anyhow!("cannot start setpriv -- {binary}: {e}"))?;
         let stderr = child
             .stderr
             .take()
