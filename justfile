@@ -24,7 +24,8 @@ lint:
     cd plugins && cargo clippy --release --target wasm32-wasip2 --target-dir ../target/plugins --workspace -- -D warnings
 
 # Benchmarks of the release binary over loopback; prints the README's table.
-# `just bench --friends 0 --cron-jobs 0` skips the (slow) scale and scheduler figures.
+# `just bench --friends 0 --cron-jobs 0` skips the (slow) scale and scheduler figures;
+# `--no-kube` skips the kube-mode rows (the real control plane of tests/kube).
 bench *ARGS: peer
     cargo build --release -p portal -p portal-bench
     ./target/release/portal-bench {{ARGS}}

@@ -9,7 +9,9 @@
 # When ready it writes STATE_DIR/cluster.env (KUBE_API_URL, KUBE_CA_FILE,
 # KUBECONFIG, KUBE_ADMIN_TOKEN, KUBECTL) and prints the same lines on stdout,
 # then creates STATE_DIR/ready. Without STATE_DIR it uses a fresh temporary
-# directory and deletes it on exit (KUBE_KEEP_STATE=1 keeps it for the logs).
+# directory and deletes it on exit (KUBE_KEEP_STATE=1 keeps it for the logs);
+# KUBE_REMOVE_STATE=1 deletes a given STATE_DIR on exit too (the benchmark's
+# choice: nothing of it is left even when the caller is killed).
 #
 # The API server has generated PKI, static-token authentication (an admin in
 # system:masters), Node,RBAC authorization, PodSecurity admission, the
@@ -27,7 +29,7 @@ stages="$(dirname "$bin")/kwok-stages.yaml"
 
 if [[ $# -ge 1 ]]; then
 	state="$1"
-	own_state=0
+	own_state="${KUBE_REMOVE_STATE:-0}"
 	mkdir -p "$state"
 else
 	state="$(mktemp -d "${TMPDIR:-/tmp}/friend-portal-kube.XXXXXX")"
@@ -45,7 +47,11 @@ names=()
 
 stop_all() {
 	local i pid deadline
-	trap - EXIT TERM INT
+	# Further TERMs are ignored while stopping, not fatal: a parent-death signal
+	# comes once per thread of a multithreaded parent as it exits (the test
+	# binary, the benchmark), and a second one would kill this mid-stop.
+	trap - EXIT
+	trap '' TERM INT
 	# One at a time in reverse start order: the API server's clients are gone
 	# before it drains, and etcd stops last.
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do

@@ -16,10 +16,6 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a cold build of the control plane may take (about 11 minutes on 2 cores).
 const BUILD_TIMEOUT_NOTE: &str = "about 11 minutes on a fresh machine";
 
-/// The portal's identity, as deploy/rbac.yaml creates it.
-pub const PORTAL_NAMESPACE: &str = "friendportal";
-pub const PORTAL_SERVICE_ACCOUNT: &str = "friend-portal";
-
 pub struct ControlPlane {
     /// up.sh's state dir (`cluster.env`, logs), for the scripts in tests/kube/.
     pub state: PathBuf,
@@ -27,7 +23,6 @@ pub struct ControlPlane {
     pub admin_kubeconfig: PathBuf,
     /// A kubeconfig holding only the portal ServiceAccount's token and the CA.
     pub portal_kubeconfig: PathBuf,
-    pub portal_token: String,
 }
 
 /// The shared control plane, started on first use.
@@ -153,37 +148,25 @@ fn start() -> ControlPlane {
     let startup = started.elapsed();
     eprintln!("real_cluster: control plane ready in {startup:.1?}");
     let env = read_env(&state.join("cluster.env"));
-    let kubectl = PathBuf::from(&env["KUBECTL"]);
-    let admin_kubeconfig = PathBuf::from(&env["KUBECONFIG"]);
-    let mut plane = ControlPlane {
-        state: state.clone(),
-        kubectl,
-        admin_kubeconfig,
-        portal_kubeconfig: state.join("portal.kubeconfig"),
-        portal_token: String::new(),
-    };
-    for file in ["namespace.yaml", "rbac.yaml", "admission-policy.yaml"] {
-        let path = repo().join("deploy").join(file);
-        plane.admin(&["apply", "-f", &path.to_string_lossy()]);
-    }
-    plane.portal_token = plane
-        .admin(&[
-            "create",
-            "token",
-            PORTAL_SERVICE_ACCOUNT,
-            "-n",
-            PORTAL_NAMESPACE,
-            "--duration=1h",
-        ])
-        .trim()
-        .to_owned();
-    write_kubeconfig(
-        &plane.portal_kubeconfig,
-        &env["KUBE_API_URL"],
-        &env["KUBE_CA_FILE"],
-        &plane.portal_token,
+    // deploy/'s namespace, RBAC and admission policy, and a TokenRequest token for the
+    // portal's ServiceAccount in a kubeconfig of its own (shared with the benchmark).
+    let out = Command::new("bash")
+        .arg(repo().join("tests/kube/portal-kubeconfig.sh"))
+        .arg(&state)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running tests/kube/portal-kubeconfig.sh");
+    assert!(
+        out.status.success(),
+        "tests/kube/portal-kubeconfig.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    plane
+    ControlPlane {
+        portal_kubeconfig: PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()),
+        state,
+        kubectl: PathBuf::from(&env["KUBECTL"]),
+        admin_kubeconfig: PathBuf::from(&env["KUBECONFIG"]),
+    }
 }
 
 fn read_env(file: &Path) -> HashMap<String, String> {
@@ -192,13 +175,6 @@ fn read_env(file: &Path) -> HashMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
-}
-
-fn write_kubeconfig(path: &Path, server: &str, ca: &str, token: &str) {
-    let text = format!(
-        "apiVersion: v1\nkind: Config\nclusters:\n- name: test\n  cluster:\n    server: {server}\n    certificate-authority: {ca}\nusers:\n- name: friend-portal\n  user:\n    token: {token}\ncontexts:\n- name: friend-portal\n  context:\n    cluster: test\n    user: friend-portal\ncurrent-context: friend-portal\n"
-    );
-    std::fs::write(path, text).expect("writing the portal's kubeconfig");
 }
 
 /// What kubectl said.

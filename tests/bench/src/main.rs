@@ -1,7 +1,9 @@
 //! `just bench`: starts the release `portal` binary on loopback and measures it with a
 //! load generator in this process. Prints one Markdown table (the README carries it).
 
+mod control_plane;
 mod cron;
+mod kube_mode;
 mod load;
 mod peer;
 mod portal;
@@ -38,6 +40,10 @@ struct Args {
     /// Seconds allowed for creating the cron jobs before the first falls due.
     #[arg(long, default_value_t = 180)]
     cron_seed_secs: u64,
+    /// Skip the kube-mode rows (the real control plane of tests/kube, built from Go
+    /// modules by tests/kube/build.sh, about 11 minutes the first time).
+    #[arg(long)]
+    no_kube: bool,
     /// The peer's `wasmtime` binary (`just peer` installs it here).
     #[arg(long, default_value = "target/peer/bin/wasmtime")]
     wasmtime: PathBuf,
@@ -87,6 +93,8 @@ async fn main() -> anyhow::Result<()> {
         rows.push((label.to_owned(), result.to_string()));
         figures.push(result);
     }
+    // Where the kube-mode rows go: right after the embedded ones.
+    let after_load = rows.len();
     let ratio = figures[2].rps / figures[1].rps;
     rows.push(("plugin / native requests/s".into(), format!("{ratio:.2}")));
     let (count, sum) = server.instantiation().await?;
@@ -95,6 +103,21 @@ async fn main() -> anyhow::Result<()> {
         format!("{:.1} µs over {count} requests", sum / count as f64 * 1e6),
     ));
     server.stop();
+
+    // Beside the embedded rows: the same routes in kube mode.
+    if !args.no_kube {
+        let kube_rows = match kube_mode::run(&args.portal, args.connections, duration).await {
+            Ok(kube_rows) => kube_rows,
+            Err(e) => {
+                // The whole story on stderr; its first line in the table.
+                let story = format!("{e:#}");
+                eprintln!("kube mode: not run: {story}");
+                let first = story.lines().next().unwrap_or_default();
+                vec![("kube mode".into(), format!("not run: {first}"))]
+            }
+        };
+        rows.splice(after_load..after_load, kube_rows);
+    }
 
     let label = "peer: `wasmtime serve` 48.0.8, wasi:http hello (GET /hello)";
     match peer::run(

@@ -26,7 +26,25 @@ impl Portal {
 
     /// Starts `portal serve` with `extra` arguments after the bench's own.
     pub async fn start_with(binary: &str, data_dir: &Path, extra: &[&str]) -> anyhow::Result<Self> {
-        let mut child = Command::new(binary)
+        Self::start_with_env(binary, data_dir, extra, &[]).await
+    }
+
+    /// As `start_with`, with `env` set for the child (KUBECONFIG in kube mode). The portal
+    /// is killed if the thread that started it ends (the bench's main thread: every stage
+    /// starts its portals from the main task), so a bench that dies leaves none behind.
+    pub async fn start_with_env(
+        binary: &str,
+        data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> anyhow::Result<Self> {
+        anyhow::ensure!(
+            Path::new(binary).is_file(),
+            "no portal binary at {binary} (build it with `cargo build --release`)"
+        );
+        // setpriv execs the portal: the child's pid is the portal's (for /proc figures).
+        let mut child = Command::new("setpriv")
+            .args(["--pdeathsig", "KILL", "--", binary])
             .args([
                 "serve",
                 "--listen",
@@ -40,6 +58,7 @@ impl Portal {
             .arg(data_dir)
             .args(["--policies-dir", POLICIES])
             .args(extra)
+            .envs(env.iter().copied())
             .env(
                 "RUST_LOG",
                 std::env::var("PORTAL_BENCH_RUST_LOG")
@@ -48,11 +67,7 @@ impl Portal {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot start {binary} (build it with `cargo build --release`): {e}"
-                )
-            })?;
+            .map_err(|e| anyhow::anyhow!("cannot start setpriv -- {binary}: {e}"))?;
         let stderr = child
             .stderr
             .take()
@@ -143,15 +158,20 @@ impl Portal {
         Ok(token)
     }
 
-    /// (count, sum in seconds) of the hello plugin's instantiation histogram.
-    pub async fn instantiation(&self) -> anyhow::Result<(u64, f64)> {
-        let text = self
+    /// The text of `/metrics`.
+    async fn metrics(&self) -> anyhow::Result<String> {
+        Ok(self
             .http
             .get(format!("{}/metrics", self.url))
             .send()
             .await?
             .text()
-            .await?;
+            .await?)
+    }
+
+    /// (count, sum in seconds) of the hello plugin's instantiation histogram.
+    pub async fn instantiation(&self) -> anyhow::Result<(u64, f64)> {
+        let text = self.metrics().await?;
         let value = |name: &str| {
             text.lines()
                 .find(|l| l.starts_with(name) && l.contains("plugin=\"hello\""))
@@ -163,6 +183,29 @@ impl Portal {
             value("portal_plugin_instantiation_seconds_count") as u64,
             value("portal_plugin_instantiation_seconds_sum"),
         ))
+    }
+
+    /// Requests the portal has sent to the API server so far (`portal_kube_requests_total`):
+    /// (direct requests, watches). A watch is one long-lived request that a cache renews.
+    pub async fn kube_requests(&self) -> anyhow::Result<(u64, u64)> {
+        let text = self.metrics().await?;
+        let (mut direct, mut watches) = (0, 0);
+        for line in text.lines() {
+            let Some(labels) = line.strip_prefix("portal_kube_requests_total{") else {
+                continue;
+            };
+            let count = labels
+                .rsplit(' ')
+                .next()
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0) as u64;
+            if labels.contains("verb=\"watch\"") {
+                watches += count;
+            } else {
+                direct += count;
+            }
+        }
+        Ok((direct, watches))
     }
 
     pub fn rss_kib(&self) -> u64 {
