@@ -53,7 +53,9 @@ export function kvEditor(prefix, initial) {
 
   function addRow(k = '', v = '') {
     const key = h('input', { type: 'text', value: k, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', placeholder: 'API_KEY' });
-    const value = h('textarea', { rows: '1', value: v, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', class: 'secret-value' });
+    // As many lines as the value has (a key file), up to six; it grows by hand beyond that.
+    const lines = Math.min(6, Math.max(1, v.split('\n').length));
+    const value = h('textarea', { rows: String(lines), value: v, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', class: 'secret-value' });
     const reveal = maskToggle(value, { what: () => key.value || 'the value' });
     const copy = copyButton(() => value.value);
     const remove = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Remove');

@@ -45,7 +45,7 @@ export function render(root, ctx) {
       clear(listBox).append(currentList(ctx, routes, refreshList));
       if (!doms.length) {
         // Nothing can be exposed: say so, and list only addresses left from before.
-        clear(body).append(notSetUp(), routes.length ? listBox : null);
+        clear(body).append(notSetUp(), ...(routes.length ? [listBox] : []));
         return;
       }
       clear(body).append(exposeForm(ctx, profile.id, services, doms, refreshList), listBox);

@@ -67,7 +67,7 @@ function createForm(ctx, reload) {
 }
 
 /** The apps (deployments) whose pods read the secret `name`, from the namespace data. */
-export function appsUsing(ns, name) {
+function appsUsing(ns, name) {
   const deployments = ns && Array.isArray(ns.deployments) ? ns.deployments : [];
   return deployments
     .filter((d) => Array.isArray(d.secretRefs) && d.secretRefs.includes(name))
