@@ -22,13 +22,15 @@
 //  Heartbeat <p>-preview <p>-conflict <p>-conflict-theirs <p>-conflict-overwrite
 //            <p>-conflict-load <p>-conflict-dismiss
 //  Notes     notes-content notes-empty
-//  Secrets   secret-create-form secret-create-name secret-create-key-<i> secret-create-value-<i>
-//            secret-create-remove-<i> secret-create-add-row secret-create-submit
-//            secrets-list secrets-empty secret-row-<name> secret-keys-<name>
-//            secret-reveal-<name> (toggles) secret-value-<name>-<key> secret-edit-<name>
-//            secret-delete-<name>; edit form: secret-edit-form-<name>, secret-edit-key-<i>,
-//            secret-edit-value-<i>, secret-edit-remove-<i>, secret-edit-add-row,
-//            secret-edit-submit, secret-edit-cancel
+//  Secrets   <f> = secret-create | secret-edit: <f>-key-<i> <f>-value-<i> (a textarea, masked:
+//            class "masked") <f>-reveal-<i> (Show/Hide, aria-pressed) <f>-copy-<i>
+//            <f>-remove-<i> <f>-add-row <f>-submit; secret-create-form secret-create-name,
+//            secret-edit-form-<name> secret-edit-cancel.
+//            secrets-list secrets-empty secret-row-<name> secret-keys-<name> (one line per key)
+//            secret-reveal-<name>-<key> (Show/Hide, aria-pressed) secret-value-<name>-<key>
+//            (only while shown) secret-copy-<name>-<key> secret-edit-<name>
+//            secret-delete-<name>; in its confirmation: secret-delete-usage ("Used by: ..."
+//            or "No app uses it.")
 //  Apps      (#/namespace) namespace-refresh apps-card apps-list apps-empty app-<name>
 //            app-state-<name> (data-state: running starting failing stopped)
 //            app-address-<name> app-copy-<name> app-secrets-<name> app-logs-show-<name>
@@ -40,8 +42,10 @@
 //            IngressRoute name, e.g. expose-my-app)
 //  Expose    expose-form expose-service expose-port expose-name expose-domain
 //            expose-hostname-preview expose-submit expose-result expose-result-url
-//            expose-list expose-row-<name> expose-remove-<name> (<name> without "expose-"),
-//            expose-no-services expose-no-domains
+//            expose-result-copy expose-result-open (a link, new tab)
+//            expose-list expose-list-empty expose-row-<name> expose-remove-<name> (<name>
+//            without "expose-"), expose-no-services, expose-no-domains (no domain is
+//            configured: "not set up", and no form)
 //  Crons     <f> = cron-create (the new-job form) | cron-edit (the one job being changed):
 //            <f>-form <f>-name (create only) <f>-message <f>-schedule (the picker's fieldset)
 //            <f>-frequency (select: daily weekdays weekly monthly custom) <f>-time
@@ -74,7 +78,7 @@ const ROUTES = {
   heartbeat: { title: 'Heartbeat', render: files.renderHeartbeat },
   secrets: { title: 'Secrets', render: secrets.render },
   namespace: { title: 'Your apps', render: namespace.render },
-  expose: { title: 'Put an app online', render: expose.render },
+  expose: { title: 'Expose an app', render: expose.render },
   crons: { title: 'Scheduled messages', render: crons.render },
 };
 const DEFAULT_ROUTE = 'overview';

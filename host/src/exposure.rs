@@ -345,6 +345,18 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_policy_lists_no_domain() {
+        // An operator chooses the domains; no placeholder is offered to friends meanwhile.
+        let shipped = ExposurePolicy::load(&PolicySource::Embedded, None).unwrap();
+        assert!(shipped.domains.is_empty(), "{:?}", shipped.domains);
+        assert!(
+            shipped
+                .hostname("alice", "blog", "your-domain.net")
+                .is_err()
+        );
+    }
+
+    #[test]
     fn the_exposure_limit_is_policy() {
         assert_eq!(policy().max_exposures_per_friend, 10);
         let dir = tempfile::tempdir().unwrap();

@@ -132,16 +132,16 @@ export function clearToast() {
 }
 
 /**
- * A button that copies `text()` (a function, so a value can stay out of the DOM until asked)
- * to the clipboard, and says so on itself for a moment. `label` names what is copied for
- * screen readers ("Copy the address").
+ * A button that copies `text()` (a function, so a value can stay out of the DOM until asked;
+ * it may return a promise, for a value fetched on demand) to the clipboard, and says so on
+ * itself for a moment. `label` names what is copied for screen readers ("Copy the address").
  */
 export function copyButton(text, { label = 'Copy', testid } = {}) {
   const button = h('button', { type: 'button', class: 'btn btn-small', testid, 'aria-label': label }, 'Copy');
   let timer = null;
   button.addEventListener('click', async () => {
     try {
-      await navigator.clipboard.writeText(String(text()));
+      await navigator.clipboard.writeText(String(await text()));
       button.textContent = 'Copied';
     } catch {
       button.textContent = 'Copy failed';

@@ -1,9 +1,12 @@
-// Expose a service of the namespace on a public hostname <name>-<friend id>.<domain>, and
-// remove existing exposures. IngressRoutes are listed as "expose-<name>"; DELETE takes <name>.
+// Put an app (a service of the friend's namespace) on a public address
+// <name>-<friend id>.<domain>, and take addresses down again. Only the domains the operator
+// configured are offered; with none, the view says exposing is not set up and shows no form.
+// IngressRoutes are listed as "expose-<name>"; DELETE takes <name>.
 
 import { api, seg, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog } from './dom.js';
-import { externalLink, safeHref } from './markdown.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog, copyButton } from './dom.js';
+import { safeHref } from './markdown.js';
+import { fillAddress, addressLink } from './address.js';
 
 const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$/;
 const PREFIX = 'expose-';
@@ -11,8 +14,8 @@ const PREFIX = 'expose-';
 export function render(root, ctx) {
   const body = h('div', { class: 'stack' });
   root.append(
-    viewHeading('Expose a service'),
-    h('p', { class: 'lead' }, 'Make a service in your namespace reachable from the internet over HTTPS. Anyone who knows the address can reach it, so only expose what is meant to be public.'),
+    viewHeading('Expose an app'),
+    h('p', { class: 'lead' }, 'Give one of your apps a public web address (HTTPS). Anyone who knows the address can open it, so only expose what is meant to be public.'),
     body,
   );
 
@@ -24,12 +27,12 @@ export function render(root, ctx) {
       const { data } = await api.get('/namespace', { signal: ctx.signal });
       clear(listBox).append(currentList(ctx, routesOf(data), refreshList));
     } catch (e) {
-      if (!isSilent(e)) clear(listBox).append(errorBox(e, { retry: refreshList, title: 'Could not refresh the list of exposed services' }));
+      if (!isSilent(e)) clear(listBox).append(errorBox(e, { retry: refreshList, title: 'Could not refresh the list of public addresses' }));
     }
   }
 
   async function load() {
-    clear(body).append(loading('Loading your services and domains…'));
+    clear(body).append(loading('Loading your apps and addresses…'));
     try {
       const [profile, ns, domains] = await Promise.all([
         ctx.me(),
@@ -38,13 +41,26 @@ export function render(root, ctx) {
       ]);
       const services = Array.isArray(ns.services) ? ns.services : [];
       const doms = (Array.isArray(domains) ? domains : []).map((d) => (typeof d === 'string' ? d : d && d.domain)).filter(Boolean);
-      clear(listBox).append(currentList(ctx, routesOf(ns), refreshList));
+      const routes = routesOf(ns);
+      clear(listBox).append(currentList(ctx, routes, refreshList));
+      if (!doms.length) {
+        // Nothing can be exposed: say so, and list only addresses left from before.
+        clear(body).append(notSetUp(), ...(routes.length ? [listBox] : []));
+        return;
+      }
       clear(body).append(exposeForm(ctx, profile.id, services, doms, refreshList), listBox);
     } catch (e) {
-      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: 'Could not load what is needed to expose a service' }));
+      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: 'Could not load what is needed to expose an app' }));
     }
   }
   load();
+}
+
+/** The operator has configured no domain: no form, just what to do about it. */
+function notSetUp() {
+  return h('div', { class: 'notice notice-warn', testid: 'expose-no-domains' },
+    h('h2', { class: 'notice-title' }, 'Exposing apps is not set up yet'),
+    h('p', {}, 'This portal has no web address for apps yet: the person who runs it has to choose one first. Ask them (or your agent) to set it up; then you can come back here and make an app public.'));
 }
 
 function routesOf(ns) {
@@ -57,12 +73,8 @@ function option(value, text) {
 
 function exposeForm(ctx, friendId, services, domains, reload) {
   if (!services.length) {
-    return section('New exposure', 'expose-form-card',
-      empty('Your namespace has no services yet, so there is nothing to expose. Ask your agent to deploy something first.', 'expose-no-services'));
-  }
-  if (!domains.length) {
-    return section('New exposure', 'expose-form-card',
-      empty('No domains are available for exposing services right now. Ask your agent or the operator to set one up.', 'expose-no-domains'));
+    return section('Make an app public', 'expose-form-card',
+      empty('You have no app that can be put online yet. Once your agent has set one up for you, you can give it a public address here.', 'expose-no-services'));
   }
 
   const serviceSel = h('select', { testid: 'expose-service', required: true }, services.map((s) => option(s.name, s.name)));
@@ -74,10 +86,10 @@ function exposeForm(ctx, friendId, services, domains, reload) {
   const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'expose-submit' }, 'Review and expose');
   const result = h('div', { testid: 'expose-result', hidden: true, role: 'status' });
 
-  const serviceField = field({ label: 'Service', control: serviceSel });
-  const portField = field({ label: 'Port', control: portSel, hint: 'The service port that receives the traffic.' });
-  const nameField = field({ label: 'Name', control: nameInput, hint: '1–20 characters: lowercase letters, digits and hyphens (not at the start or end). It becomes part of the address.' });
-  const domainField = field({ label: 'Domain', control: domainSel });
+  const serviceField = field({ label: 'App', control: serviceSel });
+  const portField = field({ label: 'Port', control: portSel, hint: 'Where the app listens; the first one is usually right.' });
+  const nameField = field({ label: 'Name in the address', control: nameInput, hint: '1–20 characters: lowercase letters, digits and hyphens (not at the start or end).' });
+  const domainField = field({ label: 'Ends in', control: domainSel });
   portField.wrap.append(portInput);
   const portId = portSel.id;
   preview.setAttribute('for', [serviceSel.id, nameInput.id, domainSel.id].join(' '));
@@ -126,7 +138,7 @@ function exposeForm(ctx, friendId, services, domains, reload) {
     }
     const valid = NAME_RE.test(nameInput.value);
     nameField.setError(nameInput.value && !valid ? 'Use 1–20 lowercase letters, digits or hyphens, not starting or ending with a hyphen.' : '');
-    preview.textContent = `https://${hostname()}`;
+    fillAddress(preview, `https://${hostname()}`);
   }
 
   serviceSel.addEventListener('change', () => { fillPorts(); suggestName(); update(); });
@@ -158,10 +170,10 @@ function exposeForm(ctx, friendId, services, domains, reload) {
     portField.setError('');
     const body = { name: nameInput.value, service: serviceSel.value, port, domain: domainSel.value };
     const ok = await confirmDialog({
-      title: 'Expose this service publicly?',
+      title: 'Make this app public?',
       message: h('div', {},
-        h('p', {}, `Service "${body.service}", port ${port}, will be reachable by anyone at:`),
-        h('p', { class: 'mono break' }, `https://${hostname()}`)),
+        h('p', {}, `"${body.service}" (port ${port}) will be open to anyone at:`),
+        fillAddress(h('p', { class: 'mono' }), `https://${hostname()}`)),
       confirmLabel: 'Expose',
     });
     if (!ok) return;
@@ -170,46 +182,55 @@ function exposeForm(ctx, friendId, services, domains, reload) {
       const data = res.data || {};
       const href = safeHref(data.url) || safeHref(`https://${data.hostname || hostname()}`);
       result.className = 'notice notice-ok';
-      clear(result).append(
-        h('p', { class: 'notice-title' }, 'Exposed'),
-        h('p', {}, 'Your service is now public at ', href ? externalLink(href, href, { 'data-testid': 'expose-result-url' }) : String(data.hostname || ''),
-          '. DNS can take a minute or two to reach everyone.'));
+      clear(result).append(...exposedMessage(href, data.hostname || hostname()));
       result.hidden = false;
-      toast(`Exposed at ${data.hostname || hostname()}.`);
       nameTouched = false;
       reload();
     } catch (e) {
       if (isSilent(e)) return;
-      clear(result).append(errorBox(e, { title: 'Could not expose the service' }));
+      clear(result).append(errorBox(e, { title: 'Could not make the app public' }));
       result.className = '';
       result.hidden = false;
-      toast(`Could not expose the service: ${e.message}`, 'error');
+      toast(`Could not make the app public: ${e.message}`, 'error');
     }
   });
 
-  return section('New exposure', 'expose-form-card', form);
+  return section('Make an app public', 'expose-form-card', form);
+}
+
+/** After exposing: the address, with Copy and Open (a new tab), wrapping between its parts. */
+function exposedMessage(href, hostname) {
+  if (!href) return [h('p', {}, `Your app is now public at ${hostname}.`)];
+  return [
+    h('p', { class: 'notice-title' }, 'Your app is public'),
+    h('p', { class: 'exposed-address mono' }, addressLink(href, { 'data-testid': 'expose-result-url' })),
+    h('div', { class: 'actions' },
+      copyButton(() => href, { label: 'Copy the address', testid: 'expose-result-copy' }),
+      h('a', { class: 'btn btn-small', href, target: '_blank', rel: 'noopener noreferrer', testid: 'expose-result-open' }, 'Open')),
+    h('p', { class: 'hint' }, 'It can take a minute or two before the address works everywhere.'),
+  ];
 }
 
 function currentList(ctx, routes, reload) {
   if (!routes.length) {
-    return section('Currently exposed', 'expose-current', empty('Nothing is exposed yet.', 'expose-list-empty'));
+    return section('Public addresses', 'expose-current', empty('None of your apps is public yet. Choose an app above to give it an address.', 'expose-list-empty'));
   }
-  return section('Currently exposed', 'expose-current',
+  return section('Public addresses', 'expose-current',
     h('ul', { class: 'plain-list', testid: 'expose-list' }, routes.map((r) => {
       const short = String(r.name || '').startsWith(PREFIX) ? r.name.slice(PREFIX.length) : String(r.name || '');
       const href = safeHref(`https://${r.hostname}`);
       const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `expose-remove-${short}`, 'aria-label': `Remove ${r.hostname}` }, 'Remove');
       remove.addEventListener('click', async () => {
         const ok = await confirmDialog({
-          title: `Stop exposing ${r.hostname}?`,
-          message: `The address https://${r.hostname} will stop working and its DNS record is deleted. The service itself keeps running inside your namespace.`,
-          confirmLabel: 'Remove exposure',
+          title: `Take ${r.hostname} offline?`,
+          message: `The address https://${r.hostname} will stop working. The app itself keeps running; only the public address goes.`,
+          confirmLabel: 'Remove address',
           danger: true,
         });
         if (!ok) return;
         try {
           await busy(remove, () => api.del(`/namespace/expose/${seg(short)}`, { signal: ctx.signal }));
-          toast(`${r.hostname} is no longer exposed.`);
+          toast(`${r.hostname} is no longer public.`);
           reload();
         } catch (e) {
           if (isSilent(e)) return;
@@ -219,8 +240,8 @@ function currentList(ctx, routes, reload) {
       });
       return h('li', { class: 'row', testid: `expose-row-${short}` },
         h('span', { class: 'row-main' },
-          href ? externalLink(href, href) : h('span', { class: 'mono' }, String(r.hostname || '')),
-          h('span', { class: 'muted small' }, ` → service ${r.service || '?'}`)),
+          href ? addressLink(href) : h('span', { class: 'mono' }, String(r.hostname || '')),
+          h('span', { class: 'muted small' }, ` → app ${r.service || '?'}`)),
         remove);
     })));
 }

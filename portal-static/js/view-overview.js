@@ -11,7 +11,7 @@ const SHORTCUTS = [
   ['#/heartbeat', 'Heartbeat', 'What your agent checks for you regularly.'],
   ['#/secrets', 'Secrets', 'Passwords and keys your apps can use, kept safe.'],
   ['#/namespace', 'Your apps', 'Whether your apps are running, their logs, and a restart button.'],
-  ['#/expose', 'Put an app online', 'Give one of your apps a public web address.'],
+  ['#/expose', 'Expose an app', 'Give one of your apps a public web address.'],
   ['#/crons', 'Scheduled messages', 'Messages your agent receives at times you choose.'],
 ];
 

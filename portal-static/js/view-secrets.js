@@ -1,18 +1,19 @@
-// Secrets in the friend's namespace: list (names and keys only), reveal values on demand,
-// create, edit (replace all key/value pairs) and delete after a confirmation.
+// Secrets (API keys and passwords the friend's apps can use): the list shows names and keys,
+// each value masked until revealed or copied on its own; create, edit (replace all key/value
+// pairs, masked too) and delete after a confirmation that names the apps using the secret.
 
 import { api, seg, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog, timeEl, uid } from './dom.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog, timeEl, copyButton } from './dom.js';
+import { kvEditor } from './secret-kv-editor.js';
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const KEY_RE = /^[-._a-zA-Z0-9]+$/;
 
 export function render(root, ctx) {
   const listBox = h('div', { class: 'stack' });
   const createBox = h('div');
   root.append(
     viewHeading('Secrets'),
-    h('p', { class: 'lead' }, 'Secrets hold API keys, passwords and other credentials for the workloads in your namespace. Values stay hidden until you ask to see them.'),
+    h('p', { class: 'lead' }, 'API keys and passwords your apps can use. Values stay hidden until you ask to see or copy one.'),
     section('Your secrets', 'secrets-section', listBox),
     createBox,
   );
@@ -25,7 +26,7 @@ export function render(root, ctx) {
       clear(listBox);
       const items = Array.isArray(data) ? data : [];
       if (!items.length) {
-        listBox.append(empty('You have no secrets yet. Create one below.', 'secrets-empty'));
+        listBox.append(empty('You have no secrets yet. A secret keeps API keys or passwords safe for your apps: give it a name and its values in the form below.', 'secrets-empty'));
         return;
       }
       listBox.append(h('ul', { class: 'plain-list', testid: 'secrets-list' }, items.map((s) => secretRow(s, ctx, load))));
@@ -34,79 +35,6 @@ export function render(root, ctx) {
     }
   }
   load();
-}
-
-/**
- * Rows of key/value inputs. prefix names the data-testids: <prefix>-key-<i>, <prefix>-value-<i>,
- * <prefix>-remove-<i>, <prefix>-add-row. Returns {el, read() -> {data} | {error}, focusFirst}.
- */
-function kvEditor(prefix, initial) {
-  const rows = h('div', { class: 'kv-rows' });
-  const addBtn = h('button', { type: 'button', class: 'btn btn-quiet', testid: `${prefix}-add-row` }, '+ Add another key');
-  const errEl = h('p', { class: 'field-error', role: 'alert', hidden: true, testid: `${prefix}-kv-error` });
-  const rowList = [];
-
-  function renumber() {
-    rowList.forEach((r, i) => {
-      r.key.setAttribute('data-testid', `${prefix}-key-${i}`);
-      r.value.setAttribute('data-testid', `${prefix}-value-${i}`);
-      r.remove.setAttribute('data-testid', `${prefix}-remove-${i}`);
-      r.remove.setAttribute('aria-label', `Remove key ${i + 1}${r.key.value ? ` (${r.key.value})` : ''}`);
-      r.remove.disabled = rowList.length === 1;
-      r.legend.textContent = `Key ${i + 1}`;
-    });
-  }
-
-  function addRow(k = '', v = '') {
-    const key = h('input', { type: 'text', value: k, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', placeholder: 'API_KEY' });
-    const value = h('textarea', { rows: '1', value: v, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', class: 'secret-value' });
-    const remove = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Remove');
-    const legend = h('legend', { class: 'visually-hidden' });
-    const row = { key, value, remove, legend };
-    const fs = h('fieldset', { class: 'kv-row' }, legend,
-      field({ label: 'Key', control: key, id: uid(`${prefix}-k`) }).wrap,
-      field({ label: 'Value', control: value, id: uid(`${prefix}-v`) }).wrap,
-      h('div', { class: 'kv-remove' }, remove));
-    row.el = fs;
-    remove.addEventListener('click', () => {
-      const idx = rowList.indexOf(row);
-      rowList.splice(idx, 1);
-      fs.remove();
-      renumber();
-      rowList[Math.max(0, idx - 1)].key.focus();
-    });
-    key.addEventListener('input', renumber);
-    rowList.push(row);
-    rows.append(fs);
-    renumber();
-    return row;
-  }
-
-  const entries = Object.entries(initial || {});
-  if (entries.length) entries.forEach(([k, v]) => addRow(k, String(v)));
-  else addRow();
-  addBtn.addEventListener('click', () => addRow().key.focus());
-
-  return {
-    el: h('div', { class: 'kv-editor' }, rows, addBtn, errEl),
-    focusFirst: () => rowList[0].key.focus(),
-    read() {
-      const data = {};
-      let error = null;
-      for (const r of rowList) {
-        const k = r.key.value.trim();
-        if (!k && !r.value.value) continue;
-        if (!k) error = error || 'Every value needs a key.';
-        else if (!KEY_RE.test(k)) error = error || `Key "${k}" may only contain letters, digits, "-", "_" and ".".`;
-        else if (Object.prototype.hasOwnProperty.call(data, k)) error = error || `Key "${k}" appears twice.`;
-        else data[k] = r.value.value;
-      }
-      if (!error && !Object.keys(data).length) error = 'Add at least one key and value.';
-      errEl.textContent = error || '';
-      errEl.hidden = !error;
-      return error ? { error } : { data };
-    },
-  };
 }
 
 function createForm(ctx, reload) {
@@ -138,59 +66,101 @@ function createForm(ctx, reload) {
   return section('Create a secret', 'secret-create', form);
 }
 
+/** The apps (deployments) whose pods read the secret `name`, from the namespace data. */
+function appsUsing(ns, name) {
+  const deployments = ns && Array.isArray(ns.deployments) ? ns.deployments : [];
+  return deployments
+    .filter((d) => Array.isArray(d.secretRefs) && d.secretRefs.includes(name))
+    .map((d) => String(d.name));
+}
+
+/** What deleting `name` does to the apps, in one sentence (asked fresh when Delete is clicked). */
+async function usageSentence(name, ctx) {
+  try {
+    const { data } = await api.get('/namespace', { signal: ctx.signal });
+    const apps = appsUsing(data, name);
+    return apps.length ? `Used by: ${apps.join(', ')}. They may stop working.` : 'No app uses it.';
+  } catch (e) {
+    if (isSilent(e)) throw e;
+    return `Could not check which apps use it (${e.message}). Apps that use it may stop working.`;
+  }
+}
+
+/**
+ * One key of a listed secret: its name, the value masked until Show, and Copy. values() gives
+ * the secret's values, fetched once for the row when first asked.
+ */
+function keyLine(name, key, values) {
+  const slot = h('span', { class: 'secret-key-value' });
+  const masked = () => clear(slot).append(
+    h('span', { class: 'secret-dots', 'aria-hidden': 'true' }, '••••••••'),
+    h('span', { class: 'visually-hidden' }, 'hidden'));
+  masked();
+  const show = h('button', { type: 'button', class: 'btn btn-small', 'aria-pressed': 'false', 'aria-label': `Show ${key}`, testid: `secret-reveal-${name}-${key}` }, 'Show');
+  show.addEventListener('click', async () => {
+    if (show.getAttribute('aria-pressed') === 'true') {
+      masked();
+      show.textContent = 'Show';
+      show.setAttribute('aria-pressed', 'false');
+      show.setAttribute('aria-label', `Show ${key}`);
+      return;
+    }
+    try {
+      const all = await busy(show, values);
+      const value = Object.prototype.hasOwnProperty.call(all, key) ? String(all[key]) : null;
+      clear(slot).append(value === null
+        ? h('span', { class: 'muted' }, 'no longer there: reload the page')
+        : h('code', { class: 'secret-plain', testid: `secret-value-${name}-${key}` }, value));
+      show.textContent = 'Hide';
+      show.setAttribute('aria-pressed', 'true');
+      show.setAttribute('aria-label', `Hide ${key}`);
+    } catch (e) {
+      if (!isSilent(e)) toast(`Could not read "${name}": ${e.message}`, 'error');
+    }
+  });
+  const copy = copyButton(async () => {
+    const all = await values();
+    if (!Object.prototype.hasOwnProperty.call(all, key)) throw new Error('gone');
+    return all[key];
+  }, { label: `Copy ${key}`, testid: `secret-copy-${name}-${key}` });
+  return h('li', { class: 'secret-key' },
+    h('span', { class: 'mono secret-key-name' }, key),
+    slot,
+    h('span', { class: 'secret-key-actions' }, show, copy));
+}
+
 function secretRow(s, ctx, reload) {
   const name = s.name;
   const keys = Array.isArray(s.keys) ? s.keys : [];
   const detail = h('div', { class: 'secret-detail' });
-  const reveal = h('button', { type: 'button', class: 'btn btn-small', 'aria-expanded': 'false', testid: `secret-reveal-${name}` }, 'Show values');
-  const edit = h('button', { type: 'button', class: 'btn btn-small', testid: `secret-edit-${name}` }, 'Edit');
-  const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `secret-delete-${name}` }, 'Delete');
-  const detailId = uid('secret-detail');
-  detail.id = detailId;
-  reveal.setAttribute('aria-controls', detailId);
-
-  function collapse() {
-    clear(detail);
-    reveal.textContent = 'Show values';
-    reveal.setAttribute('aria-expanded', 'false');
-  }
+  const edit = h('button', { type: 'button', class: 'btn btn-small', testid: `secret-edit-${name}`, 'aria-label': `Edit ${name}` }, 'Edit');
+  const del = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `secret-delete-${name}`, 'aria-label': `Delete ${name}` }, 'Delete');
 
   async function fetchValues() {
     const { data } = await api.get(`/secrets/${seg(name)}`, { signal: ctx.signal });
     return data && data.data && typeof data.data === 'object' ? data.data : {};
   }
-
-  reveal.addEventListener('click', async () => {
-    if (reveal.getAttribute('aria-expanded') === 'true') { collapse(); return; }
-    clear(detail).append(loading('Loading values…'));
-    try {
-      const values = await busy(reveal, fetchValues);
-      clear(detail).append(h('dl', { class: 'secret-values' }, Object.entries(values).map(([k, v]) => [
-        h('dt', {}, k),
-        h('dd', {}, h('code', { class: 'secret-plain', testid: `secret-value-${name}-${k}` }, String(v))),
-      ])));
-      reveal.textContent = 'Hide values';
-      reveal.setAttribute('aria-expanded', 'true');
-    } catch (e) {
-      if (!isSilent(e)) clear(detail).append(errorBox(e, { title: `Could not read "${name}"` }));
-    }
-  });
+  // One read of the values for the whole row, on the first Show or Copy; a failed read is retried.
+  let cached = null;
+  const values = () => {
+    if (!cached) cached = fetchValues().catch((e) => { cached = null; throw e; });
+    return cached;
+  };
 
   edit.addEventListener('click', async () => {
-    collapse();
     clear(detail).append(loading('Loading values…'));
-    let values;
+    let current;
     try {
-      values = await busy(edit, fetchValues);
+      current = await busy(edit, fetchValues);
     } catch (e) {
       if (!isSilent(e)) clear(detail).append(errorBox(e, { title: `Could not read "${name}"` }));
       return;
     }
-    const kv = kvEditor('secret-edit', values);
+    const kv = kvEditor('secret-edit', current);
     const save = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'secret-edit-submit' }, 'Save changes');
     const cancel = h('button', { type: 'button', class: 'btn', testid: 'secret-edit-cancel' }, 'Cancel');
     const form = h('form', { class: 'stack edit-form', testid: `secret-edit-form-${name}`, 'aria-label': `Edit secret ${name}`, novalidate: true },
-      h('p', { class: 'hint' }, 'Saving replaces all keys of this secret with the ones below. Workloads that use it may need a restart to see the change.'),
+      h('p', { class: 'hint' }, 'Saving replaces all values of this secret with the ones below. Apps that use it may need a restart to see the change.'),
       kv.el, h('div', { class: 'actions' }, save, cancel));
     cancel.addEventListener('click', () => { clear(detail); edit.focus(); });
     form.addEventListener('submit', async (ev) => {
@@ -211,9 +181,17 @@ function secretRow(s, ctx, reload) {
   });
 
   del.addEventListener('click', async () => {
+    let usage;
+    try {
+      usage = await busy(del, () => usageSentence(name, ctx));
+    } catch {
+      return;
+    }
     const ok = await confirmDialog({
       title: `Delete secret "${name}"?`,
-      message: `This deletes "${name}" and its ${keys.length || ''} key${keys.length === 1 ? '' : 's'} for good. Workloads that use it will stop working until it exists again.`,
+      message: h('div', {},
+        h('p', { testid: 'secret-delete-usage' }, usage),
+        h('p', {}, `This deletes "${name}" and its ${keys.length === 1 ? 'value' : `${keys.length} values`} for good.`)),
       confirmLabel: 'Delete secret',
       danger: true,
     });
@@ -234,8 +212,9 @@ function secretRow(s, ctx, reload) {
       h('div', { class: 'item-title' },
         h('strong', { class: 'mono' }, name),
         h('span', { class: 'muted small' }, 'updated ', timeEl(s.updated_at || s.created_at))),
-      h('div', { class: 'item-actions' }, reveal, edit, del)),
-    h('p', { class: 'keys', testid: `secret-keys-${name}` },
-      keys.length ? keys.map((k) => h('span', { class: 'chip mono' }, k)) : h('span', { class: 'muted' }, 'no keys')),
+      h('div', { class: 'item-actions' }, edit, del)),
+    keys.length
+      ? h('ul', { class: 'secret-keys', testid: `secret-keys-${name}`, 'aria-label': `Values of ${name}` }, keys.map((k) => keyLine(name, k, values)))
+      : h('p', { class: 'muted', testid: `secret-keys-${name}` }, 'no values'),
     detail);
 }

@@ -24,11 +24,15 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // ---------------------------------------------------------------------------------------------
 // The portal binary
 
+/** The domain the test portals let friends expose apps under. */
+export const TEST_DOMAIN = 'your-domain.net';
+
 /**
  * Starts `portal serve` in embedded mode on 127.0.0.1:0 and waits for its "portal listening"
- * log line. Returns {url, api, stop, log}.
+ * log line. Returns {url, api, stop, log}. domains: what `--domains` allows (the built-in
+ * policy allows none, so exposing is not set up when this is empty).
  */
-export async function startPortal() {
+export async function startPortal({ domains = [TEST_DOMAIN] } = {}) {
   assert.ok(existsSync(PORTAL_BIN), `no portal binary at ${PORTAL_BIN} (build it, or set PORTAL_BIN)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'portal-browser-'));
   const env = { ...process.env };
@@ -37,6 +41,7 @@ export async function startPortal() {
   const child = spawn(PORTAL_BIN, [
     'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir,
     '--admin-token', ADMIN, '--log-format', 'json',
+    ...(domains.length ? ['--domains', domains.join(',')] : []),
   ], { env, stdio: ['ignore', 'ignore', 'pipe'] });
 
   const lines = [];
@@ -148,9 +153,10 @@ export async function launchBrowser() {
  * script through an exposed function), requests to any other origin and any 5xx answer.
  * allow: regexps of console messages that the test provokes on purpose (for example the
  * "Failed to load resource ... 412" that Chromium logs for an expected conflict).
+ * permissions: granted to the context (e.g. clipboard-read to check what Copy copied).
  */
-export async function openPage(browser, portal, { viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport, colorScheme, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+export async function openPage(browser, portal, { viewport = { width: 1280, height: 900 }, colorScheme = 'light', permissions = [] } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, permissions, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
   context.setDefaultTimeout(15_000);
   const page = await context.newPage();
   const problems = [];

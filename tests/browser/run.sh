@@ -3,7 +3,8 @@
 # portal_workspace and portal_resources in Chromium, portal_logic without a browser) against a
 # built `portal` binary, one file at a time, installing what they need when it is missing:
 #   - node and npm: Debian's `nodejs` and `npm` packages (as root, with apt-get);
-#   - playwright-core: `npm ci` in tests/browser when node_modules is absent;
+#   - playwright-core and axe-core: `npm ci` in tests/browser when either is absent from
+#     node_modules;
 #   - Chromium: Debian's `chromium` package (as root, with apt-get) when /usr/bin/chromium
 #     (or $CHROMIUM) is missing. playwright-core never downloads a browser.
 # Whatever cannot be had is a failure with a message saying what is missing: never a skip.
@@ -46,11 +47,11 @@ command -v npm >/dev/null 2>&1 ||
 NODE_MAJOR="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$NODE_MAJOR" -ge 18 ] || fail "node $(node --version) is too old: the tests need Node.js 18 or newer"
 
-# playwright-core, exactly as package-lock.json pins it.
-if [ ! -d "$HERE/node_modules/playwright-core" ]; then
-  echo "browser tests: installing playwright-core (npm ci in tests/browser)" >&2
+# playwright-core and axe-core (the accessibility checks), exactly as package-lock.json pins them.
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -f "$HERE/node_modules/axe-core/axe.min.js" ]; then
+  echo "browser tests: installing playwright-core and axe-core (npm ci in tests/browser)" >&2
   (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2) ||
-    fail "npm ci in tests/browser failed: playwright-core is not installed (is the npm registry reachable?)"
+    fail "npm ci in tests/browser failed: playwright-core or axe-core is not installed (is the npm registry reachable?)"
 fi
 
 # Chromium: Debian's package, or whatever $CHROMIUM points at.

@@ -6,3 +6,4 @@ mod support;
 
 mod crd;
 mod expose;
+mod not_set_up;

@@ -34,7 +34,8 @@ impl KubePortal {
         let dir = tempfile::tempdir().expect("a data dir");
         let child = Child::serve_with_env(
             dir.path(),
-            &["--cluster", "kube"],
+            // The built-in exposure policy lists no domain: the exposure tests need one.
+            &["--cluster", "kube", "--domains", "your-domain.net"],
             &[("KUBECONFIG", plane.portal_kubeconfig.as_path())],
         )
         .await;

@@ -65,7 +65,14 @@ fn domains(_: &Request) -> Result<Response> {
     Ok(Response::ok(&list))
 }
 
+/// What a friend reads when the operator has listed no domain: nothing can be exposed yet.
+const NOT_SET_UP: &str = "Exposing apps is not set up on this portal yet; ask the person who runs it.";
+
 fn create(request: &Request) -> Result<Response> {
+    // Checked before the body: with no domain, no request can succeed, whatever it holds.
+    if dns::domains().is_empty() {
+        return Err(Error::new(409, "exposure_not_set_up", NOT_SET_UP));
+    }
     let body: Expose = request.json()?;
     let name = body.name.to_ascii_lowercase();
     let name_ok = (1..=20).contains(&name.len())
