@@ -7,5 +7,6 @@ mod agents;
 mod audit_metrics;
 mod conventions;
 mod friends;
+mod portal_me;
 mod restart;
 mod sessions;

@@ -169,6 +169,17 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     .replies(&[Reply::json(200, "The profile", schema::<portal::Me>)])
     .errors(&[404]),
     R::new(
+        Method::PUT,
+        "/api/portal/me",
+        FRIEND,
+        "portal.update-me",
+        "Sets the friend's preferred channel, one they have an id for",
+        |m| on(m, portal::update_me),
+    )
+    .json_body(schema::<portal::MePatch>)
+    .replies(&[Reply::json(200, "The profile", schema::<portal::Me>)])
+    .errors(&[404]),
+    R::new(
         Method::GET,
         "/api/portal/agents",
         FRIEND,
@@ -239,7 +250,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )
     .bytes_body("application/wasm", crate::runtime::MAX_COMPONENT_BYTES)
     .replies(&[Reply::json(200, "Installed", schema::<crate::runtime::Swap>)])
-    .errors(&[404, 422]),
+    .errors(&[404]),
     R::new(
         Method::POST,
         "/api/admin/plugins/{name}/rollback",
