@@ -27,7 +27,7 @@ pub async fn exchange_as(p: &TestPortal, link: &str, user_agent: &str) -> Reply 
 
 /// A fresh session for the friend, made the way the page makes one.
 pub async fn opened_session(p: &TestPortal, friend: &str) -> String {
-    let link = p.session_for(ADMIN, friend).await;
+    let link = p.link_for(ADMIN, friend).await;
     let r = exchange(p, &link).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.body["session_token"].as_str().unwrap().to_owned()
@@ -37,7 +37,7 @@ pub async fn opened_session(p: &TestPortal, friend: &str) -> String {
 async fn a_link_works_until_it_is_exchanged_once() {
     let p = TestPortal::start().await;
     p.add_friend(ADMIN, "alice").await;
-    let link = p.session_for(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
     // Pages that do not exchange yet use the link's token as a bearer.
     assert_eq!(p.get("/api/portal/me", &link).await.status, StatusCode::OK);
 
@@ -82,7 +82,7 @@ async fn a_link_works_until_it_is_exchanged_once() {
 async fn two_exchanges_at_once_make_one_session() {
     let p = TestPortal::start().await;
     p.add_friend(ADMIN, "alice").await;
-    let link = p.session_for(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
     let (a, b) = tokio::join!(exchange(&p, &link), exchange(&p, &link));
     let mut statuses = [a.status, b.status];
     statuses.sort();
@@ -93,8 +93,8 @@ async fn two_exchanges_at_once_make_one_session() {
 async fn an_unopened_link_expires_after_the_policys_days() {
     let p = TestPortal::start().await;
     p.add_friend(ADMIN, "alice").await;
-    let early = p.session_for(ADMIN, "alice").await;
-    let late = p.session_for(ADMIN, "alice").await;
+    let early = p.link_for(ADMIN, "alice").await;
+    let late = p.link_for(ADMIN, "alice").await;
     p.clock.advance(Duration::days(7) - Duration::seconds(1));
     let r = exchange(&p, &early).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -128,7 +128,7 @@ async fn each_refused_link_has_its_own_code() {
     let session = opened_session(&p, "alice").await;
     assert_eq!(exchange(&p, &session).await.code(), "link_unknown");
 
-    let revoked = p.session_for(ADMIN, "alice").await;
+    let revoked = p.link_for(ADMIN, "alice").await;
     p.delete("/api/friends/alice/sessions", ADMIN).await;
     assert_eq!(exchange(&p, &revoked).await.code(), "link_revoked");
 
@@ -164,7 +164,7 @@ async fn opening_links_does_not_use_up_the_hourly_allowance() {
         opened_session(&p, "alice").await;
     }
     for _ in 0..5 {
-        p.session_for(ADMIN, "alice").await;
+        p.link_for(ADMIN, "alice").await;
     }
     let limited = p
         .post(

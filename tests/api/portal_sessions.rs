@@ -17,12 +17,12 @@ async fn a_friend_sees_their_sessions_and_which_is_this_one() {
     p.add_friend(ADMIN, "bob").await;
     let phone = opened_session(&p, "alice").await;
     p.clock.advance(Duration::minutes(5));
-    let laptop_link = p.session_for(ADMIN, "alice").await;
+    let laptop_link = p.link_for(ADMIN, "alice").await;
     let laptop = exchange_as(&p, &laptop_link, FIREFOX_MAC).await.body["session_token"]
         .as_str()
         .unwrap()
         .to_owned();
-    let unopened = p.session_for(ADMIN, "alice").await;
+    let unopened = p.link_for(ADMIN, "alice").await;
     opened_session(&p, "bob").await;
 
     p.clock.advance(Duration::minutes(2));
@@ -35,21 +35,26 @@ async fn a_friend_sees_their_sessions_and_which_is_this_one() {
         "phone, laptop, the unopened link: {}",
         r.text
     );
-    assert_eq!(list[0]["browser"], "Chrome on Android");
-    assert_eq!(list[0]["kind"], "session");
-    assert_eq!(list[0]["current"], true);
-    assert_eq!(list[0]["created_at"], "2026-03-01T10:00:00Z");
+    // Oldest first; the laptop's session and the link were made in the same instant.
+    let phone_view = &list[0];
+    let find = |kind: &str| {
+        list.iter()
+            .find(|s| s["kind"] == kind && s["current"] == false)
+    };
+    let (laptop_view, link_view) = (find("session").unwrap(), find("link").unwrap());
+    assert_eq!(phone_view["browser"], "Chrome on Android");
+    assert_eq!(phone_view["kind"], "session");
+    assert_eq!(phone_view["current"], true);
+    assert_eq!(phone_view["created_at"], "2026-03-01T10:00:00Z");
     assert_eq!(
-        list[0]["last_used_at"], "2026-03-01T10:07:00Z",
+        phone_view["last_used_at"], "2026-03-01T10:07:00Z",
         "this request"
     );
-    assert_eq!(list[1]["browser"], "Firefox on Mac");
-    assert_eq!(list[1]["current"], false);
-    assert_eq!(list[1]["last_used_at"], "2026-03-01T10:05:00Z");
-    assert_eq!(list[2]["kind"], "link");
-    assert_eq!(list[2]["browser"], serde_json::Value::Null);
-    assert_eq!(list[2]["last_used_at"], serde_json::Value::Null);
-    assert_eq!(list[2]["expires_at"], "2026-03-08T10:05:00Z");
+    assert_eq!(laptop_view["browser"], "Firefox on Mac");
+    assert_eq!(laptop_view["last_used_at"], "2026-03-01T10:05:00Z");
+    assert_eq!(link_view["browser"], serde_json::Value::Null);
+    assert_eq!(link_view["last_used_at"], serde_json::Value::Null);
+    assert_eq!(link_view["expires_at"], "2026-03-08T10:05:00Z");
     let ids: std::collections::BTreeSet<&str> =
         list.iter().map(|s| s["id"].as_str().unwrap()).collect();
     assert_eq!(ids.len(), 3);
@@ -64,9 +69,10 @@ async fn a_friend_sees_their_sessions_and_which_is_this_one() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| s["current"].clone())
+        .filter(|s| s["current"] == true)
+        .map(|s| s["id"].clone())
         .collect();
-    assert_eq!(current, [false, true, false]);
+    assert_eq!(current, [laptop_view["id"].clone()]);
 }
 
 #[tokio::test]
@@ -120,7 +126,7 @@ async fn a_friend_ends_a_session_but_not_another_friends() {
     );
 
     // An unopened link can be ended too: it can no longer be opened.
-    let link = p.session_for(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
     let list = p.get("/api/portal/sessions", &phone).await.body;
     let link_id = list
         .as_array()

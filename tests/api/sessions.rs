@@ -131,7 +131,7 @@ async fn missing_unknown_and_malformed_tokens_get_401() {
 async fn sessions_expire_after_thirty_days() {
     let p = TestPortal::start().await;
     p.add_friend(ADMIN, "alice").await;
-    let link = p.session_for(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
     let r = p
         .send(
             reqwest::Method::POST,
