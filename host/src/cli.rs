@@ -7,6 +7,7 @@ use std::sync::Arc;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::auth::admin_token::AdminToken;
+use crate::cli_secrets::{existing_data_dir, token_from};
 use crate::clock::SystemClock;
 use crate::config::ServeConfig;
 
@@ -35,12 +36,14 @@ enum Command {
 
 #[derive(Args)]
 struct DataDirArg {
+    /// The portal's data dir (store, plugins, embedded cluster, admin token).
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
 }
 
 #[derive(Args)]
 struct ServeArgs {
+    /// The address and port to listen on.
     #[arg(long, env = "PORTAL_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
     #[command(flatten)]
@@ -49,11 +52,16 @@ struct ServeArgs {
     #[arg(long, env = "PORTAL_PUBLIC_URL")]
     public_url: Option<String>,
     /// The operator's token. Default: generated on first start and kept in <data-dir>/admin-token.
+    /// Prefer --admin-token-file or the environment: a flag shows in the process list.
     #[arg(long, env = "PORTAL_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// A file holding the operator's token (instead of --admin-token).
+    #[arg(long, env = "PORTAL_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
     /// The folder shared with the agent. Default: <data-dir>/workspace.
     #[arg(long, env = "PORTAL_WORKSPACE_DIR")]
     workspace_dir: Option<PathBuf>,
+    /// How the log is written to stderr: `text` or `json` (RUST_LOG filters it).
     #[arg(long, env = "PORTAL_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     /// Kubernetes: `embedded` (a simulated cluster kept in the data dir) or `kube` (the
@@ -89,9 +97,13 @@ struct ServeArgs {
     #[arg(long, env = "PORTAL_STORE_CACHE_MIB", default_value_t = crate::store::DEFAULT_CACHE_BYTES >> 20,
           value_parser = clap::value_parser!(u64).range(8..=65_536))]
     store_cache_mib: u64,
-    /// The bearer token sent to the agent gateway.
+    /// The bearer token sent to the agent gateway. Prefer the environment or
+    /// --agent-gateway-token-file: a flag shows in the process list.
     #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN", hide_env_values = true)]
     agent_gateway_token: Option<String>,
+    /// A file holding the agent gateway's token (instead of --agent-gateway-token).
+    #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN_FILE")]
+    agent_gateway_token_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -104,7 +116,9 @@ enum LogFormat {
 enum AgentCommand {
     /// Register an agent and print its token (shown once).
     Add {
+        /// The agent's id (1-32 of a-z, 0-9 and '-').
         id: String,
+        /// The agent's name as friends see it. Default: the id.
         #[arg(long)]
         display_name: Option<String>,
         #[command(flatten)]
@@ -117,6 +131,7 @@ enum AgentCommand {
     },
     /// Revoke an agent's token and end its friendships.
     Revoke {
+        /// The agent's id.
         id: String,
         #[command(flatten)]
         data: DataDirArg,
@@ -158,7 +173,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(dir) = args.workspace_dir {
         config.workspace_dir = dir;
     }
-    config.admin_token = args.admin_token;
+    config.admin_token = token_from(
+        args.admin_token.as_deref(),
+        args.admin_token_file.as_deref(),
+        "admin token",
+    )?;
     config.store_cache_bytes = args.store_cache_mib << 20;
     config.cluster = args.cluster;
     config.dns = args.dns;
@@ -175,7 +194,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler =
         crate::scheduler::policy::CronPolicy::load(&config.policies)?.scheduler_config();
     config.scheduler.gateway = args.agent_gateway.filter(|url| !url.trim().is_empty());
-    config.scheduler.gateway_token = args.agent_gateway_token;
+    config.scheduler.gateway_token = token_from(
+        args.agent_gateway_token.as_deref(),
+        args.agent_gateway_token_file.as_deref(),
+        "agent gateway token",
+    )?;
     let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock))?;
     if let AdminToken::Generated { token, path } = &admin {
         // Printed once, on the terminal only: tokens never go to the log.
@@ -213,9 +236,11 @@ async fn shutdown_signal() {
 }
 
 /// Agent commands work on the data dir directly; the store allows one process at a time,
-/// so with a running portal use `POST /api/agents` instead.
+/// so with a running portal use `POST /api/agents` instead. They refuse a data dir that
+/// does not exist: a mistyped path would otherwise become a new, empty portal.
 async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
     let open = |data: &DataDirArg| -> anyhow::Result<crate::state::SharedState> {
+        existing_data_dir(&data.data_dir)?;
         let config = ServeConfig::new(([127, 0, 0, 1], 0).into(), data.data_dir.clone());
         crate::server::build_state(config, Arc::new(SystemClock))
             .map(|(state, _)| state)
@@ -258,4 +283,28 @@ async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Every argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in command.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in command.get_subcommands() {
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "portal", &mut missing);
+        assert!(missing.is_empty(), "arguments without help: {missing:?}");
+    }
 }

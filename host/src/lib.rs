@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod capabilities;
 pub mod cli;
+pub mod cli_secrets;
 pub mod clock;
 pub mod cluster;
 pub mod config;

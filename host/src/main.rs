@@ -21,7 +21,12 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("portal: {e:#}");
-            std::process::ExitCode::FAILURE
+            // A data dir that is not there is a mistake in the command line, as clap's are.
+            if e.is::<portal::cli_secrets::MissingDataDir>() {
+                std::process::ExitCode::from(2)
+            } else {
+                std::process::ExitCode::FAILURE
+            }
         }
     }
 }

@@ -11,9 +11,14 @@ pub struct Remote {
     /// The running portal.
     #[arg(long, env = "PORTAL_URL", default_value = "http://127.0.0.1:8080")]
     url: String,
-    /// The admin token. Default: `<data-dir>/admin-token`.
+    /// The admin token. Default: `<data-dir>/admin-token`. Prefer --admin-token-file or
+    /// the environment: a flag shows in the process list.
     #[arg(long, env = "PORTAL_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// A file holding the admin token (instead of --admin-token).
+    #[arg(long, env = "PORTAL_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<PathBuf>,
+    /// The data dir whose `admin-token` is read when no token is given.
     #[arg(long, env = "PORTAL_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
 }
@@ -22,7 +27,9 @@ pub struct Remote {
 pub enum PluginCommand {
     /// Upload a component and make it the plugin's current version.
     Install {
+        /// The plugin's name in the policy (e.g. `secrets`).
         name: String,
+        /// The component to upload (a `.wasm` built for wasm32-wasip2).
         file: PathBuf,
         #[command(flatten)]
         remote: Remote,
@@ -34,6 +41,7 @@ pub enum PluginCommand {
     },
     /// Return a plugin to the version before the current one.
     Rollback {
+        /// The plugin's name in the policy.
         name: String,
         #[command(flatten)]
         remote: Remote,
@@ -42,18 +50,17 @@ pub enum PluginCommand {
 
 impl Remote {
     fn token(&self) -> anyhow::Result<String> {
-        if let Some(token) = self
-            .admin_token
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
-            return Ok(token.to_owned());
+        if let Some(token) = crate::cli_secrets::token_from(
+            self.admin_token.as_deref(),
+            self.admin_token_file.as_deref(),
+            "admin token",
+        )? {
+            return Ok(token);
         }
         let file = self.data_dir.join("admin-token");
         let token = std::fs::read_to_string(&file).map_err(|e| {
             anyhow::anyhow!(
-                "no admin token: pass --admin-token or PORTAL_ADMIN_TOKEN ({}: {e})",
+                "no admin token: pass --admin-token-file, PORTAL_ADMIN_TOKEN or --admin-token ({}: {e})",
                 file.display()
             )
         })?;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub exposure: Arc<crate::exposure::ExposurePolicy>,
     pub dns: Arc<crate::dns::Dns>,
     pub session_issue_lock: tokio::sync::Mutex<()>,
+    /// `policies/sessions.toml`: how long an unopened link lasts.
+    pub session_policy: crate::auth::policy::SessionPolicy,
     /// Set once the listener is bound (the port may have been chosen by the OS).
     pub public_url: std::sync::OnceLock<String>,
 }

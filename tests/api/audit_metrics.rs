@@ -24,6 +24,7 @@ async fn mutations_are_audited_without_secrets() {
         actions,
         [
             "DELETE /api/portal/session",
+            "POST /api/auth/exchange",
             "POST /api/auth/portal-session",
             "POST /api/friends",
             "POST /api/friends",
@@ -32,10 +33,13 @@ async fn mutations_are_audited_without_secrets() {
         "newest first"
     );
     assert_eq!(entries[0]["caller"], "friend:alice");
-    assert_eq!(entries[1]["caller"], "agent:main");
-    assert_eq!(entries[1]["subject"], "alice");
-    assert_eq!(entries[1]["status"], 201);
+    // Opening the link is the friend's act, though no token was presented for it.
+    assert_eq!(entries[1]["caller"], "friend:alice");
     assert_eq!(entries[1]["request_id"].as_str().unwrap().len(), 16);
+    assert_eq!(entries[2]["caller"], "agent:main");
+    assert_eq!(entries[2]["subject"], "alice");
+    assert_eq!(entries[2]["status"], 201);
+    assert_eq!(entries[2]["request_id"].as_str().unwrap().len(), 16);
     assert!(
         !all.text.contains(&session) && !all.text.contains(&agent),
         "no token in the audit log"
@@ -51,10 +55,7 @@ async fn mutations_are_audited_without_secrets() {
         .collect();
     assert_eq!(
         actions,
-        [
-            "DELETE /api/portal/session",
-            "POST /api/auth/portal-session"
-        ]
+        ["DELETE /api/portal/session", "POST /api/auth/exchange"]
     );
 
     assert_eq!(

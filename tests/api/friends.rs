@@ -349,3 +349,62 @@ async fn the_list_pages_in_id_order_by_following_next_links() {
         assert!(r.text.contains("limit"), "{bad}: {}", r.text);
     }
 }
+
+/// The quick start's path: an admin creates the friend with `agent_id`, and the friend's
+/// portal shows that agent at once (no separate PUT .../agents/:agent_id).
+#[tokio::test]
+async fn an_admin_creates_a_friend_with_their_agent() {
+    let p = TestPortal::start().await;
+    let main = p.add_agent("main").await;
+    let other = p.add_agent("other").await;
+    let r = p
+        .post(
+            "/api/friends",
+            ADMIN,
+            json!({"id": "alice", "display_name": "Alice", "agent_id": "main"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["agents"][0]["agent_id"], "main");
+    let token = p.session_for(ADMIN, "alice").await;
+    let agents = p.get("/api/portal/agents", &token).await;
+    assert_eq!(agents.body[0]["agent_id"], "main", "{}", agents.text);
+    assert_eq!(
+        p.get("/api/friends/alice", &main).await.status,
+        StatusCode::OK,
+        "the agent may act for its new friend"
+    );
+
+    // An agent that is not registered: 422 naming the field, and no friend.
+    let r = p
+        .post(
+            "/api/friends",
+            ADMIN,
+            json!({"id": "bob", "display_name": "Bob", "agent_id": "ghost"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.message().contains("agent_id"), "{}", r.text);
+    assert_eq!(
+        p.get("/api/friends/bob", ADMIN).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // An agent makes friendships for itself only.
+    let r = p
+        .post(
+            "/api/friends",
+            &other,
+            json!({"id": "carol", "display_name": "Carol", "agent_id": "main"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = p
+        .post(
+            "/api/friends",
+            &other,
+            json!({"id": "carol", "display_name": "Carol", "agent_id": "other"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}

@@ -7,5 +7,8 @@ mod agents;
 mod audit_metrics;
 mod conventions;
 mod friends;
+mod links;
+mod portal_me;
+mod portal_sessions;
 mod restart;
 mod sessions;

@@ -23,7 +23,10 @@ async fn magic_link_opens_the_portal() {
         r.body["portal_url"],
         format!("{}/portal?s={token}", p.server.url())
     );
-    assert_eq!(r.body["expires_at"], "2026-03-31T10:00:00Z", "30 days");
+    assert_eq!(
+        r.body["expires_at"], "2026-03-08T10:00:00Z",
+        "an unopened link lasts 7 days (policies/sessions.toml)"
+    );
 
     let me = p.get("/api/portal/me", token).await;
     assert_eq!(me.status, StatusCode::OK);
@@ -128,7 +131,18 @@ async fn missing_unknown_and_malformed_tokens_get_401() {
 async fn sessions_expire_after_thirty_days() {
     let p = TestPortal::start().await;
     p.add_friend(ADMIN, "alice").await;
-    let token = p.session_for(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
+    let r = p
+        .send(
+            reqwest::Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"link_token": link})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["expires_at"], "2026-03-31T10:00:00Z", "30 days");
+    let token = r.body["session_token"].as_str().unwrap().to_owned();
     p.clock.advance(Duration::days(30) - Duration::seconds(1));
     assert_eq!(p.get("/api/portal/me", &token).await.status, StatusCode::OK);
     p.clock.advance(Duration::seconds(1));

@@ -294,3 +294,45 @@ async fn a_namespace_the_portal_does_not_own_is_refused_and_untouched() {
     // Its neighbours are unaffected.
     c.provision("alice").await.unwrap();
 }
+
+/// A friend's rollout restart through the real client path: the pod template's
+/// restartedAt annotation, as kubectl sets it; refused in a namespace not the portal's.
+#[tokio::test]
+async fn a_rollout_restart_through_the_real_client_path() {
+    let c = cluster_with_foreign(&["friend-mallory"]).await;
+    c.provision("alice").await.unwrap();
+    let deployment = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+        "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}},
+            "spec": {"containers": [{"name": "c", "image": "nginx:alpine"}]}}}
+    });
+    c.apply("friend-alice", vec![deployment]).await.unwrap();
+    let now = chrono::DateTime::parse_from_rfc3339("2026-03-01T10:00:00Z")
+        .unwrap()
+        .to_utc();
+    let restarted = c
+        .restart_deployment("friend-alice", "web", now)
+        .await
+        .unwrap();
+    assert_eq!(restarted["restartedAt"], "2026-03-01T10:00:00Z");
+    let api: Api<k8s_openapi::api::apps::v1::Deployment> =
+        Api::namespaced(c.client.clone(), "friend-alice");
+    let stored = api.get("web").await.unwrap();
+    let annotations = stored.spec.unwrap().template.metadata.unwrap().annotations;
+    assert_eq!(
+        annotations.unwrap()["kubectl.kubernetes.io/restartedAt"],
+        "2026-03-01T10:00:00Z"
+    );
+    assert!(matches!(
+        c.restart_deployment("friend-alice", "nope", now).await,
+        Err(ClusterError::NotFound(_))
+    ));
+    assert!(matches!(
+        c.restart_deployment("friend-mallory", "web", now).await,
+        Err(ClusterError::Conflict(_))
+    ));
+    // No pods here (nothing runs them): the log read says so rather than failing.
+    let logs = c.deployment_logs("friend-alice", "web", 10).await.unwrap();
+    assert_eq!(logs, json!({"deployment": "web", "pod": null, "lines": []}));
+}

@@ -8,6 +8,7 @@ mod apply;
 mod defaults;
 mod deploy;
 mod fake_namespaces;
+mod friend_apps;
 mod kube_fake;
 mod namespace;
 mod pod_template_refs;

@@ -4,6 +4,7 @@
 
 #[path = "../support/child.rs"]
 mod child;
+mod cli_args;
 mod plugin_cli;
 mod settings;
 

@@ -224,7 +224,8 @@ async fn every_route_is_documented_and_routed() {
     assert_eq!(documented, expected, "the document's operations");
 
     // Each documented operation is routed: without a token it gets the route's own answer
-    // (401, or 200 for a public route), never the router's 404 or 405.
+    // (401, or 200 for a public route; a public POST refuses the missing body with 415),
+    // never the router's 404 or 405.
     for (method, path) in &documented {
         let concrete = path
             .split('/')
@@ -232,8 +233,14 @@ async fn every_route_is_documented_and_routed() {
             .collect::<Vec<_>>()
             .join("/");
         let r = p.send(method.parse().unwrap(), &concrete, None, None).await;
+        let public = doc["paths"][path][method.to_lowercase()]["security"] == json!([]);
+        let body_refused = r.status == StatusCode::UNSUPPORTED_MEDIA_TYPE
+            || r.status == StatusCode::UNPROCESSABLE_ENTITY
+            || r.status == StatusCode::BAD_REQUEST;
         assert!(
-            r.status == StatusCode::UNAUTHORIZED || r.status == StatusCode::OK,
+            r.status == StatusCode::UNAUTHORIZED
+                || r.status == StatusCode::OK
+                || (public && method == "POST" && body_refused),
             "{method} {path}: {} {}",
             r.status,
             r.text
@@ -303,4 +310,58 @@ async fn plugin_bodies_are_the_types_the_plugins_read_and_write() {
         body("put", "/api/portal/workspace/memory")["required"],
         json!(["content"])
     );
+}
+
+/// Every documented operation answers its caller with something other than 405: a route
+/// that only ever refuses the method (as the friend's PUT of the agent's notes once did)
+/// is not in the document. Each is called by a caller it names, deletions last so that
+/// the friend and the tokens live through the rest.
+#[tokio::test]
+async fn no_documented_operation_answers_405() {
+    let p = TestPortal::start().await;
+    let agent = p.add_agent("main").await;
+    p.add_friend(&agent, "alice").await;
+    let friend = p.session_for(&agent, "alice").await;
+    let doc = document(&p).await;
+    let mut ops: Vec<(String, String, Option<String>)> = operations(&doc)
+        .into_iter()
+        .map(|(method, path, op)| {
+            let kind = op["x-callers"][0].as_str().map(str::to_owned);
+            (method, path, kind)
+        })
+        .collect();
+    ops.sort_by_key(|(method, ..)| method == "DELETE");
+    let mut checked = 0;
+    for (method, path, kind) in ops {
+        let token = match kind.as_deref() {
+            Some("admin") => Some(support::ADMIN),
+            Some("agent") => Some(agent.as_str()),
+            Some("friend") => Some(friend.as_str()),
+            _ => None,
+        };
+        let concrete = path
+            .split('/')
+            .map(|seg| match seg {
+                "{id}" => "alice",
+                s if s.starts_with('{') => "x1",
+                s => s,
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        // A body the workspace files take, so such a write reaches the file's own rules
+        // (other routes refuse it with 400 or 422, which is not what is looked for here).
+        let body = (method != "GET" && method != "DELETE")
+            .then(|| json!({"content": "written by the 405 check"}));
+        let r = p
+            .send(method.parse().unwrap(), &concrete, token, body)
+            .await;
+        assert_ne!(
+            r.status,
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path} is documented but answers 405: {}",
+            r.text
+        );
+        checked += 1;
+    }
+    assert!(checked > 40, "{checked} operations");
 }

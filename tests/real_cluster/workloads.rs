@@ -194,3 +194,74 @@ async fn the_portal_refuses_what_pod_security_forbids_and_admission_enforces_the
         admitted.stderr
     );
 }
+
+/// A friend's rollout restart against the real API server, through the portal's RBAC: the
+/// annotation kubectl would set lands on the pod template and the controllers replace the
+/// pod; the logs route reads the app's newest pod (kwok serves none: 503, saying so).
+#[tokio::test]
+async fn a_friend_restarts_their_app_and_reads_its_log() {
+    let p = KubePortal::start().await;
+    let f = p.friend("apps").await;
+    let one = deployment("web", 1, json!({"name": "web", "image": "nginx:alpine"}));
+    let r = apply(&p, &f, "apps", one).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let running = || async {
+        let o = p.get("/api/portal/namespace", &f.session).await;
+        let pods = o.body["pods"].as_array().cloned().unwrap_or_default();
+        (pods.len() == 1 && pods[0]["status"] == "Running")
+            .then(|| pods[0]["name"].as_str().unwrap_or_default().to_owned())
+    };
+    let before = eventually("the pod runs", Duration::from_secs(60), running).await;
+
+    let r = p
+        .post(
+            "/api/portal/namespace/deployments/web/restart",
+            &f.session,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let at = r.body["restartedAt"]
+        .as_str()
+        .expect("restartedAt")
+        .to_owned();
+    let stored = crate::control_plane::control_plane()
+        .get_json(&["deployment", "web", "-n", "friend-apps"])
+        .expect("the deployment");
+    assert_eq!(
+        stored["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"],
+        at.as_str()
+    );
+    eventually(
+        "a new pod replaces the old",
+        Duration::from_secs(60),
+        || async { running().await.filter(|now| *now != before) },
+    )
+    .await;
+
+    let logs = p
+        .get(
+            "/api/portal/namespace/deployments/web/logs?tail=10",
+            &f.session,
+        )
+        .await;
+    assert_eq!(
+        logs.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        logs.body
+    );
+    assert!(logs.message().contains("no logs"), "{}", logs.body);
+
+    // Another friend has no app called web: the first friend's is not theirs to restart.
+    p.add_friend(&f.agent, "apps-two").await;
+    let other = p.session_for(&f.agent, "apps-two").await;
+    let r = p
+        .post(
+            "/api/portal/namespace/deployments/web/restart",
+            &other,
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}

@@ -58,6 +58,7 @@ async fn snapshot(w: &World) -> Value {
             "/api/portal/namespace".to_owned(),
             "/api/portal/me".to_owned(),
             "/api/portal/agents".to_owned(),
+            "/api/portal/sessions".to_owned(),
         ];
         for path in paths {
             read(format!("{who} {path}"), path, token).await;

@@ -310,6 +310,22 @@ fn host_routes() -> Vec<Route> {
             &[("id", "erin"), ("agent_id", "main")],
         ),
         r(Method::GET, "/api/portal/me", &[Friend], Body::None),
+        r(
+            Method::PUT,
+            "/api/portal/me",
+            &[Friend],
+            j(json!({"preferred_channel": "signal"})),
+        ),
+        r(Method::GET, "/api/portal/sessions", &[Friend], Body::None),
+        fixed(
+            r(
+                Method::DELETE,
+                "/api/portal/sessions/:id",
+                &[Friend],
+                Body::None,
+            ),
+            &[("id", "no-such-session")],
+        ),
         r(Method::GET, "/api/portal/agents", &[Friend], Body::None),
         r(Method::GET, "/api/admin/audit", &[Admin], Body::None),
         r(Method::GET, "/api/admin/dns", &[Admin], Body::None),

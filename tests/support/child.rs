@@ -37,6 +37,11 @@ impl Child {
         Self::spawn(data_dir, None, &[], &[]).await
     }
 
+    /// No `--admin-token` flag: `extra` says where the token comes from, if anywhere.
+    pub async fn serve_without_token_with(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::spawn(data_dir, None, extra, &[]).await
+    }
+
     pub async fn serve_with(data_dir: &Path, extra: &[&str]) -> Self {
         Self::spawn(data_dir, Some(ADMIN), extra, &[]).await
     }

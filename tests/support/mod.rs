@@ -160,12 +160,28 @@ impl TestPortal {
         r.body
     }
 
-    pub async fn session_for(&self, token: &str, friend: &str) -> String {
+    /// A magic link's token, as `token` (an agent's or the admin's) asks for one.
+    pub async fn link_for(&self, token: &str, friend: &str) -> String {
         let r = self
             .post(
                 "/api/auth/portal-session",
                 token,
                 json!({"friend_id": friend}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        r.body["session_token"].as_str().unwrap().to_owned()
+    }
+
+    /// A friend's session, made as the page makes one: a link, opened (exchanged).
+    pub async fn session_for(&self, token: &str, friend: &str) -> String {
+        let link = self.link_for(token, friend).await;
+        let r = self
+            .send(
+                Method::POST,
+                "/api/auth/exchange",
+                None,
+                Some(json!({"link_token": link})),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

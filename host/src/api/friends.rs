@@ -85,6 +85,11 @@ pub struct NewFriend {
     whatsapp: Option<String>,
     #[serde(default)]
     preferred_channel: Option<String>,
+    /// Admin only: the agent to make the friendship with, so the friend sees their agent
+    /// at once. An agent creating a friend always makes the friendship with itself.
+    #[serde(default)]
+    #[schemars(length(max = crate::validate::ID_MAX), pattern(crate::validate::ID_PATTERN))]
+    agent_id: Option<String>,
 }
 
 fn check(friend: &Friend) -> ApiResult<()> {
@@ -100,6 +105,11 @@ fn check(friend: &Friend) -> ApiResult<()> {
     if let Some(v) = &friend.whatsapp {
         validate::phone(v).map_err(|r| ApiError::invalid("whatsapp", r))?;
     }
+    check_preferred_channel(friend)
+}
+
+/// The preferred channel, when set, is one the friend has an id for.
+pub fn check_preferred_channel(friend: &Friend) -> ApiResult<()> {
     if let Some(channel) = &friend.preferred_channel {
         let channels = friend.channels();
         if !channels.contains(&channel.as_str()) {
@@ -138,12 +148,9 @@ pub async fn create(
     if friend.preferred_channel.is_none() {
         friend.preferred_channel = friend.channels().first().map(|c| (*c).to_owned());
     }
-    let agent = match &caller {
-        Caller::Agent(id) => Some(id.as_str()),
-        _ => None,
-    };
+    let agent = befriending_agent(&state, &caller, body.agent_id.as_deref())?;
     namespace_is_free(&state, &friend.id).await?;
-    state.store.create_friend(&friend, agent).await?;
+    state.store.create_friend(&friend, agent.as_deref()).await?;
     state.workspace.write_profile(&friend).await?;
     if let Err(e) = state.cluster.provision(&friend.id).await {
         // The friend exists either way; POST .../namespace/provision retries.
@@ -156,6 +163,31 @@ pub async fn create(
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     response.extensions_mut().insert(subject);
     Ok(response)
+}
+
+/// The agent a new friend's friendship is with: the calling agent, or the admin's
+/// `agent_id` (which must name a registered agent).
+fn befriending_agent(
+    state: &AppState,
+    caller: &Caller,
+    agent_id: Option<&str>,
+) -> ApiResult<Option<String>> {
+    match (caller, agent_id) {
+        (Caller::Agent(own), None) => Ok(Some(own.clone())),
+        (Caller::Agent(own), Some(named)) if named == own => Ok(Some(own.clone())),
+        (Caller::Agent(_), Some(_)) => Err(ApiError::invalid(
+            "agent_id",
+            "an agent makes friendships only for itself; leave agent_id out",
+        )),
+        (_, None) => Ok(None),
+        (_, Some(named)) => match state.store.agent(named)? {
+            Some(_) => Ok(Some(named.to_owned())),
+            None => Err(ApiError::invalid(
+                "agent_id",
+                format!("no agent '{named}' is registered (POST /api/agents first)"),
+            )),
+        },
+    }
 }
 
 #[derive(Deserialize, JsonSchema)]

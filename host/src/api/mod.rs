@@ -11,6 +11,7 @@ mod outbox;
 mod paging;
 mod plugins;
 mod portal;
+mod portal_sessions;
 mod sessions;
 mod subject;
 
@@ -64,12 +65,43 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         "/api/auth/portal-session",
         OPERATORS,
         "sessions.create",
-        "A portal session (magic link) for a friend: valid 30 days, at most 10 per friend per hour",
+        "A magic link for a friend: its token works until the link is opened (exchanged) or \
+         expires (sessions.toml, 7 days); at most 10 per friend per hour",
         |m| on(m, sessions::create),
     )
     .json_body(schema::<sessions::NewSession>)
-    .replies(&[Reply::json(201, "The session", schema::<sessions::PortalSession>)])
+    .replies(&[Reply::json(201, "The link", schema::<sessions::PortalSession>)])
     .errors(&[404, 429]),
+    R::new(
+        Method::POST,
+        "/api/auth/exchange",
+        PUBLIC,
+        "sessions.exchange",
+        "Opens a magic link: spends its token and answers a session token valid 30 days. \
+         401 with code link_expired, link_used, link_revoked or link_unknown otherwise",
+        |m| on(m, sessions::exchange),
+    )
+    .json_body(schema::<sessions::LinkExchange>)
+    .replies(&[Reply::json(201, "The browser's session", schema::<sessions::ExchangedSession>)]),
+    R::new(
+        Method::GET,
+        "/api/portal/sessions",
+        FRIEND,
+        "sessions.list-own",
+        "The friend's sessions and unopened links that still work, oldest first",
+        |m| on(m, portal_sessions::list),
+    )
+    .replies(&[Reply::json(200, "The sessions", schema::<Vec<portal_sessions::SessionView>>)]),
+    R::new(
+        Method::DELETE,
+        "/api/portal/sessions/{id}",
+        FRIEND,
+        "sessions.end-own",
+        "Ends one of the friend's sessions (or an unopened link)",
+        |m| on(m, portal_sessions::end),
+    )
+    .replies(&[Reply::empty(204, "Ended")])
+    .errors(&[404]),
     R::new(
         Method::DELETE,
         "/api/portal/session",
@@ -169,6 +201,17 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     .replies(&[Reply::json(200, "The profile", schema::<portal::Me>)])
     .errors(&[404]),
     R::new(
+        Method::PUT,
+        "/api/portal/me",
+        FRIEND,
+        "portal.update-me",
+        "Sets the friend's preferred channel, one they have an id for",
+        |m| on(m, portal::update_me),
+    )
+    .json_body(schema::<portal::MePatch>)
+    .replies(&[Reply::json(200, "The profile", schema::<portal::Me>)])
+    .errors(&[404]),
+    R::new(
         Method::GET,
         "/api/portal/agents",
         FRIEND,
@@ -239,7 +282,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )
     .bytes_body("application/wasm", crate::runtime::MAX_COMPONENT_BYTES)
     .replies(&[Reply::json(200, "Installed", schema::<crate::runtime::Swap>)])
-    .errors(&[404, 422]),
+    .errors(&[404]),
     R::new(
         Method::POST,
         "/api/admin/plugins/{name}/rollback",

@@ -1,15 +1,18 @@
-//! Host-native `/api/portal/*` endpoints: the friend's own profile and agents.
+//! Host-native `/api/portal/*` endpoints: the friend's own profile (and their preferred
+//! channel, the one thing of it they change themselves) and agents.
 
 use axum::Json;
 use axum::extract::State;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::friends::{AgentLink, agent_links};
+use super::friends::{AgentLink, agent_links, check_preferred_channel};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::scheduler::sessions::{SessionChoice, session_choices};
-use crate::state::SharedState;
+use crate::server::json::JsonBody;
+use crate::state::{AppState, SharedState};
+use crate::store::Friend;
 
 /// The friend's own profile, as the portal page shows it.
 #[derive(Serialize, JsonSchema)]
@@ -35,8 +38,52 @@ pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<J
         .store
         .friend(id)?
         .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
+    Ok(Json(me_view(&state, friend).await))
+}
+
+/// What a friend may change of their own profile: how they like to be reached.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MePatch {
+    /// One of the channels the friend has an id for (`discord`, `signal`, `whatsapp`).
+    #[schemars(length(min = 1, max = 16))]
+    preferred_channel: String,
+}
+
+pub async fn update_me(
+    State(state): State<SharedState>,
+    caller: Caller,
+    JsonBody(patch): JsonBody<MePatch>,
+) -> ApiResult<Json<Me>> {
+    let id = caller.require_friend()?;
+    let mut friend = state
+        .store
+        .friend(id)?
+        .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
+    friend.preferred_channel = Some(patch.preferred_channel);
+    check_preferred_channel(&friend).map_err(|_| {
+        let channels = friend.channels();
+        let message = if channels.is_empty() {
+            "You cannot choose a channel yet: ask your agent to add your Discord, Signal or \
+             WhatsApp first."
+                .to_owned()
+        } else {
+            format!(
+                "Choose one of the channels you have: {}.",
+                channels.join(", ")
+            )
+        };
+        ApiError::invalid("preferred_channel", message)
+    })?;
+    friend.updated_at = state.clock.now();
+    state.store.put_friend(&friend).await?;
+    state.workspace.write_profile(&friend).await?;
+    Ok(Json(me_view(&state, friend).await))
+}
+
+async fn me_view(state: &AppState, friend: Friend) -> Me {
     let secrets = state.secret_count(&friend.id).await;
-    Ok(Json(Me {
+    Me {
         stats: MeStats {
             logs: state.workspace.log_count(&friend.id),
             secrets,
@@ -45,7 +92,7 @@ pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<J
         id: friend.id,
         display_name: friend.display_name,
         preferred_channel: friend.preferred_channel,
-    }))
+    }
 }
 
 /// One of the friend's agents, with the sessions a cron job may send to.

@@ -1,7 +1,9 @@
 //! Identity: turning a bearer token into a [`Caller`], and issuing portal sessions.
 
 pub mod admin_token;
+pub mod browser;
 mod caller;
+pub mod policy;
 pub mod sessions;
 pub mod tokens;
 
@@ -42,11 +44,19 @@ pub fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, 
         return Ok(Some(Caller::Agent(agent)));
     }
     let session = state.store.session(&hash)?;
-    match session.map_or(SessionState::Unknown, |s| s.state_at(state.clock.now())) {
-        SessionState::Active(s) => Ok(Some(Caller::Friend {
-            id: s.friend_id,
-            session: hash,
-        })),
+    let now = state.clock.now();
+    match session.map_or(SessionState::Unknown, |s| s.state_at(now)) {
+        SessionState::Active(s) => {
+            note_use(state, headers, &hash, &s, now);
+            Ok(Some(Caller::Friend {
+                id: s.friend_id,
+                session: hash,
+            }))
+        }
+        SessionState::Spent => Err(ApiError::unauthorized(
+            "link_used",
+            "this link was already opened, and works only once; ask your agent for a new one",
+        )),
         SessionState::Expired => Err(ApiError::unauthorized(
             "session_expired",
             "this portal link has expired; ask your agent for a new one",
@@ -59,5 +69,33 @@ pub fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, 
             "unknown_token",
             "the token is not valid",
         )),
+    }
+}
+
+/// How often a session's "last used" is written: a page polling every second costs one
+/// write a minute, not sixty.
+const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
+
+/// Records when and from which browser a session was used, so the friend can tell their
+/// sessions apart. A failure to record it never fails the request.
+fn note_use(
+    state: &AppState,
+    headers: &HeaderMap,
+    hash: &[u8; 32],
+    session: &crate::store::Session,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let browser = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(browser::describe);
+    let fresh = session
+        .last_used_at
+        .is_some_and(|at| now - at < TOUCH_EVERY);
+    if fresh && (browser.is_none() || browser == session.browser) {
+        return;
+    }
+    if let Err(e) = state.store.touch_session(hash, now, browser) {
+        tracing::warn!(error = %e, "could not record a session's use");
     }
 }

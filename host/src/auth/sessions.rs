@@ -1,11 +1,13 @@
-//! Issuing portal sessions (the token behind a magic link), with a per-friend rate limit.
+//! Issuing magic links (a token that works until it is opened or expires), with a
+//! per-friend rate limit, and exchanging one for a browser's own session.
 
+use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 
 use super::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::Session;
+use crate::store::{LinkRefusal, Session, SessionKind};
 
 pub const SESSION_LIFETIME: Duration = Duration::days(30);
 pub const LINKS_PER_WINDOW: usize = 10;
@@ -29,7 +31,7 @@ pub async fn issue(
     // A link made exactly one window ago no longer counts.
     let recent = state
         .store
-        .sessions_created_since(friend_id, now - LINK_WINDOW + Duration::milliseconds(1))?;
+        .links_created_since(friend_id, now - LINK_WINDOW + Duration::milliseconds(1))?;
     if recent.len() >= LINKS_PER_WINDOW {
         let oldest = recent[recent.len() - LINKS_PER_WINDOW];
         let retry_after = (oldest + LINK_WINDOW - now).num_seconds().max(1) as u64;
@@ -44,9 +46,13 @@ pub async fn issue(
     let session = Session {
         friend_id: friend_id.to_owned(),
         created_at: now,
-        expires_at: now + SESSION_LIFETIME,
+        expires_at: now + state.session_policy.link_lifetime(),
         created_by,
         revoked_at: None,
+        kind: SessionKind::Link,
+        spent_at: None,
+        last_used_at: None,
+        browser: None,
     };
     state
         .store
@@ -56,4 +62,63 @@ pub async fn issue(
         token,
         expires_at: session.expires_at,
     })
+}
+
+/// Spends the link whose token is `link_token` and starts a session of [`SESSION_LIFETIME`]
+/// for the browser that opened it. Each refusal has its own code, so a page can say which
+/// it is: `link_expired`, `link_used`, `link_revoked`, `link_unknown`.
+pub async fn exchange(
+    state: &AppState,
+    link_token: &str,
+    browser: Option<String>,
+) -> ApiResult<(Session, IssuedSession)> {
+    let now = state.clock.now();
+    let token = tokens::generate();
+    let made = state
+        .store
+        .exchange_link(
+            &tokens::hash(link_token),
+            now,
+            &tokens::hash(&token),
+            |link| Session {
+                friend_id: link.friend_id.clone(),
+                created_at: now,
+                expires_at: now + SESSION_LIFETIME,
+                created_by: link.created_by.clone(),
+                revoked_at: None,
+                kind: SessionKind::Session,
+                spent_at: None,
+                last_used_at: Some(now),
+                browser: browser.clone(),
+            },
+        )
+        .await?
+        .map_err(refusal)?;
+    let issued = IssuedSession {
+        token,
+        expires_at: made.expires_at,
+    };
+    Ok((made, issued))
+}
+
+fn refusal(why: LinkRefusal) -> ApiError {
+    let (code, message) = match why {
+        LinkRefusal::Expired => (
+            "link_expired",
+            "This link has expired. Ask your agent for a new link.",
+        ),
+        LinkRefusal::Used => (
+            "link_used",
+            "This link was already used. Ask your agent for a new link.",
+        ),
+        LinkRefusal::Revoked => (
+            "link_revoked",
+            "This link was cancelled. Ask your agent for a new link.",
+        ),
+        LinkRefusal::Unknown => (
+            "link_unknown",
+            "This link is not valid. Ask your agent for a new link.",
+        ),
+    };
+    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }

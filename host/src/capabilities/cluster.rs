@@ -19,6 +19,14 @@ fn error(e: ClusterError) -> Error {
     }
 }
 
+/// Lines of a log a plugin may ask for at once, whichever log it reads.
+fn checked_tail(tail: u32) -> Result<i64, Error> {
+    if tail == 0 || tail > MAX_TAIL {
+        return Err(Error::Invalid(format!("tail: must be 1-{MAX_TAIL}")));
+    }
+    Ok(i64::from(tail))
+}
+
 fn json<T: serde::Serialize>(value: &T) -> Result<String, Error> {
     serde_json::to_string(value).map_err(|e| Error::Unavailable(e.to_string()))
 }
@@ -70,14 +78,34 @@ impl Host for StoreData {
 
     async fn pod_logs(&mut self, pod: String, tail: u32) -> Result<Vec<String>, Error> {
         let (_, ns) = self.subject()?;
-        if tail == 0 || tail > MAX_TAIL {
-            return Err(Error::Invalid(format!("tail: must be 1-{MAX_TAIL}")));
-        }
         self.services
             .cluster
-            .pod_logs(&ns, &pod, i64::from(tail))
+            .pod_logs(&ns, &pod, checked_tail(tail)?)
             .await
             .map_err(error)
+    }
+
+    async fn deployment_logs(&mut self, name: String, tail: u32) -> Result<String, Error> {
+        let (_, ns) = self.subject()?;
+        let logs = self
+            .services
+            .cluster
+            .deployment_logs(&ns, &name, checked_tail(tail)?)
+            .await
+            .map_err(error)?;
+        json(&logs)
+    }
+
+    async fn restart_deployment(&mut self, name: String) -> Result<String, Error> {
+        let (_, ns) = self.subject()?;
+        let now = self.services.clock.now();
+        let restarted = self
+            .services
+            .cluster
+            .restart_deployment(&ns, &name, now)
+            .await
+            .map_err(error)?;
+        json(&restarted)
     }
 
     async fn provision(&mut self) -> Result<String, Error> {

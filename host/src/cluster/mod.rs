@@ -17,6 +17,7 @@ mod provision;
 mod pss;
 pub mod quantity;
 pub mod secrets;
+mod workloads;
 
 use std::sync::Arc;
 

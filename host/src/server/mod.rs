@@ -99,6 +99,7 @@ pub fn build_state(
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
+    let session_policy = crate::auth::policy::SessionPolicy::load(&config.policies)?;
     let scheduler =
         crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
     let cluster = Arc::new(crate::cluster::connect(
@@ -155,6 +156,7 @@ pub fn build_state(
         exposure,
         dns,
         session_issue_lock: tokio::sync::Mutex::new(()),
+        session_policy,
         public_url: std::sync::OnceLock::new(),
     };
     Ok((Arc::new(state), admin))

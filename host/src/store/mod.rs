@@ -21,7 +21,7 @@ pub use friends::{
 };
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
 pub use retired::Retired;
-pub use sessions::{Session, SessionState};
+pub use sessions::{LinkRefusal, Session, SessionKind, SessionState};
 pub use table::Table;
 
 /// The layout this build reads and writes. Bump it, and migrate in [`Store::migrate`],

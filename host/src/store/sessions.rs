@@ -1,10 +1,13 @@
 //! Portal sessions, keyed by the SHA-256 of their token: a leaked data dir leaks no token.
+//! A magic link is a session of kind `link`: it works as a bearer until it is exchanged
+//! (spent) for a session of kind `session`, or until it expires.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
 
-use super::table::encode;
+use super::table::{decode, encode};
 use super::{Store, StoreResult, pair_key, prefix_key};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +19,30 @@ pub struct Session {
     pub created_by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Records from before links were exchanged are links (that is what they were).
+    #[serde(default)]
+    pub kind: SessionKind,
+    /// When the link was exchanged for a session: it no longer works.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spent_at: Option<DateTime<Utc>>,
+    /// Updated at most once a minute (see `auth::resolve`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The browser it was last used from, simplified ("Chrome on Android").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+}
+
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionKind {
+    /// A magic link not yet opened.
+    #[default]
+    Link,
+    /// A browser's session, made by opening a link.
+    Session,
 }
 
 /// What a presented session token turns out to be.
@@ -24,12 +51,16 @@ pub enum SessionState {
     Active(Session),
     Expired,
     Revoked,
+    /// A link already exchanged for a session.
+    Spent,
     Unknown,
 }
 
 impl Session {
     pub fn state_at(self, now: DateTime<Utc>) -> SessionState {
-        if self.revoked_at.is_some() {
+        if self.spent_at.is_some() {
+            SessionState::Spent
+        } else if self.revoked_at.is_some() {
             SessionState::Revoked
         } else if now >= self.expires_at {
             SessionState::Expired
@@ -37,6 +68,19 @@ impl Session {
             SessionState::Active(self)
         }
     }
+
+    pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.clone().state_at(now), SessionState::Active(_))
+    }
+}
+
+/// Why a link could not be exchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    Unknown,
+    Used,
+    Revoked,
+    Expired,
 }
 
 fn index_key(session: &Session, hash: &[u8; 32]) -> Vec<u8> {
@@ -64,8 +108,97 @@ impl Store {
         self.sessions.get(hash)
     }
 
-    /// Creation times of the friend's sessions made at or after `since`, oldest first.
-    pub fn sessions_created_since(
+    /// Spends the link `link` and creates `session` under `hash`, in one transaction: of
+    /// two exchanges of one link at once, one wins and the other finds it used.
+    pub async fn exchange_link(
+        &self,
+        link: &[u8; 32],
+        now: DateTime<Utc>,
+        hash: &[u8; 32],
+        make: impl Fn(&Session) -> Session,
+    ) -> StoreResult<Result<Session, LinkRefusal>> {
+        let outcome = (&self.sessions.tree, &self.friend_sessions).transaction(
+            |(sessions, friend_sessions)| {
+                let refuse = |why| Err(ConflictableTransactionError::Abort(why));
+                let Some(bytes) = sessions.get(link.as_slice())? else {
+                    return refuse(LinkRefusal::Unknown);
+                };
+                let Ok(mut found) = decode::<Session>(&bytes) else {
+                    return refuse(LinkRefusal::Unknown);
+                };
+                match found.clone().state_at(now) {
+                    _ if found.kind != SessionKind::Link => return refuse(LinkRefusal::Unknown),
+                    SessionState::Spent => return refuse(LinkRefusal::Used),
+                    SessionState::Revoked => return refuse(LinkRefusal::Revoked),
+                    SessionState::Expired => return refuse(LinkRefusal::Expired),
+                    SessionState::Unknown => return refuse(LinkRefusal::Unknown),
+                    SessionState::Active(_) => {}
+                }
+                let session = make(&found);
+                found.spent_at = Some(now);
+                let spent = encode(&found)
+                    .map_err(|_| ConflictableTransactionError::Abort(LinkRefusal::Unknown))?;
+                let made = encode(&session)
+                    .map_err(|_| ConflictableTransactionError::Abort(LinkRefusal::Unknown))?;
+                sessions.insert(link.as_slice(), spent)?;
+                sessions.insert(hash.as_slice(), made)?;
+                friend_sessions.insert(index_key(&session, hash), &[])?;
+                Ok(session)
+            },
+        );
+        match outcome {
+            Ok(session) => {
+                self.flush().await?;
+                Ok(Ok(session))
+            }
+            Err(sled::transaction::TransactionError::Abort(why)) => Ok(Err(why)),
+            Err(sled::transaction::TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    /// Notes a use of the session (when and from which browser), without flushing: losing
+    /// the last minute of it in a crash matters to nobody. Atomic, so a revocation made
+    /// meanwhile is kept.
+    pub fn touch_session(
+        &self,
+        hash: &[u8; 32],
+        now: DateTime<Utc>,
+        browser: Option<String>,
+    ) -> StoreResult<()> {
+        self.sessions.tree.fetch_and_update(hash, |old| {
+            let old = old?;
+            let Ok(mut session) = decode::<Session>(old) else {
+                return Some(old.to_vec());
+            };
+            session.last_used_at = Some(now);
+            if browser.is_some() {
+                session.browser.clone_from(&browser);
+            }
+            Some(encode(&session).unwrap_or_else(|_| old.to_vec()))
+        })?;
+        Ok(())
+    }
+
+    /// The friend's sessions and links that still work, oldest first, with their hashes.
+    pub fn live_sessions(
+        &self,
+        friend_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<([u8; 32], Session)>> {
+        let mut out = Vec::new();
+        for (_, hash) in self.friend_session_hashes(friend_id)? {
+            if let Some(session) = self.session(&hash)?
+                && session.is_active_at(now)
+            {
+                out.push((hash, session));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creation times of the friend's links made at or after `since`, oldest first
+    /// (sessions made by opening a link are not counted).
+    pub fn links_created_since(
         &self,
         friend_id: &str,
         since: DateTime<Utc>,
@@ -77,11 +210,22 @@ impl Store {
         let mut out = Vec::new();
         for key in self.friend_sessions.range(start..end).keys() {
             let key = key?;
+            let hash = key
+                .get(key.len().saturating_sub(32)..)
+                .and_then(|h| <[u8; 32]>::try_from(h).ok());
+            let is_link = match hash {
+                Some(hash) => self
+                    .session(&hash)?
+                    .is_some_and(|s| s.kind == SessionKind::Link),
+                None => false,
+            };
             let millis = key
                 .get(prefix.len()..prefix.len() + 8)
                 .and_then(|b| b.try_into().ok())
                 .map(i64::from_be_bytes);
-            if let Some(at) = millis.and_then(DateTime::from_timestamp_millis) {
+            if let Some(at) = millis.and_then(DateTime::from_timestamp_millis)
+                && is_link
+            {
                 out.push(at);
             }
         }
@@ -126,9 +270,10 @@ impl Store {
             if let Some(mut session) = self.session(&hash)?
                 && session.revoked_at.is_none()
             {
+                let was_live = session.is_active_at(now);
                 session.revoked_at = Some(now);
                 self.sessions.put(hash, &session)?;
-                if now < session.expires_at {
+                if was_live {
                     revoked += 1;
                 }
             }
@@ -147,14 +292,6 @@ impl Store {
     }
 
     pub fn live_session_count(&self, friend_id: &str, now: DateTime<Utc>) -> StoreResult<usize> {
-        let mut n = 0;
-        for (_, hash) in self.friend_session_hashes(friend_id)? {
-            if let Some(s) = self.session(&hash)?
-                && matches!(s.state_at(now), SessionState::Active(_))
-            {
-                n += 1;
-            }
-        }
-        Ok(n)
+        Ok(self.live_sessions(friend_id, now)?.len())
     }
 }

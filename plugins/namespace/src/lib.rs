@@ -1,5 +1,6 @@
-//! The namespace endpoints: the friend's overview, and the operators' management of the
-//! namespace (provision, apply, pods, logs, deleting a deployment). The host scopes every
+//! The namespace endpoints: the friend's overview, their apps' logs and restarts, and the
+//! operators' management of the namespace (provision, apply, pods, logs, deleting a
+//! deployment). The host scopes every
 //! call to the friend's namespace and checks manifests; this plugin shapes requests.
 
 wit_bindgen::generate!({
@@ -28,6 +29,8 @@ const ROUTES: &[Route] = &[
     Route::new("namespace.apply", apply).answers::<AppliedList>(200),
     Route::new("namespace.delete-deployment", delete_deployment).answers_nothing(204),
     Route::new("namespace.logs", logs).answers::<Logs>(200),
+    Route::new("namespace.deployment-logs", deployment_logs).answers::<DeploymentLogs>(200),
+    Route::new("namespace.restart-deployment", restart_deployment).answers::<Restarted>(200),
 ];
 
 portal_sdk::serve_routes!(Namespace, ROUTES);
@@ -135,6 +138,26 @@ struct Logs {
     lines: Vec<String>,
 }
 
+/// The newest pod's log of an app (a deployment).
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct DeploymentLogs {
+    deployment: String,
+    /// The pod read; null while the app has none.
+    pod: Option<String>,
+    lines: Vec<String>,
+}
+
+/// A rollout restart was asked for: the app's pods are being replaced.
+#[allow(dead_code)]
+#[derive(JsonSchema)]
+struct Restarted {
+    name: String,
+    /// When (RFC 3339): the pod template's `kubectl.kubernetes.io/restartedAt`.
+    #[serde(rename = "restartedAt")]
+    restarted_at: String,
+}
+
 fn error(e: ClusterError) -> Error {
     match e {
         ClusterError::NotFound(m) => Error::not_found(m),
@@ -187,17 +210,31 @@ fn delete_deployment(request: &Request) -> Result<Response> {
     Ok(Response::no_content())
 }
 
+/// `?tail=` of a logs route: how many of the last lines, within the host's limit.
+fn tail(request: &Request) -> Result<u32> {
+    match request.query("tail") {
+        None => Ok(DEFAULT_TAIL),
+        Some(t) => match t.parse::<u32>() {
+            Ok(n) if (1..=MAX_TAIL).contains(&n) => Ok(n),
+            _ => Err(Error::bad_request(format!("tail: must be a whole number from 1 to {MAX_TAIL}"))),
+        },
+    }
+}
+
 fn logs(request: &Request) -> Result<Response> {
     let pod = request.required_param("pod")?;
-    let tail = match request.query("tail") {
-        None => DEFAULT_TAIL,
-        Some(t) => match t.parse::<u32>() {
-            Ok(n) if (1..=MAX_TAIL).contains(&n) => n,
-            _ => return Err(Error::bad_request(format!("tail: must be a whole number from 1 to {MAX_TAIL}"))),
-        },
-    };
-    let lines = cluster::pod_logs(pod, tail).map_err(error)?;
+    let lines = cluster::pod_logs(pod, tail(request)?).map_err(error)?;
     Ok(Response::ok(&serde_json::json!({"pod": pod, "lines": lines})))
+}
+
+fn deployment_logs(request: &Request) -> Result<Response> {
+    let name = request.required_param("name")?;
+    Ok(json_text(200, cluster::deployment_logs(name, tail(request)?).map_err(error)?))
+}
+
+fn restart_deployment(request: &Request) -> Result<Response> {
+    let name = request.required_param("name")?;
+    Ok(json_text(200, cluster::restart_deployment(name).map_err(error)?))
 }
 
 export!(Namespace);
