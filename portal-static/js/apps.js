@@ -5,7 +5,8 @@
 
 import { api, seg, isSilent } from './api.js';
 import { h, clear, section, empty, errorBox, busy, toast, confirmDialog, copyButton, loading } from './dom.js';
-import { externalLink, safeHref } from './markdown.js';
+import { safeHref } from './markdown.js';
+import { addressLink } from './address.js';
 
 const list = (x) => (Array.isArray(x) ? x : []);
 
@@ -48,14 +49,6 @@ const STATE_WORDS = {
   failing: ['Failing', 'bad'],
   stopped: ['Stopped', 'neutral'],
 };
-
-/** A link to an address that wraps at its dots on a narrow screen, never mid-word. */
-export function addressLink(url, props = {}) {
-  const a = externalLink(url, '', props);
-  const parts = String(url).split('.');
-  parts.forEach((p, i) => a.append(i < parts.length - 1 ? `${p}.` : p, i < parts.length - 1 ? h('wbr') : ''));
-  return a;
-}
 
 function logsBox(name, ctx) {
   const out = h('div', { testid: `app-logs-${name}` });
@@ -113,7 +106,7 @@ function appCard(d, ns, apps, ctx, reload) {
     h('dl', { class: 'facts compact' },
       h('div', {}, h('dt', {}, 'Online at'), h('dd', { testid: `app-address-${name}` },
         addresses.length
-          ? addresses.map((url) => h('span', { class: 'address' },
+          ? addresses.map((url) => h('span', { class: 'app-address' },
             safeHref(url) ? addressLink(url) : url, ' ',
             copyButton(() => url, { label: `Copy the address of ${name}`, testid: `app-copy-${name}` })))
           : h('span', { class: 'muted' }, 'Not online. ', h('a', { href: '#/expose' }, 'Put it online…')))),

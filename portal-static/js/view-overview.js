@@ -100,7 +100,7 @@ function shortcuts() {
 function sessionRow(sess, ctx, reload) {
   const what = sess.kind === 'link'
     ? h('span', {}, h('strong', {}, 'A link sent to you'), h('span', { class: 'muted' }, ', not opened yet'))
-    : h('span', {}, h('strong', {}, sess.browser || 'A browser'),
+    : h('span', {}, h('strong', {}, sess.browser || 'A browser'), ' ',
       sess.current ? h('span', { class: 'chip chip-ok', testid: 'session-current' }, 'This browser') : null);
   const when = sess.last_used_at
     ? h('span', { class: 'muted' }, 'last used ', timeEl(sess.last_used_at))

@@ -22,6 +22,11 @@ async fn a_friend_sets_their_preferred_channel() {
         "the first one on file"
     );
     let alice = p.session_for(ADMIN, "alice").await;
+    // The page offers exactly the channels she has an id for.
+    assert_eq!(
+        p.get("/api/portal/me", &alice).await.body["channels"],
+        json!(["signal", "discord"])
+    );
 
     let r = p
         .put(

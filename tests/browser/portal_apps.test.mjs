@@ -5,7 +5,7 @@
 //
 //   PORTAL_BIN=target/debug/portal node --test tests/browser/portal_apps.test.mjs
 
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { shot, waitText } from './harness.mjs';
 import { T, portal, domain, usePortal, linkFor, signIn, go, settled } from './portal_page.mjs';
@@ -15,8 +15,11 @@ usePortal();
 /** Words a friend should not meet on the first level of the view. */
 const JARGON = ['namespace', 'friend-alice', 'Deployment', 'IngressRoute', 'limits.cpu', 'requests.memory', 'pods', 'ClusterIP', 'replicas'];
 
-before(async () => {
-  // Alice's app "web" (from usePortal) uses a secret and is online; a second app is stopped.
+// Alice's app "web" (from usePortal) uses a secret and is online; a second app is stopped.
+// Set up once, by whichever test comes first (after usePortal's own set-up has run).
+let ready = null;
+const setUp = () => { ready = ready || makeApps(); return ready; };
+async function makeApps() {
   const { token } = await linkFor('alice');
   await portal.must(201, 'POST', '/api/portal/secrets', { token, body: { name: 'web-db', data: { PASSWORD: 'hunter2' } } });
   await portal.must(200, 'POST', '/api/friends/alice/namespace/apply', {
@@ -43,9 +46,10 @@ before(async () => {
     },
   });
   await portal.must(201, 'POST', '/api/portal/namespace/expose', { token, body: { name: 'blog', service: 'web', port: 80, domain } });
-});
+}
 
 async function yourApps(viewport, tag) {
+  await setUp();
   const s = await signIn('alice', { viewport });
   const { page, tid } = s;
   await go(s, 'namespace');
@@ -102,6 +106,7 @@ test('your apps at 390x844, and a restart asks first and restarts the app', T, a
 });
 
 test("another friend's apps are not reachable: logs and restart of alice's app are 404 for bob", T, async () => {
+  await setUp();
   const { token: bob } = await linkFor('bob');
   assert.equal((await portal.api('GET', '/api/portal/namespace/deployments/web/logs', { token: bob })).status, 404);
   assert.equal((await portal.api('POST', '/api/portal/namespace/deployments/web/restart', { token: bob, body: {} })).status, 404);

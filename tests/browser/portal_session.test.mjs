@@ -133,6 +133,7 @@ test('logout ends the session on the server and in the browser', T, async () => 
 test('a link works once: used, expired and garbled links each say so, plainly', T, async () => {
   const { portalUrl } = await newSession(portal, 'bob');
   const first = await openPage(browser, portal);
+  first.allow(/status of 401/);
   await first.page.goto(portalUrl);
   await first.tid('me-display-name').waitFor();
   // The same link again in this browser: it still holds its session and simply continues.
@@ -195,8 +196,27 @@ test('the friend sees where they are signed in and can sign another browser out'
   assert.equal((await portal.api('GET', '/api/portal/me', { token: phone.token })).status, 401);
   // The phone finds out at its next step.
   phone.allow(/status of 401/);
-  await go(phone, 'memory');
+  await phone.tid('menu-button').click();
+  await phone.tid('nav-memory').click();
   await phone.page.locator('#expired').waitFor();
   await phone.close();
   await laptop.close();
+});
+
+test('the friend chooses the chat app their agent writes to first', T, async () => {
+  await portal.must(201, 'POST', '/api/friends', {
+    body: { id: 'erin', display_name: 'Erin Example', signal: '+1-555-0199', discord_id: '123456789012345678', agent_id: 'main' },
+  });
+  const s = await signIn('erin', { viewport: { width: 390, height: 844 } }, { fresh: true });
+  const { tid } = s;
+  await settled(s, 'overview');
+  const options = await tid('me-channel').locator('option').allInnerTexts();
+  assert.deepEqual(options, ['Signal', 'Discord']);
+  assert.equal(await tid('me-channel').inputValue(), 'signal', 'the first one on file');
+  await tid('me-channel').selectOption('discord');
+  await tid('me-channel-save').click();
+  await waitText(tid('toast'), /Discord first/);
+  assert.equal((await portal.must(200, 'GET', '/api/portal/me', { token: s.token })).preferred_channel, 'discord');
+  await shot(s.page, 'overview-channel');
+  await s.close();
 });

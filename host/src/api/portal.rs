@@ -20,6 +20,9 @@ pub struct Me {
     pub id: String,
     pub display_name: String,
     pub preferred_channel: Option<String>,
+    /// The chat apps the friend has an id for (`signal`, `whatsapp`, `discord`): the choices
+    /// of `preferred_channel`.
+    pub channels: Vec<String>,
     pub namespace: String,
     pub stats: MeStats,
 }
@@ -89,6 +92,7 @@ async fn me_view(state: &AppState, friend: Friend) -> Me {
             secrets,
         },
         namespace: friend.namespace(),
+        channels: friend.channels().into_iter().map(str::to_owned).collect(),
         id: friend.id,
         display_name: friend.display_name,
         preferred_channel: friend.preferred_channel,
