@@ -218,5 +218,24 @@ test('the friend chooses the chat app their agent writes to first', T, async () 
   await waitText(tid('toast'), /Discord first/);
   assert.equal((await portal.must(200, 'GET', '/api/portal/me', { token: s.token })).preferred_channel, 'discord');
   await shot(s.page, 'overview-channel');
+
+  // The phone shell: the status line covers no control, every control is at least 44 px tall,
+  // and moving to another view clears the status line.
+  const layout = await s.page.evaluate(() => {
+    const t = document.getElementById('toast').getBoundingClientRect();
+    const controls = [...document.querySelectorAll('button, select, input:not([type=checkbox]), textarea, summary')]
+      .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden');
+    const overlaps = controls.filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top;
+    }).map((el) => el.outerHTML.slice(0, 80));
+    const small = controls.filter((el) => el.getBoundingClientRect().height < 44).map((el) => el.outerHTML.slice(0, 80));
+    return { toastHeight: t.height, overlaps, small };
+  });
+  assert.ok(layout.toastHeight > 0, 'the status line shows');
+  assert.deepEqual(layout.overlaps, []);
+  assert.deepEqual(layout.small, []);
+  await go(s, 'memory');
+  assert.equal(await tid('toast').textContent(), '');
   await s.close();
 });
