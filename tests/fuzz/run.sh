@@ -29,6 +29,9 @@
 #     other operations keep "alice"); it answers 204 once, then 404.
 #   - DELETE /api/portal/session (logout) uses a session of its own, not the one the friend
 #     run uses for everything else; it answers 204 once, then 401.
+#   - DELETE /api/portal/sessions/{id} (ending one of one's sessions) runs as bob: the
+#     stateful phase feeds it the ids alice's GET /api/portal/sessions lists, which bob cannot
+#     end (404), so alice's session holds; bob may end his own.
 # The friend run goes first: the agent and admin runs may revoke alice's sessions
 # (DELETE /api/friends/{id}/sessions) and end the agent's friendship (admin only, last).
 set -euo pipefail
@@ -140,6 +143,7 @@ call("POST", "/api/friends", agent, {"id": "alice", "display_name": "Alice", "si
 call("POST", "/api/friends", agent, {"id": "bob", "display_name": "Bob"})
 friend = call("POST", "/api/auth/portal-session", agent, {"friend_id": "alice"})["session_token"]
 logout = call("POST", "/api/auth/portal-session", agent, {"friend_id": "alice"})["session_token"]
+ender = call("POST", "/api/auth/portal-session", agent, {"friend_id": "bob"})["session_token"]
 call("POST", "/api/portal/secrets", friend, {"name": "api-key", "data": {"token": "s3cret"}})
 call("PUT", "/api/portal/workspace/memory", friend, {"content": "# Memory\n"})
 call("PUT", "/api/portal/workspace/heartbeat", friend, {"content": "- [ ] check\n"})
@@ -159,7 +163,7 @@ domain = call("GET", "/api/portal/domains", friend)[0]["domain"]
 call("POST", "/api/portal/namespace/expose", friend,
      {"name": "web", "service": "web", "port": 80, "domain": domain})
 pods = call("GET", "/api/friends/alice/namespace/pods", agent)
-json.dump({"agent": agent, "friend": friend, "logout": logout, "pod": pods[0]["name"]}, open(out, "w"))
+json.dump({"agent": agent, "friend": friend, "logout": logout, "ender": ender, "pod": pods[0]["name"]}, open(out, "w"))
 print(f"fuzz: seeded agent 'fuzzer', friends alice and bob, a secret, workspace files, a cron job, "
       f"a deployment, a service exposed under {domain}")
 EOF
@@ -167,6 +171,7 @@ seed() { "$PY" -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv
 AGENT="$(seed agent)"
 FRIEND="$(seed friend)"
 LOGOUT="$(seed logout)"
+ENDER="$(seed ender)"
 POD="$(seed pod)"
 
 # Path parameters: mostly the seeded objects (so that requests get past the 404 and into
@@ -200,6 +205,10 @@ parameters = { "path.id" = "bob" }
 [[operations]]
 include-operation-id = "sessions.revoke-own"
 headers = { Authorization = "Bearer $LOGOUT" }
+
+[[operations]]
+include-operation-id = "sessions.end-own"
+headers = { Authorization = "Bearer $ENDER" }
 EOF
 
 SEED_ARGS=()
