@@ -7,7 +7,8 @@
 //            menu-button (phones only: opens the nav, aria-expanded),
 //            view (the <main>), view-<route> (each view's root), view-title (its h1),
 //            toast (live region above the view, cleared on navigation), loading, error,
-//            error-message, error-code, error-request-id, error-retry,
+//            error-message (in words; the server's under Details: error-server-message),
+//            error-code, error-request-id, error-retry,
 //            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
 //  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
 //            a link that cannot sign in: link-expired, link-used, link-revoked, link-unknown,

@@ -81,12 +81,28 @@ export function loading(text = 'Loading…') {
   return h('p', { class: 'loading', role: 'status', testid: 'loading' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text);
 }
 
-/** The server's message; its code and the request id under "Details", to match a report to the log. */
+/**
+ * Failures of the portal itself (busy, too slow, broken) in words a friend can act on; the
+ * server's own text, meant for whoever runs the portal, goes under "Details" with the code.
+ */
+function plainMessage(err) {
+  const status = err && err.status;
+  const code = String((err && err.code) || '');
+  if (status === 503 || /busy|unavailable/.test(code)) return 'This part of the portal is busy right now. Try again in a moment.';
+  if (status === 504 || /timeout/.test(code)) return 'The portal took too long to answer. Try again in a moment.';
+  if (status >= 500) return "Something went wrong on the portal's side. Try again; if it keeps happening, tell your agent (the details below help them).";
+  return null;
+}
+
+/** The failure in words; the server's code, message and request id under "Details". */
 export function errorBox(err, { retry, title } = {}) {
   const box = h('div', { class: 'notice notice-error', role: 'alert', testid: 'error' });
   box.append(h('p', { class: 'notice-title' }, title || 'The request failed'));
-  box.append(h('p', { class: 'error-message', testid: 'error-message' }, err && err.message ? err.message : String(err)));
+  const serverSaid = err && err.message ? err.message : String(err);
+  const plain = plainMessage(err);
+  box.append(h('p', { class: 'error-message', testid: 'error-message' }, plain || serverSaid));
   const meta = [];
+  if (plain) meta.push(h('span', { testid: 'error-server-message' }, `The server said: ${serverSaid}`));
   if (err && err.code) meta.push(h('span', { testid: 'error-code' }, `Code: ${err.code}`));
   if (err && err.status) meta.push(h('span', {}, `HTTP ${err.status}`));
   if (err && err.requestId) meta.push(h('span', { testid: 'error-request-id' }, `Request id: ${err.requestId}`));

@@ -175,3 +175,63 @@ async fn opening_links_does_not_use_up_the_hourly_allowance() {
         .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "ten links");
 }
+
+/// The operator's `sessions.toml` sets the three numbers: how long a link and a session
+/// last, and how many links a friend may be sent an hour.
+#[tokio::test]
+async fn the_session_settings_come_from_the_policy() {
+    use chrono::{TimeZone, Utc};
+    use portal::policy::PolicySource;
+    let dir = tempfile::tempdir().unwrap();
+    let policies = dir.path().join("policies");
+    std::fs::create_dir_all(&policies).unwrap();
+    std::fs::write(
+        policies.join("sessions.toml"),
+        "link_days = 1\nsession_days = 2\nlinks_per_hour = 2\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let start = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+    let p = TestPortal::start_tuned(dir, &data, start, |config| {
+        config.policies = PolicySource::Dir(policies);
+    })
+    .await;
+    p.add_friend(ADMIN, "alice").await;
+
+    // Two links an hour, then 429.
+    let first = p.link_for(ADMIN, "alice").await;
+    let _second = p.link_for(ADMIN, "alice").await;
+    let third = p
+        .post(
+            "/api/auth/portal-session",
+            ADMIN,
+            json!({"friend_id": "alice"}),
+        )
+        .await;
+    assert_eq!(
+        third.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        third.text
+    );
+    assert!(
+        third.message().contains("at most 2 portal links"),
+        "{}",
+        third.text
+    );
+
+    // The session lasts two days: still working after 47 hours, gone after 49.
+    let r = exchange(&p, &first).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let session = r.body["session_token"].as_str().unwrap().to_owned();
+    let expires: chrono::DateTime<Utc> = r.body["expires_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(expires, start + Duration::days(2));
+    p.clock.advance(Duration::hours(47));
+    assert_eq!(
+        p.get("/api/portal/me", &session).await.status,
+        StatusCode::OK
+    );
+    p.clock.advance(Duration::hours(2));
+    let late = p.get("/api/portal/me", &session).await;
+    assert_eq!(late.status, StatusCode::UNAUTHORIZED, "{}", late.text);
+}

@@ -76,10 +76,12 @@ test('a view that fails to load shows why, the request id under Details, and Try
   await go(s, 'namespace');
   await tid('error').waitFor();
   assert.match(await tid('error').innerText(), /Could not load your apps/);
-  assert.match(await tid('error-message').innerText(), /is busy; retry after 1 s/);
-  // The code and the request id are for a report, folded under "Details".
+  // In words a friend can act on; the server's text, code and request id are for a report,
+  // folded under "Details".
+  assert.equal(await tid('error-message').innerText(), 'This part of the portal is busy right now. Try again in a moment.');
   assert.equal(await tid('error-request-id').isVisible(), false);
   await tid('error').locator('summary').click();
+  assert.match(await tid('error-server-message').innerText(), /is busy; retry after 1 s/);
   assert.equal(await tid('error-code').innerText(), 'Code: plugin_busy');
   assert.equal(await tid('error-request-id').innerText(), 'Request id: req-busy-1');
   assert.equal(await tid('error').getAttribute('role'), 'alert', 'announced to screen readers');

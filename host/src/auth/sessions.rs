@@ -9,8 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::store::{LinkRefusal, Session, SessionKind};
 
-pub const SESSION_LIFETIME: Duration = Duration::days(30);
-pub const LINKS_PER_WINDOW: usize = 10;
+/// The window of the links-per-friend limit (`links_per_hour` of `sessions.toml`).
 pub const LINK_WINDOW: Duration = Duration::hours(1);
 
 pub struct IssuedSession {
@@ -18,8 +17,8 @@ pub struct IssuedSession {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Creates a session for an existing friend, unless they already got
-/// [`LINKS_PER_WINDOW`] links in the last [`LINK_WINDOW`].
+/// Creates a link for an existing friend, unless they already got `links_per_hour` links
+/// (`sessions.toml`) in the last [`LINK_WINDOW`].
 pub async fn issue(
     state: &AppState,
     friend_id: &str,
@@ -32,12 +31,13 @@ pub async fn issue(
     let recent = state
         .store
         .links_created_since(friend_id, now - LINK_WINDOW + Duration::milliseconds(1))?;
-    if recent.len() >= LINKS_PER_WINDOW {
-        let oldest = recent[recent.len() - LINKS_PER_WINDOW];
+    let limit = state.session_policy.links_per_hour;
+    if recent.len() >= limit {
+        let oldest = recent[recent.len() - limit];
         let retry_after = (oldest + LINK_WINDOW - now).num_seconds().max(1) as u64;
         return Err(ApiError::rate_limited(
             format!(
-                "at most {LINKS_PER_WINDOW} portal links per friend per hour; try again in {retry_after} s"
+                "at most {limit} portal links per friend per hour; try again in {retry_after} s"
             ),
             retry_after,
         ));
@@ -64,8 +64,8 @@ pub async fn issue(
     })
 }
 
-/// Spends the link whose token is `link_token` and starts a session of [`SESSION_LIFETIME`]
-/// for the browser that opened it. Each refusal has its own code, so a page can say which
+/// Spends the link whose token is `link_token` and starts a session of `session_days`
+/// (`sessions.toml`) for the browser that opened it. Each refusal has its own code, so a page can say which
 /// it is: `link_expired`, `link_used`, `link_revoked`, `link_unknown`.
 pub async fn exchange(
     state: &AppState,
@@ -83,7 +83,7 @@ pub async fn exchange(
             |link| Session {
                 friend_id: link.friend_id.clone(),
                 created_at: now,
-                expires_at: now + SESSION_LIFETIME,
+                expires_at: now + state.session_policy.session_lifetime(),
                 created_by: link.created_by.clone(),
                 revoked_at: None,
                 kind: SessionKind::Session,
