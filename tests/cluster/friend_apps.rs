@@ -196,3 +196,35 @@ async fn a_namespace_the_portal_does_not_own_is_left_alone() {
     let r = t.p.get(LOGS, &t.alice).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_friends_agent_reads_the_log_and_restarts_the_app_as_well() {
+    let t = two().await;
+    deploy(&t, "alice", 1).await;
+    deploy(&t, "bob", 1).await;
+    let alice_app = "/api/friends/alice/namespace/deployments/web";
+    let r = t.p.get(&format!("{alice_app}/logs?tail=5"), &t.agent).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["deployment"], "web");
+    let r =
+        t.p.post(&format!("{alice_app}/restart"), &t.agent, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(restarted_at(&deployment(&t, "alice").await).is_some());
+
+    // Bob is no friend of this agent: his app is out of its reach, and untouched.
+    let bob_app = "/api/friends/bob/namespace/deployments/web";
+    let r =
+        t.p.post(&format!("{bob_app}/restart"), &t.agent, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    let r = t.p.get(&format!("{bob_app}/logs"), &t.agent).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(restarted_at(&deployment(&t, "bob").await), None);
+    // The admin may.
+    let r =
+        t.p.post(&format!("{bob_app}/restart"), ADMIN, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(restarted_at(&deployment(&t, "bob").await).is_some());
+}
