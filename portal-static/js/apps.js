@@ -1,7 +1,7 @@
 // "Your apps": one card per app (a Deployment) saying in words whether it runs, where it is
 // online (with a copy button), which secrets it uses, its recent logs on request, and a
 // restart. The pure part (appState, podsOf, addressesOf) works on the namespace overview the
-// server sends; it is exported for the unit tests.
+// server sends, which names each pod's app and each Service's apps; exported for unit tests.
 
 import { api, seg, isSilent } from './api.js';
 import { h, clear, section, empty, errorBox, busy, toast, confirmDialog, copyButton, loading } from './dom.js';
@@ -10,17 +10,9 @@ import { addressLink } from './address.js';
 
 const list = (x) => (Array.isArray(x) ? x : []);
 
-/**
- * The pods of one app: their names are `<app>-<replicaset hash>-<pod hash>`. Among the apps
- * whose name prefixes a pod, the longest wins, so "web" does not take "web-api"'s pods.
- */
-export function podsOf(app, apps, pods) {
-  const owner = (pod) => {
-    const name = String(pod.name || '');
-    const candidates = apps.filter((a) => name.startsWith(`${a}-`) && name.slice(a.length + 1).split('-').length === 2);
-    return candidates.sort((a, b) => b.length - a.length)[0];
-  };
-  return list(pods).filter((p) => owner(p) === app);
+/** The pods of one app: the server names each pod's app (by the app's selector). */
+export function podsOf(app, pods) {
+  return list(pods).filter((p) => p.app === app);
 }
 
 /**
@@ -38,9 +30,10 @@ export function appState(deployment, pods) {
   return 'starting';
 }
 
-/** Public addresses of an app: exposures of the Service named after it. */
-export function addressesOf(app, routes) {
-  return list(routes).filter((r) => r.service === app && r.hostname).map((r) => `https://${r.hostname}/`);
+/** Public addresses of an app: exposures of the Services that send traffic to it. */
+export function addressesOf(app, routes, services) {
+  const mine = new Set(list(services).filter((sv) => list(sv.apps).includes(app)).map((sv) => sv.name));
+  return list(routes).filter((r) => mine.has(r.service) && r.hostname).map((r) => `https://${r.hostname}/`);
 }
 
 const STATE_WORDS = {
@@ -74,11 +67,11 @@ function logsBox(name, ctx) {
   return { show, out };
 }
 
-function appCard(d, ns, apps, ctx, reload) {
+function appCard(d, ns, ctx, reload) {
   const name = String(d.name || '');
-  const state = appState(d, podsOf(name, apps, ns.pods));
+  const state = appState(d, podsOf(name, ns.pods));
   const [words, kind] = STATE_WORDS[state];
-  const addresses = addressesOf(name, ns.ingressRoutes);
+  const addresses = addressesOf(name, ns.ingressRoutes, ns.services);
   const secrets = list(d.secretRefs);
   const logs = logsBox(name, ctx);
   const restart = h('button', { type: 'button', class: 'btn btn-small', testid: `app-restart-${name}` }, 'Restart');
@@ -123,7 +116,6 @@ export function appsSection(ns, ctx, reload) {
   if (!deployments.length) {
     return section('Apps', 'apps-card', empty('No apps yet. Your agent can set one up for you: ask it, for example, to run a small website. It then shows here.', 'apps-empty'));
   }
-  const names = deployments.map((d) => d.name);
   return section('Apps', 'apps-card',
-    h('ul', { class: 'plain-list stack', testid: 'apps-list' }, deployments.map((d) => appCard(d, ns, names, ctx, reload))));
+    h('ul', { class: 'plain-list stack', testid: 'apps-list' }, deployments.map((d) => appCard(d, ns, ctx, reload))));
 }

@@ -135,18 +135,21 @@ test('quota lines in words', () => {
 });
 
 test("an app's state in words, its pods and its addresses", () => {
-  const apps = ['web', 'web-api'];
   const pods = [
-    { name: 'web-5d8f7c9b4-abcde', status: 'Running', restarts: 0 },
-    { name: 'web-api-6c7d8e9f0-fghij', status: 'Failed', restarts: 0 },
-    { name: 'web-api-6c7d8e9f0-klmno', status: 'Running', restarts: 5 },
+    { name: 'web-5d8f7c9b4-abcde', app: 'web', status: 'Running', restarts: 0 },
+    { name: 'web-api-6c7d8e9f0-fghij', app: 'web-api', status: 'Failed', restarts: 0 },
+    { name: 'web-api-6c7d8e9f0-klmno', app: 'web-api', status: 'Running', restarts: 5 },
+    { name: 'loose', app: null, status: 'Running', restarts: 0 },
   ];
-  assert.deepEqual(podsOf('web', apps, pods).map((p) => p.name), ['web-5d8f7c9b4-abcde']);
-  assert.equal(podsOf('web-api', apps, pods).length, 2);
-  assert.equal(appState({ replicas: '1/1' }, podsOf('web', apps, pods)), 'running');
-  assert.equal(appState({ replicas: '0/2' }, podsOf('web-api', apps, pods)), 'failing');
+  assert.deepEqual(podsOf('web', pods).map((p) => p.name), ['web-5d8f7c9b4-abcde']);
+  assert.equal(podsOf('web-api', pods).length, 2);
+  assert.equal(appState({ replicas: '1/1' }, podsOf('web', pods)), 'running');
+  assert.equal(appState({ replicas: '0/2' }, podsOf('web-api', pods)), 'failing');
   assert.equal(appState({ replicas: '0/1' }, []), 'starting');
   assert.equal(appState({ replicas: '0/0' }, []), 'stopped');
-  assert.deepEqual(addressesOf('web', [{ name: 'expose-blog', hostname: 'blog-alice.example.net', service: 'web' }, { hostname: 'x.example.net', service: 'other' }]),
-    ['https://blog-alice.example.net/']);
+  // An address belongs to the apps behind its Service, whatever the Service is called.
+  const services = [{ name: 'frontend', apps: ['web'] }, { name: 'other', apps: [] }];
+  const routes = [{ name: 'expose-blog', hostname: 'blog-alice.example.net', service: 'frontend' }, { hostname: 'x.example.net', service: 'other' }];
+  assert.deepEqual(addressesOf('web', routes, services), ['https://blog-alice.example.net/']);
+  assert.deepEqual(addressesOf('web-api', routes, services), []);
 });

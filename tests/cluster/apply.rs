@@ -314,3 +314,50 @@ async fn bad_bodies_are_refused() {
             .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "friends cannot apply");
 }
+
+/// The overview says which app each pod and Service belongs to, by the Deployments'
+/// selectors rather than by names: "web" does not take "web-api"'s pods, and a Service
+/// named "frontend" in front of "web" belongs to web.
+#[tokio::test]
+async fn the_overview_ties_pods_and_services_to_their_apps_by_selector() {
+    let t = two().await;
+    let manifests = json!({"manifests": [
+        deployment("web", nginx()),
+        deployment("web-api", nginx()),
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "frontend"},
+         "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}},
+        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "nothing"},
+         "spec": {"ports": [{"port": 81}]}},
+    ]});
+    let r =
+        t.p.post("/api/friends/alice/namespace/apply", &t.agent, manifests)
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let overview = t.p.get("/api/portal/namespace", &t.alice).await;
+    for pod in overview.body["pods"].as_array().unwrap() {
+        let name = pod["name"].as_str().unwrap();
+        let app = if name.starts_with("web-api-") {
+            "web-api"
+        } else {
+            "web"
+        };
+        assert_eq!(pod["app"], app, "{name}");
+    }
+    let services = overview.body["services"].as_array().unwrap();
+    let apps_of = |name: &str| services.iter().find(|s| s["name"] == name).unwrap()["apps"].clone();
+    assert_eq!(apps_of("frontend"), json!(["web"]));
+    assert_eq!(apps_of("nothing"), json!([]), "no selector, no app");
+    // The agents' pods route says the same.
+    let pods = t.p.get("/api/friends/alice/namespace/pods", &t.agent).await;
+    for pod in pods.body.as_array().unwrap() {
+        let name = pod["name"].as_str().unwrap();
+        assert_eq!(
+            pod["app"],
+            if name.starts_with("web-api-") {
+                "web-api"
+            } else {
+                "web"
+            }
+        );
+    }
+}

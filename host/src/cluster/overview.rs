@@ -1,7 +1,7 @@
 //! The namespace overview in the spec's shape: pods, services, deployments (with the
 //! secrets they reference), quota (hard and used) and the exposures' IngressRoutes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, PodSpec, ResourceQuota, Service};
@@ -50,6 +50,61 @@ pub fn secret_refs(spec: &PodSpec) -> Vec<String> {
     refs.into_iter().collect()
 }
 
+/// True when every label of a non-empty `selector` is among `labels`.
+fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// The apps (Deployments) by name with their `matchLabels` and pod template labels. An app
+/// owns the pods its `matchLabels` select, as the logs route picks them; `matchExpressions`
+/// are not consulted, so an app selecting by them alone owns no pod in the overview.
+struct Apps(Vec<(String, BTreeMap<String, String>, BTreeMap<String, String>)>);
+
+impl Apps {
+    fn of(deployments: &[Deployment]) -> Self {
+        Apps(
+            deployments
+                .iter()
+                .filter_map(|d| {
+                    let spec = d.spec.as_ref()?;
+                    let selector = spec.selector.match_labels.clone().unwrap_or_default();
+                    let template = spec
+                        .template
+                        .metadata
+                        .as_ref()
+                        .and_then(|m| m.labels.clone())
+                        .unwrap_or_default();
+                    Some((d.metadata.name.clone()?, selector, template))
+                })
+                .collect(),
+        )
+    }
+
+    /// The app a pod belongs to: the one whose selector matches the most of its labels.
+    fn of_pod(&self, pod: &Pod) -> Option<&str> {
+        let labels = pod.metadata.labels.clone().unwrap_or_default();
+        self.0
+            .iter()
+            .filter(|(_, selector, _)| selects(selector, &labels))
+            .max_by_key(|(_, selector, _)| selector.len())
+            .map(|(name, _, _)| name.as_str())
+    }
+
+    /// The apps a Service sends traffic to: those whose pods its selector matches.
+    fn of_service(&self, service: &Service) -> Vec<&str> {
+        let selector = service
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.clone())
+            .unwrap_or_default();
+        self.0
+            .iter()
+            .filter(|(_, _, template)| selects(&selector, template))
+            .map(|(name, _, _)| name.as_str())
+            .collect()
+    }
+}
+
 fn route_view(route: &DynamicObject) -> Value {
     let first = &route.data["spec"]["routes"][0];
     let rule = first["match"].as_str().unwrap_or_default();
@@ -82,15 +137,30 @@ fn pod_view(pod: &Pod) -> Value {
     })
 }
 
+fn pods_view(pods: &[Pod], apps: &Apps) -> Vec<Value> {
+    pods.iter()
+        .map(|pod| {
+            let mut view = pod_view(pod);
+            view["app"] = json!(apps.of_pod(pod));
+            view
+        })
+        .collect()
+}
+
 impl Cluster {
+    /// The namespace's pods, each with the app it belongs to.
     pub async fn pods(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
-        let cached = self.watched(namespace).filter(|w| w.pods_ready());
-        Ok(self
-            .pod_list(namespace, cached.as_deref())
-            .await?
-            .iter()
-            .map(pod_view)
-            .collect())
+        let watch = self.watched(namespace);
+        let deployments = match watch.as_deref().filter(|w| w.overview_ready()) {
+            Some(w) => w.deployments.items(),
+            None => {
+                let api: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
+                list_or_empty(api.list(&ListParams::default()).await)?
+            }
+        };
+        let cached = watch.as_deref().filter(|w| w.pods_ready());
+        let pods = self.pod_list(namespace, cached).await?;
+        Ok(pods_view(&pods, &Apps::of(&deployments)))
     }
 
     /// From the watch cache when it can answer, else from the API server.
@@ -128,12 +198,14 @@ impl Cluster {
                 )
             }
         };
+        let apps = Apps::of(&deployments);
         let services: Vec<Value> = services
             .iter()
             .map(|s| {
                 let spec = s.spec.clone().unwrap_or_default();
                 json!({
                     "name": s.metadata.name,
+                    "apps": apps.of_service(s),
                     "type": spec.type_.unwrap_or_else(|| "ClusterIP".into()),
                     "clusterIP": spec.cluster_ip,
                     "ports": spec.ports.unwrap_or_default().iter().map(|p| json!({
@@ -180,7 +252,7 @@ impl Cluster {
         }
         Ok(json!({
             "namespace": namespace,
-            "pods": self.pod_list(namespace, cached).await?.iter().map(pod_view).collect::<Vec<_>>(),
+            "pods": pods_view(&self.pod_list(namespace, cached).await?, &apps),
             "services": services,
             "deployments": deployments,
             "quota": {"hard": hard, "used": used},

@@ -62,12 +62,16 @@ struct Pod {
     image: Option<String>,
     /// When it was created (RFC 3339), or empty.
     age: String,
+    /// The app (Deployment) whose `matchLabels` select this pod, or null.
+    app: Option<String>,
 }
 
 #[allow(dead_code)]
 #[derive(JsonSchema)]
 struct Service {
     name: Option<String>,
+    /// The apps (Deployments) whose pods this Service's selector matches.
+    apps: Vec<String>,
     #[serde(rename = "type")]
     service_type: String,
     #[serde(rename = "clusterIP")]
