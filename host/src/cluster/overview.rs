@@ -58,7 +58,15 @@ fn selects(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String
 /// The apps (Deployments) by name with their `matchLabels` and pod template labels. An app
 /// owns the pods its `matchLabels` select, as the logs route picks them; `matchExpressions`
 /// are not consulted, so an app selecting by them alone owns no pod in the overview.
-struct Apps(Vec<(String, BTreeMap<String, String>, BTreeMap<String, String>)>);
+struct Apps(Vec<App>);
+
+struct App {
+    name: String,
+    /// `spec.selector.matchLabels`: the pods it owns.
+    selector: BTreeMap<String, String>,
+    /// `spec.template.metadata.labels`: what a Service's selector must match.
+    template: BTreeMap<String, String>,
+}
 
 impl Apps {
     fn of(deployments: &[Deployment]) -> Self {
@@ -74,7 +82,11 @@ impl Apps {
                         .as_ref()
                         .and_then(|m| m.labels.clone())
                         .unwrap_or_default();
-                    Some((d.metadata.name.clone()?, selector, template))
+                    Some(App {
+                        name: d.metadata.name.clone()?,
+                        selector,
+                        template,
+                    })
                 })
                 .collect(),
         )
@@ -85,9 +97,9 @@ impl Apps {
         let labels = pod.metadata.labels.clone().unwrap_or_default();
         self.0
             .iter()
-            .filter(|(_, selector, _)| selects(selector, &labels))
-            .max_by_key(|(_, selector, _)| selector.len())
-            .map(|(name, _, _)| name.as_str())
+            .filter(|app| selects(&app.selector, &labels))
+            .max_by_key(|app| app.selector.len())
+            .map(|app| app.name.as_str())
     }
 
     /// The apps a Service sends traffic to: those whose pods its selector matches.
@@ -99,8 +111,8 @@ impl Apps {
             .unwrap_or_default();
         self.0
             .iter()
-            .filter(|(_, _, template)| selects(&selector, template))
-            .map(|(name, _, _)| name.as_str())
+            .filter(|app| selects(&selector, &app.template))
+            .map(|app| app.name.as_str())
             .collect()
     }
 }
