@@ -30,6 +30,28 @@ export class ApiError extends Error {
   }
 }
 
+/** The ApiError of a non-2xx answer: the server's {"error":{...}} when it sent one. */
+function errorOf(res, data, headerRequestId) {
+  const body = data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
+  return new ApiError({
+    status: res.status,
+    code: typeof body.code === 'string' ? body.code : `http_${res.status}`,
+    message: typeof body.message === 'string' && body.message
+      ? body.message
+      : `The server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''} without an explanation.`,
+    requestId: typeof body.request_id === 'string' ? body.request_id : headerRequestId,
+  });
+}
+
+/** The error of a fetch that never got an answer. */
+function networkError(e) {
+  return new ApiError({
+    status: 0,
+    code: 'network',
+    message: `Could not reach the portal server (${e && e.message ? e.message : 'network error'}). Check your connection and try again.`,
+  });
+}
+
 let unauthorizedHandler = () => {};
 
 /** Called with the ApiError whenever the server answers 401 (or there is no token at all). */
@@ -71,11 +93,7 @@ export async function request(method, path, opts = {}) {
     res = await fetch(BASE + path, init);
   } catch (e) {
     if (e && e.name === 'AbortError') throw e;
-    throw new ApiError({
-      status: 0,
-      code: 'network',
-      message: `Could not reach the portal server (${e && e.message ? e.message : 'network error'}). Check your connection and try again.`,
-    });
+    throw networkError(e);
   }
 
   const headerRequestId = res.headers.get('x-request-id') || '';
@@ -87,15 +105,7 @@ export async function request(method, path, opts = {}) {
   }
 
   if (!res.ok) {
-    const body = parsed && data && typeof data === 'object' && data.error && typeof data.error === 'object' ? data.error : {};
-    const err = new ApiError({
-      status: res.status,
-      code: typeof body.code === 'string' ? body.code : `http_${res.status}`,
-      message: typeof body.message === 'string' && body.message
-        ? body.message
-        : `The server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''} without an explanation.`,
-      requestId: typeof body.request_id === 'string' ? body.request_id : headerRequestId,
-    });
+    const err = errorOf(res, parsed ? data : null, headerRequestId);
     if (res.status === 401 && !opts.noAuthRedirect) {
       session.clear();
       err.handled = true;
@@ -143,16 +153,10 @@ export async function exchangeLink(linkToken) {
       credentials: 'omit',
     });
   } catch (e) {
-    throw new ApiError({ status: 0, code: 'network', message: `Could not reach the portal server (${e && e.message ? e.message : 'network error'}).` });
+    throw networkError(e);
   }
   let data = null;
   try { data = await res.json(); } catch { /* checked below */ }
   if (res.ok && data && typeof data.session_token === 'string') return data.session_token;
-  const body = data && data.error && typeof data.error === 'object' ? data.error : {};
-  throw new ApiError({
-    status: res.status,
-    code: typeof body.code === 'string' ? body.code : `http_${res.status}`,
-    message: typeof body.message === 'string' ? body.message : `The server answered ${res.status}.`,
-    requestId: typeof body.request_id === 'string' ? body.request_id : '',
-  });
+  throw errorOf(res, data, res.headers.get('x-request-id') || '');
 }
