@@ -64,7 +64,7 @@
 // Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
 
 import { api, session, onUnauthorized, isSilent, exchangeLink } from './js/api.js';
-import { h, clear, confirmDialog, toast, clearToast } from './js/dom.js';
+import { h, clear, confirmDialog, toast, clearToast, plainError } from './js/dom.js';
 import * as overview from './js/view-overview.js';
 import * as files from './js/view-files.js';
 import * as secrets from './js/view-secrets.js';
@@ -79,7 +79,7 @@ const ROUTES = {
   heartbeat: { title: 'Heartbeat', render: files.renderHeartbeat },
   secrets: { title: 'Secrets', render: secrets.render },
   namespace: { title: 'Your apps', render: namespace.render },
-  expose: { title: 'Expose an app', render: expose.render },
+  expose: { title: 'Put an app online', render: expose.render },
   crons: { title: 'Scheduled messages', render: crons.render },
 };
 const DEFAULT_ROUTE = 'overview';
@@ -104,7 +104,13 @@ const state = {
 /** The friend's profile, fetched once per page load and shared by the views. */
 function me() {
   if (!state.mePromise) {
-    state.mePromise = api.get('/me').then((r) => r.data);
+    state.mePromise = api.get('/me').then((r) => {
+      // Remembered for the pages of a dead link, which know no one: they offer this app.
+      try {
+        if (r.data && r.data.preferred_channel) window.localStorage.setItem(CHAT_KEY, r.data.preferred_channel);
+      } catch { /* storage disabled */ }
+      return r.data;
+    });
     state.mePromise.catch(() => { state.mePromise = null; });
   }
   return state.mePromise;
@@ -113,6 +119,13 @@ function me() {
 function routeFromHash() {
   const m = window.location.hash.match(/^#\/([a-z-]+)/);
   return m && ROUTES[m[1]] ? m[1] : null;
+}
+
+/** What a link into a view points at: "#/secrets/db-pass" -> "db-pass" (a card to show). */
+function targetFromHash() {
+  const m = window.location.hash.match(/^#\/[a-z-]+\/(.+)$/);
+  if (!m) return null;
+  try { return decodeURIComponent(m[1]); } catch { return null; }
 }
 
 function leaveCurrent() {
@@ -165,6 +178,33 @@ function draftBox(draft) {
 }
 
 const NEW_LINK = 'Ask your agent for a new link, and open it in this browser.';
+const CHAT_KEY = 'portal.chat';
+
+/** The chat apps a friend may have, and a link that opens each (not a chat: just the app). */
+const CHAT_APPS = {
+  signal: ['Signal', 'sgnl://'],
+  whatsapp: ['WhatsApp', 'whatsapp://'],
+  discord: ['Discord', 'discord://'],
+};
+
+/** The friend's preferred chat app, remembered from their last visit (not a secret). */
+function rememberedChat() {
+  try { return window.localStorage.getItem(CHAT_KEY); } catch { return null; }
+}
+
+/**
+ * The way forward from a link that cannot sign in: ask the agent, in the chat app, for a new
+ * one. The agent sends it there, so whoever holds the old link gets nothing new from it.
+ */
+function askAgentBox() {
+  const mine = rememberedChat();
+  const apps = CHAT_APPS[mine] ? [mine] : Object.keys(CHAT_APPS);
+  return h('div', { class: 'stack ask-agent', testid: 'ask-agent' },
+    h('p', {}, 'Write to your agent in the chat app where you got this link, and ask for a new one. It is sent to you there, and only there.'),
+    h('div', { class: 'actions' }, apps.map((c) => h('a', {
+      class: 'btn btn-primary', href: CHAT_APPS[c][1], testid: `ask-agent-${c}`,
+    }, `Open ${CHAT_APPS[c][0]}`))));
+}
 
 /** The pages of a link that cannot sign in, by the exchange's error code: plain words only. */
 const LINK_PAGES = {
@@ -178,7 +218,7 @@ function showAuthView() {
   const link = LINK_PAGES[state.authView];
   if (link) {
     const [id, title, paragraphs] = link;
-    sessionView(id, title, [...paragraphs, NEW_LINK]);
+    sessionView(id, title, paragraphs, askAgentBox());
   } else if (state.authView === 'link-failed') {
     sessionView('link-failed', 'Could not open your link', [
       'The portal could not be reached just now. Check your connection and open the link again.',
@@ -187,8 +227,8 @@ function showAuthView() {
     const r = state.authReason;
     sessionView('expired', 'You have been signed out', [
       'Your session has expired or was ended, for example from another device.',
-      NEW_LINK,
     ], [
+      askAgentBox(),
       draftBox(state.draft),
       // For whoever helps: what the server said, folded away.
       r && r.message ? h('details', { class: 'error-details' }, h('summary', {}, 'Details'),
@@ -263,6 +303,7 @@ async function render() {
   const ctx = {
     signal: controller.signal,
     me,
+    target: targetFromHash(),
     setDirty(fn) { current.dirty = fn; },
     setDraft(fn) { current.draft = fn; },
     onLeave(fn) { current.cleanup = fn; },
@@ -316,13 +357,20 @@ async function onHashChange() {
 
 async function logout(ev) {
   const button = ev.currentTarget;
+  setMenu(false);
+  const sure = await confirmDialog({
+    title: 'Sign out of this browser?',
+    message: 'To come back, you will need a new link from your agent.',
+    confirmLabel: 'Sign out',
+  });
+  if (!sure) return;
   button.disabled = true;
   let warning = null;
   try {
     await api.del('/session', { noAuthRedirect: true });
   } catch (e) {
     if (e.status !== 401) {
-      warning = `The server could not confirm the sign-out (${e.message}${e.requestId ? `, request id ${e.requestId}` : ''}). This browser has forgotten the session anyway; it stays valid on the server until it expires, so ask your agent to revoke it if you are worried.`;
+      warning = 'The portal could not confirm the sign-out. This browser has forgotten the session anyway; it stays valid on the portal until it expires, so ask your agent to end it if you are worried.';
     }
   } finally {
     button.disabled = false;
@@ -347,6 +395,8 @@ async function boot() {
   }
 
   document.getElementById('logout').addEventListener('click', logout);
+  // On a phone, Sign out sits at the end of the menu, away from the Menu button.
+  document.getElementById('nav-logout').addEventListener('click', logout);
   menuButton.addEventListener('click', () => {
     const open = !nav.classList.contains('open');
     setMenu(open);
@@ -389,7 +439,7 @@ async function boot() {
     me().then((profile) => {
       whoami.textContent = profile && profile.display_name ? `Signed in as ${profile.display_name}` : '';
     }).catch((e) => {
-      if (!isSilent(e)) toast(`Could not load your profile: ${e.message}`, 'error');
+      if (!isSilent(e)) toast(`Could not load your profile. ${plainError(e)}`, 'error');
     });
   }
 }

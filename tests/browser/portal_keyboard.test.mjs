@@ -92,7 +92,7 @@ test('a view that fails to load shows why, the request id under Details, and Try
   await tabTo(page, 'error-retry', 4);
   await page.keyboard.press('Enter');
   await settled(s, 'namespace');
-  await tid('quota-list').waitFor();
+  await tid('apps-list').waitFor();
   assert.equal(await tid('error').count(), 0);
   assert.equal(refused, 1);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'view-title');
