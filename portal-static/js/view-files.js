@@ -48,15 +48,22 @@ export function renderNotes(root, ctx) {
   async function load() {
     clear(body).append(loading('Loading the notes…'));
     try {
-      const { data } = await api.get('/workspace/friend-notes', { signal: ctx.signal });
+      const [{ data }, profile] = await Promise.all([
+        api.get('/workspace/friend-notes', { signal: ctx.signal }),
+        // Asked afresh (not the page's cached profile): the agent may have written since.
+        api.get('/me', { signal: ctx.signal }).then((r) => r.data || {}).catch((e) => {
+          if (e && e.name === 'AbortError') throw e;
+          return {};
+        }),
+      ]);
       clear(body);
       if (!data || !data.exists || !String(data.content || '').trim()) {
         body.append(h('p', { class: 'empty', testid: 'notes-empty' }, 'Your agent has not written any notes about you yet.'));
         return;
       }
       body.append(h('article', { class: 'card markdown', testid: 'notes-content', 'aria-label': "Agent's notes" }, renderMarkdown(data.content)));
-      // When they were last written, where the server says so (an optional field).
-      const when = data.modified_at || data.updated_at;
+      // When the agent last wrote them (the profile's notes_updated_at).
+      const when = profile.notes_updated_at;
       if (when) body.append(h('p', { class: 'muted small', testid: 'notes-updated' }, 'Last updated ', timeEl(when), '.'));
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: 'Could not load the notes' }));

@@ -269,6 +269,14 @@ for (const [tag, viewport] of SIZES) {
     await page.getByRole('button', { name: 'Save' }).click();
     await waitText(tid('memory-status'), /All changes saved/);
     await assertNoViolations(page, `memory saved at ${tag}`);
+    // The agent's notes say when they were last updated.
+    await portal.must(200, 'PUT', '/api/friends/bob/workspace/friend-notes', { body: { content: 'Bob likes tea.\nBob lives in Hamburg.' } });
+    await go(s, 'notes');
+    await settled(s, 'notes');
+    await waitText(tid('notes-updated'), /^Last updated (now|\d+ seconds? ago|this minute)\.$/);
+    assert.equal(await tid('notes-content').locator('br').count(), 1, 'the agent\'s lines stay apart too');
+    assertPlain(await firstLevel(s), `notes at ${tag}`);
+    await assertNoViolations(page, `notes at ${tag}`);
     await go(s, 'heartbeat');
     await settled(s, 'heartbeat');
     const hb = await firstLevel(s);
