@@ -177,7 +177,6 @@ function draftBox(draft) {
     area);
 }
 
-const NEW_LINK = 'Ask your agent for a new link, and open it in this browser.';
 const CHAT_KEY = 'portal.chat';
 
 /** The chat apps a friend may have, and a link that opens each (not a chat: just the app). */
@@ -200,7 +199,7 @@ function askAgentBox() {
   const mine = rememberedChat();
   const apps = CHAT_APPS[mine] ? [mine] : Object.keys(CHAT_APPS);
   return h('div', { class: 'stack ask-agent', testid: 'ask-agent' },
-    h('p', {}, 'Write to your agent in the chat app where you got this link, and ask for a new one. It is sent to you there, and only there.'),
+    h('p', {}, 'Ask your agent for a new link: write to it in the chat app where you got this one. The new link is sent to you there, and only there.'),
     h('div', { class: 'actions' }, apps.map((c) => h('a', {
       class: 'btn btn-primary', href: CHAT_APPS[c][1], testid: `ask-agent-${c}`,
     }, `Open ${CHAT_APPS[c][0]}`))));

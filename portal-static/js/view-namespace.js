@@ -24,12 +24,11 @@ export function render(root, ctx) {
       const { data } = await api.get('/namespace', { signal: ctx.signal });
       const ns = data || {};
       const hasApps = list(ns.deployments).some((d) => d && d.name);
-      const quota = hasApps ? quotaCard(ns.quota) : null;
       const near = hasApps && nearLimit(ns.quota);
       clear(body).append(
         appsSection(ns, ctx, () => load(false)),
-        near ? quota : null,
-        technical(ns, near ? null : quota),
+        near ? quotaCard(ns.quota, true) : null,
+        technical(ns, hasApps && !near ? quotaCard(ns.quota, false) : null),
       );
       if (first && ctx.target) showTarget(body, ctx.target);
     } catch (e) {
@@ -63,13 +62,19 @@ export function showTarget(container, target) {
   if (title) title.focus({ preventScroll: true });
 }
 
-/** The allowance in words, one compact line each; lines whose limit is zero are left out. */
-function quotaCard(quota) {
+/**
+ * The allowance in words, one compact line each; lines whose limit is zero are left out. A
+ * card of its own when near a limit (first level), else a part of "Technical details".
+ */
+function quotaCard(quota, first) {
   const hard = (quota && quota.hard) || {};
   const used = (quota && quota.used) || {};
   const keys = Object.keys(hard).filter((k) => parseQuantity(hard[k]) !== 0).sort(quotaOrder);
-  if (!keys.length) return h('div', { class: 'stack', testid: 'quota-card' }, h('h3', {}, 'What your apps may use'), empty('There is no limit on what your apps may use.', 'quota-empty'));
-  return h('div', { class: 'stack', testid: 'quota-card' }, h('h3', {}, 'What your apps may use'),
+  const wrap = (...children) => (first
+    ? section('Your apps are near their limit', 'quota-card', children)
+    : h('div', { class: 'stack', testid: 'quota-card' }, h('h3', {}, 'What your apps may use'), children));
+  if (!keys.length) return wrap(empty('There is no limit on what your apps may use.', 'quota-empty'));
+  return wrap(
     h('ul', { class: 'quota-list', testid: 'quota-list' }, keys.map((k) => quotaRow(k, used[k], hard[k]))));
 }
 

@@ -210,9 +210,11 @@ export function statusSentence({ deployments, pods, crons, now = Date.now() }) {
     if (failed.length) needs.push(`the last ${plural(failed.length, 'run', 'runs')} of ${names(failed)} did not reach your agent`);
   }
   if (!parts.length && !needs.length) return '';
-  const said = parts.length ? `${parts.join(', and ')}.` : '';
-  const need = needs.length ? ` Needs you: ${needs.join('; ')}.` : ' Nothing needs you.';
-  return `${said.charAt(0).toUpperCase()}${said.slice(1)}${need}`.trim();
+  // One sentence: "a, b, and c; nothing needs you."
+  const said = parts.length <= 2 ? parts.join(', and ') : `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`;
+  const need = needs.length ? `needs you: ${needs.join(', and ')}` : 'nothing needs you';
+  const sentence = said ? `${said}; ${need}.` : `${need}.`;
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}`;
 }
 
 async function fillStatus(el, ctx) {

@@ -61,10 +61,10 @@ test("the overview's sentence: apps, the next message, and what needs the friend
   const pods = [{ app: 'web', status: 'Running', restarts: 0 }];
   const next = { name: 'tea', message: 'Time for tea', enabled: true, next_run: '2026-03-30T07:00:00Z' };
   const s = statusSentence({ deployments: [up], pods, crons: [next] });
-  assert.match(s, /^Your app web is running, and your next scheduled message, "Time for tea", goes out .+\. Nothing needs you\.$/);
+  assert.match(s, /^Your app web is running, and your next scheduled message, "Time for tea", goes out .+; nothing needs you\.$/);
   const failing = statusSentence({ deployments: [{ name: 'web', replicas: '0/1' }], pods: [{ app: 'web', status: 'Failed', restarts: 5 }], crons: [] });
-  assert.match(failing, /Needs you: web is not working/);
-  assert.equal(statusSentence({ deployments: [], pods: [], crons: [] }), 'You have no apps yet, and no message is scheduled. Nothing needs you.');
+  assert.match(failing, /; needs you: web is not working/);
+  assert.equal(statusSentence({ deployments: [], pods: [], crons: [] }), 'You have no apps yet, and no message is scheduled; nothing needs you.');
   assert.equal(statusSentence({ deployments: null, pods: [], crons: null }), '');
 });
 
