@@ -122,11 +122,12 @@ function history(c, view) {
     try {
       const { data } = await api.get(`/workspace/crons/${seg(c.name)}/runs`, { signal: view.ctx.signal });
       const runs = Array.isArray(data) ? data : [];
-      clear(body).append(
+      // append() through h(): a null part is left out (DOM append would write "null").
+      clear(body).append(h('div', { class: 'stack' },
         c.enabled === false ? h('p', { class: 'notice', testid: `cron-runs-paused-${c.name}` }, 'Paused: nothing is sent until you switch it back to Active.') : null,
         runs.length
           ? h('ol', { class: 'plain-list runs' }, runs.map((r, i) => runItem(r, c, i)))
-          : empty('Not run yet. Its first run will show here.', `cron-runs-empty-${c.name}`));
+          : empty('Not run yet. Its first run will show here.', `cron-runs-empty-${c.name}`)));
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: fill, title: 'Could not load the run history' }));
     }
@@ -149,7 +150,7 @@ function cronRow(c, view) {
   // Pausing is called pausing: a switch that reads Active or Paused.
   const toggle = h('button', {
     type: 'button', role: 'switch', class: `btn btn-small switch ${enabled ? 'switch-on' : ''}`, 'aria-checked': String(enabled),
-    testid: `cron-toggle-${name}`, 'aria-label': 'Active',
+    testid: `cron-toggle-${name}`,
   }, enabled ? 'Active' : 'Paused');
   const run = button('Run now', `cron-run-${name}`);
   const del = button('Delete', `cron-delete-${name}`, 'btn-danger-quiet');

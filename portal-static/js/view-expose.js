@@ -249,7 +249,7 @@ function currentList(ctx, routes, reload) {
     h('ul', { class: 'plain-list', testid: 'expose-list' }, routes.map((r) => {
       const short = String(r.name || '').startsWith(PREFIX) ? r.name.slice(PREFIX.length) : String(r.name || '');
       const href = safeHref(`https://${r.hostname}`);
-      const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `expose-remove-${short}`, 'aria-label': `Take ${r.hostname} down` }, 'Take down');
+      const remove = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `expose-remove-${short}`, 'aria-label': `Take down ${r.hostname}` }, 'Take down');
       remove.addEventListener('click', async () => {
         const ok = await confirmDialog({
           title: `Take ${r.hostname} down?`,

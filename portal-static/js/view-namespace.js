@@ -25,11 +25,12 @@ export function render(root, ctx) {
       const ns = data || {};
       const hasApps = list(ns.deployments).some((d) => d && d.name);
       const near = hasApps && nearLimit(ns.quota);
-      clear(body).append(
+      // DOM append would write a null as the text "null": only the parts there are.
+      clear(body).append(...[
         appsSection(ns, ctx, () => load(false)),
         near ? quotaCard(ns.quota, true) : null,
         technical(ns, hasApps && !near ? quotaCard(ns.quota, false) : null),
-      );
+      ].filter(Boolean));
       if (first && ctx.target) showTarget(body, ctx.target);
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: () => load(true), title: 'Could not load your apps' }));

@@ -127,7 +127,7 @@ export async function settled(s, route) {
   const ready = {
     overview: '[data-testid="me-details"]',
     memory: '[data-testid="memory-editor"]',
-    heartbeat: '[data-testid="heartbeat-items"]',
+    heartbeat: '[data-testid="heartbeat-form"]',
     notes: '[data-testid="notes-content"], [data-testid="notes-empty"]',
     secrets: '[data-testid="secrets-list"], [data-testid="secrets-empty"]',
     namespace: '[data-testid="namespace-details"]',

@@ -118,12 +118,12 @@ test('logout ends the session on the server and in the browser', T, async () => 
   const s = await signIn('carol', undefined, { fresh: true });
   const { page, tid } = s;
   // Sign out asks first: Cancel keeps the session, Sign out ends it.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await tid('confirm-dialog').waitFor();
   assert.match(await tid('confirm-dialog').innerText(), /Sign out of this browser\?/);
   await tid('confirm-cancel').click();
   assert.ok(await storedToken(page));
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await tid('confirm-ok').click();
   await page.locator('#signed-out').waitFor();
   assert.match(await page.locator('#signed-out').innerText(), /signed out/i);
