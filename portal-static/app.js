@@ -4,25 +4,33 @@
 // Test contract (data-testid unless marked #id; <name>, <key>, <i> are filled in):
 //  Shell     skip-link nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
 //            nav-expose nav-crons (active one has aria-current="page"), logout, whoami,
-//            menu-button (phones only: opens the nav, aria-expanded),
+//            menu-button (phones only: opens the nav, aria-expanded), nav-logout (Sign out at
+//            the end of the phone's menu; both ask first in confirm-dialog),
 //            view (the <main>), view-<route> (each view's root), view-title (its h1),
-//            toast (live region above the view, cleared on navigation), loading, error,
+//            toast (live region pinned to the window's bottom, cleared after 8 s and on
+//            navigation), loading, error,
 //            error-message (in words; the server's under Details: error-server-message),
 //            error-code, error-request-id, error-retry,
 //            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
 //  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
 //            a link that cannot sign in: link-expired, link-used, link-revoked, link-unknown,
 //            link-failed (the server could not be reached); each says "Ask your agent for a
-//            new link". #expired / expired (any 401: token cleared), expired-reason (under
+//            new link", and ask-agent holds ask-agent-<signal|whatsapp|discord> (links that
+//            open the chat app: the remembered preferred one, else each). #expired / expired (any 401: token cleared), expired-reason (under
 //            Details), #signed-out / signed-out (after logout), signed-out-warning.
-//  Overview  me-display-name (in the heading) agents-list agent-row-<agent_id> agents-empty
+//  Overview  me-display-name (in the heading) overview-summary (what the page is)
+//            overview-status (how things stand, one sentence) agents-list agent-row-<agent_id>
+//            ("friends since" a date) agents-empty
 //            me-channel-form me-channel (select) me-channel-save me-channel-none
 //            sessions-card sessions-list session-row-<id> session-end-<id> session-current
 //            me-details (<details>) holding me-id me-namespace me-stat-logs me-stat-secrets
 //  Memory /  <p> = memory | heartbeat: <p>-editor (textarea) <p>-save <p>-reload <p>-status
 //  Heartbeat <p>-preview <p>-conflict <p>-conflict-theirs <p>-conflict-overwrite
 //            <p>-conflict-load <p>-conflict-dismiss
-//  Notes     notes-content notes-empty
+//            Heartbeat only: heartbeat-items heartbeat-item-<i> (the words) heartbeat-done-<i>
+//            (checkbox) heartbeat-remove-<i> heartbeat-add heartbeat-items-empty
+//            heartbeat-advanced (<details> holding heartbeat-editor, the text)
+//  Notes     notes-content notes-empty notes-updated ("Last updated ...")
 //  Secrets   <f> = secret-create | secret-edit: <f>-key-<i> <f>-value-<i> (a textarea, masked:
 //            class "masked") <f>-reveal-<i> (Show/Hide, aria-pressed) <f>-copy-<i>
 //            <f>-remove-<i> <f>-add-row <f>-submit; secret-create-form secret-create-name,
@@ -30,18 +38,24 @@
 //            secrets-list secrets-empty secret-row-<name> secret-keys-<name> (one line per key)
 //            secret-reveal-<name>-<key> (Show/Hide, aria-pressed) secret-value-<name>-<key>
 //            (only while shown) secret-copy-<name>-<key> secret-edit-<name>
-//            secret-delete-<name>; in its confirmation: secret-delete-usage ("Used by: ..."
-//            or "No app uses it.")
+//            secret-delete-<name> secret-apps-<name> ("Used by <app links>" or how an app gets
+//            to use it); in its confirmation: secret-delete-usage ("Used by: ..." or "No app
+//            uses it.")
 //  Apps      (#/namespace) namespace-refresh apps-card apps-list apps-empty app-<name>
 //            app-state-<name> (data-state: running starting failing stopped)
-//            app-address-<name> app-copy-<name> app-secrets-<name> app-logs-show-<name>
-//            (aria-expanded) app-logs-<name> app-logs-empty-<name> app-restart-<name>
-//            quota-list quota-<key> (data-percent attribute) quota-empty;
+//            app-address-<name> app-copy-<name> app-take-down-<name> app-put-online-<name>
+//            (a link to #/expose/<name>) app-secrets-<name> (links to #/secrets/<secret>)
+//            app-logs-show-<name> (aria-expanded) app-logs-<name> app-logs-empty-<name>
+//            app-restart-<name> app-restart-status-<name> (Restarting… / Back up / Not back
+//            up, and "Last restarted ..."); quota-card quota-list quota-<key> (data-percent
+//            attribute) quota-empty (first level only near a limit, else in namespace-details;
+//            none without apps);
 //            namespace-details (<details>) holding deployments-list deployment-row-<name>
 //            pods-list pod-row-<name> services-list service-row-<name> exposed-list
 //            exposed-row-<name> exposed-url-<name> (<name> of exposed rows is the
 //            IngressRoute name, e.g. expose-my-app)
-//  Expose    expose-form expose-service expose-port expose-name expose-domain
+//  Expose    expose-form expose-service expose-name expose-domain expose-advanced (<details>
+//            holding expose-port)
 //            expose-hostname-preview expose-submit expose-result expose-result-url
 //            expose-result-copy expose-result-open (a link, new tab)
 //            expose-list expose-list-empty expose-row-<name> expose-remove-<name> (<name>
@@ -52,16 +66,23 @@
 //            <f>-frequency (select: daily weekdays weekly monthly custom) <f>-time
 //            <f>-day-<0..6> (checkboxes, cron numbering: 0 Sunday) <f>-days-error
 //            <f>-monthday <f>-advanced (<details>) <f>-expr (the cron text, inside it)
-//            <f>-tz <f>-session (select of the agents' conversations) <f>-no-agent
+//            <f>-tz (a select, by city) <f>-session (select of the agents' conversations,
+//            starting at the preferred chat app) <f>-where <f>-no-agent <f>-name-advanced
+//            (<details> holding <f>-name, made from the message)
 //            <f>-description <f>-next-runs <f>-next-run-<i> (0..2, <time datetime=ISO> in
 //            the job's zone) <f>-next-run-<i>-yours ("your time", when it differs)
 //            <f>-never <f>-submit <f>-cancel (edit only); field errors: <testid>-error.
-//            crons-list crons-empty cron-row-<name> cron-description-<name>
+//            crons-list crons-empty cron-row-<name> cron-title-<name> (the message)
+//            cron-description-<name>
 //            cron-next-run-<name> cron-last-run-<name> cron-session-<name>
-//            cron-change-<name> (opens cron-edit) cron-toggle-<name> (aria-pressed)
+//            cron-change-<name> (opens cron-edit) cron-toggle-<name> (role=switch,
+//            aria-checked; reads Active or Paused) cron-runs-paused-<name>
 //            cron-run-<name> cron-delete-<name> cron-history-<name> (<details>)
 //            cron-runs-<name> holding cron-run-item-<i> (newest first), cron-runs-empty-<name>
-// Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
+// Links into a view: #/<route>/<name> brings that card into view and focuses it
+// (#/namespace/<app>, #/secrets/<secret>, #/expose/<app> opens the form on that app).
+// Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #nav-logout,
+// #confirm-dialog.
 
 import { api, session, onUnauthorized, isSilent, exchangeLink } from './js/api.js';
 import { h, clear, confirmDialog, toast, clearToast, plainError } from './js/dom.js';
