@@ -44,7 +44,7 @@ const list = (x) => (Array.isArray(x) ? x : []);
 
 /** The allowance matters to the friend only when one of its lines is at 80 % or more. */
 const NEAR = 80;
-function nearLimit(quota) {
+export function nearLimit(quota) {
   const hard = (quota && quota.hard) || {};
   const used = (quota && quota.used) || {};
   return Object.keys(hard).some((k) => {

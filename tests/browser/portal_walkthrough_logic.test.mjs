@@ -11,6 +11,7 @@ import { looksLikeSecret, variableName } from '../../portal-static/js/secret-kv-
 import { suggestedName } from '../../portal-static/js/view-expose.js';
 import { statusSentence } from '../../portal-static/js/view-overview.js';
 import { parseChecklist, checklistText } from '../../portal-static/js/checklist.js';
+import { nearLimit } from '../../portal-static/js/view-namespace.js';
 
 test("a schedule's machine name is made from its message, unique among the friend's", () => {
   assert.equal(nameFromMessage('Water the plants!'), 'water-the-plants');
@@ -77,4 +78,12 @@ test('the checklist round trip keeps every other line in its place', () => {
   lines.push({ item: true, done: false, text: '' });
   assert.equal(checklistText(lines), '# Heartbeat\n\n- [x] Two\n- [ ] three\n');
   assert.equal(checklistText([]), '');
+});
+
+test('the allowance comes to the first level only near a limit', () => {
+  assert.equal(nearLimit({ hard: { pods: '20', 'limits.cpu': '4' }, used: { pods: '1', 'limits.cpu': '500m' } }), false);
+  assert.equal(nearLimit({ hard: { pods: '20' }, used: { pods: '16' } }), true, '80 %');
+  assert.equal(nearLimit({ hard: { 'limits.memory': '4Gi' }, used: { 'limits.memory': '3900Mi' } }), true);
+  assert.equal(nearLimit({ hard: { 'services.nodeports': '0' }, used: { 'services.nodeports': '0' } }), false, 'a zero limit is not a limit reached');
+  assert.equal(nearLimit(undefined), false);
 });
