@@ -4,25 +4,33 @@
 // Test contract (data-testid unless marked #id; <name>, <key>, <i> are filled in):
 //  Shell     skip-link nav-overview nav-memory nav-notes nav-heartbeat nav-secrets nav-namespace
 //            nav-expose nav-crons (active one has aria-current="page"), logout, whoami,
-//            menu-button (phones only: opens the nav, aria-expanded),
+//            menu-button (phones only: opens the nav, aria-expanded), nav-logout (Sign out at
+//            the end of the phone's menu; both ask first in confirm-dialog),
 //            view (the <main>), view-<route> (each view's root), view-title (its h1),
-//            toast (live region above the view, cleared on navigation), loading, error,
+//            toast (live region pinned to the window's bottom, cleared after 8 s and on
+//            navigation), loading, error,
 //            error-message (in words; the server's under Details: error-server-message),
 //            error-code, error-request-id, error-retry,
 //            confirm-dialog, confirm-ok, confirm-cancel (the one modal <dialog>).
 //  Sessions  #no-session / no-session (no token: "Open the link your agent sent you"),
 //            a link that cannot sign in: link-expired, link-used, link-revoked, link-unknown,
 //            link-failed (the server could not be reached); each says "Ask your agent for a
-//            new link". #expired / expired (any 401: token cleared), expired-reason (under
+//            new link", and ask-agent holds ask-agent-<signal|whatsapp|discord> (links that
+//            open the chat app: the remembered preferred one, else each). #expired / expired (any 401: token cleared), expired-reason (under
 //            Details), #signed-out / signed-out (after logout), signed-out-warning.
-//  Overview  me-display-name (in the heading) agents-list agent-row-<agent_id> agents-empty
+//  Overview  me-display-name (in the heading) overview-summary (what the page is)
+//            overview-status (how things stand, one sentence) agents-list agent-row-<agent_id>
+//            ("friends since" a date) agents-empty
 //            me-channel-form me-channel (select) me-channel-save me-channel-none
 //            sessions-card sessions-list session-row-<id> session-end-<id> session-current
 //            me-details (<details>) holding me-id me-namespace me-stat-logs me-stat-secrets
 //  Memory /  <p> = memory | heartbeat: <p>-editor (textarea) <p>-save <p>-reload <p>-status
 //  Heartbeat <p>-preview <p>-conflict <p>-conflict-theirs <p>-conflict-overwrite
 //            <p>-conflict-load <p>-conflict-dismiss
-//  Notes     notes-content notes-empty
+//            Heartbeat only: heartbeat-items heartbeat-item-<i> (the words) heartbeat-done-<i>
+//            (checkbox) heartbeat-remove-<i> heartbeat-add heartbeat-items-empty
+//            heartbeat-advanced (<details> holding heartbeat-editor, the text)
+//  Notes     notes-content notes-empty notes-updated ("Last updated ...")
 //  Secrets   <f> = secret-create | secret-edit: <f>-key-<i> <f>-value-<i> (a textarea, masked:
 //            class "masked") <f>-reveal-<i> (Show/Hide, aria-pressed) <f>-copy-<i>
 //            <f>-remove-<i> <f>-add-row <f>-submit; secret-create-form secret-create-name,
@@ -30,18 +38,24 @@
 //            secrets-list secrets-empty secret-row-<name> secret-keys-<name> (one line per key)
 //            secret-reveal-<name>-<key> (Show/Hide, aria-pressed) secret-value-<name>-<key>
 //            (only while shown) secret-copy-<name>-<key> secret-edit-<name>
-//            secret-delete-<name>; in its confirmation: secret-delete-usage ("Used by: ..."
-//            or "No app uses it.")
+//            secret-delete-<name> secret-apps-<name> ("Used by <app links>" or how an app gets
+//            to use it); in its confirmation: secret-delete-usage ("Used by: ..." or "No app
+//            uses it.")
 //  Apps      (#/namespace) namespace-refresh apps-card apps-list apps-empty app-<name>
 //            app-state-<name> (data-state: running starting failing stopped)
-//            app-address-<name> app-copy-<name> app-secrets-<name> app-logs-show-<name>
-//            (aria-expanded) app-logs-<name> app-logs-empty-<name> app-restart-<name>
-//            quota-list quota-<key> (data-percent attribute) quota-empty;
+//            app-address-<name> app-copy-<name> app-take-down-<name> app-put-online-<name>
+//            (a link to #/expose/<name>) app-secrets-<name> (links to #/secrets/<secret>)
+//            app-logs-show-<name> (aria-expanded) app-logs-<name> app-logs-empty-<name>
+//            app-restart-<name> app-restart-status-<name> (Restarting… / Back up / Not back
+//            up, and "Last restarted ..."); quota-card quota-list quota-<key> (data-percent
+//            attribute) quota-empty (first level only near a limit, else in namespace-details;
+//            none without apps);
 //            namespace-details (<details>) holding deployments-list deployment-row-<name>
 //            pods-list pod-row-<name> services-list service-row-<name> exposed-list
 //            exposed-row-<name> exposed-url-<name> (<name> of exposed rows is the
 //            IngressRoute name, e.g. expose-my-app)
-//  Expose    expose-form expose-service expose-port expose-name expose-domain
+//  Expose    expose-form expose-service expose-name expose-domain expose-advanced (<details>
+//            holding expose-port)
 //            expose-hostname-preview expose-submit expose-result expose-result-url
 //            expose-result-copy expose-result-open (a link, new tab)
 //            expose-list expose-list-empty expose-row-<name> expose-remove-<name> (<name>
@@ -52,19 +66,26 @@
 //            <f>-frequency (select: daily weekdays weekly monthly custom) <f>-time
 //            <f>-day-<0..6> (checkboxes, cron numbering: 0 Sunday) <f>-days-error
 //            <f>-monthday <f>-advanced (<details>) <f>-expr (the cron text, inside it)
-//            <f>-tz <f>-session (select of the agents' conversations) <f>-no-agent
+//            <f>-tz (a select, by city) <f>-session (select of the agents' conversations,
+//            starting at the preferred chat app) <f>-where <f>-no-agent <f>-name-advanced
+//            (<details> holding <f>-name, made from the message)
 //            <f>-description <f>-next-runs <f>-next-run-<i> (0..2, <time datetime=ISO> in
 //            the job's zone) <f>-next-run-<i>-yours ("your time", when it differs)
 //            <f>-never <f>-submit <f>-cancel (edit only); field errors: <testid>-error.
-//            crons-list crons-empty cron-row-<name> cron-description-<name>
+//            crons-list crons-empty cron-row-<name> cron-title-<name> (the message)
+//            cron-description-<name>
 //            cron-next-run-<name> cron-last-run-<name> cron-session-<name>
-//            cron-change-<name> (opens cron-edit) cron-toggle-<name> (aria-pressed)
+//            cron-change-<name> (opens cron-edit) cron-toggle-<name> (role=switch,
+//            aria-checked; reads Active or Paused) cron-runs-paused-<name>
 //            cron-run-<name> cron-delete-<name> cron-history-<name> (<details>)
 //            cron-runs-<name> holding cron-run-item-<i> (newest first), cron-runs-empty-<name>
-// Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #confirm-dialog.
+// Links into a view: #/<route>/<name> brings that card into view and focuses it
+// (#/namespace/<app>, #/secrets/<secret>, #/expose/<app> opens the form on that app).
+// Ids: #view, #view-title, #expired, #no-session, #signed-out, #logout, #nav-logout,
+// #confirm-dialog.
 
 import { api, session, onUnauthorized, isSilent, exchangeLink } from './js/api.js';
-import { h, clear, confirmDialog, toast, clearToast } from './js/dom.js';
+import { h, clear, confirmDialog, toast, clearToast, plainError } from './js/dom.js';
 import * as overview from './js/view-overview.js';
 import * as files from './js/view-files.js';
 import * as secrets from './js/view-secrets.js';
@@ -79,7 +100,7 @@ const ROUTES = {
   heartbeat: { title: 'Heartbeat', render: files.renderHeartbeat },
   secrets: { title: 'Secrets', render: secrets.render },
   namespace: { title: 'Your apps', render: namespace.render },
-  expose: { title: 'Expose an app', render: expose.render },
+  expose: { title: 'Put an app online', render: expose.render },
   crons: { title: 'Scheduled messages', render: crons.render },
 };
 const DEFAULT_ROUTE = 'overview';
@@ -104,7 +125,13 @@ const state = {
 /** The friend's profile, fetched once per page load and shared by the views. */
 function me() {
   if (!state.mePromise) {
-    state.mePromise = api.get('/me').then((r) => r.data);
+    state.mePromise = api.get('/me').then((r) => {
+      // Remembered for the pages of a dead link, which know no one: they offer this app.
+      try {
+        if (r.data && r.data.preferred_channel) window.localStorage.setItem(CHAT_KEY, r.data.preferred_channel);
+      } catch { /* storage disabled */ }
+      return r.data;
+    });
     state.mePromise.catch(() => { state.mePromise = null; });
   }
   return state.mePromise;
@@ -113,6 +140,13 @@ function me() {
 function routeFromHash() {
   const m = window.location.hash.match(/^#\/([a-z-]+)/);
   return m && ROUTES[m[1]] ? m[1] : null;
+}
+
+/** What a link into a view points at: "#/secrets/db-pass" -> "db-pass" (a card to show). */
+function targetFromHash() {
+  const m = window.location.hash.match(/^#\/[a-z-]+\/(.+)$/);
+  if (!m) return null;
+  try { return decodeURIComponent(m[1]); } catch { return null; }
 }
 
 function leaveCurrent() {
@@ -164,7 +198,33 @@ function draftBox(draft) {
     area);
 }
 
-const NEW_LINK = 'Ask your agent for a new link, and open it in this browser.';
+const CHAT_KEY = 'portal.chat';
+
+/** The chat apps a friend may have, and a link that opens each (not a chat: just the app). */
+const CHAT_APPS = {
+  signal: ['Signal', 'sgnl://'],
+  whatsapp: ['WhatsApp', 'whatsapp://'],
+  discord: ['Discord', 'discord://'],
+};
+
+/** The friend's preferred chat app, remembered from their last visit (not a secret). */
+function rememberedChat() {
+  try { return window.localStorage.getItem(CHAT_KEY); } catch { return null; }
+}
+
+/**
+ * The way forward from a link that cannot sign in: ask the agent, in the chat app, for a new
+ * one. The agent sends it there, so whoever holds the old link gets nothing new from it.
+ */
+function askAgentBox() {
+  const mine = rememberedChat();
+  const apps = CHAT_APPS[mine] ? [mine] : Object.keys(CHAT_APPS);
+  return h('div', { class: 'stack ask-agent', testid: 'ask-agent' },
+    h('p', {}, 'Ask your agent for a new link: write to it in the chat app where you got this one. The new link is sent to you there, and only there.'),
+    h('div', { class: 'actions' }, apps.map((c) => h('a', {
+      class: 'btn btn-primary', href: CHAT_APPS[c][1], testid: `ask-agent-${c}`,
+    }, `Open ${CHAT_APPS[c][0]}`))));
+}
 
 /** The pages of a link that cannot sign in, by the exchange's error code: plain words only. */
 const LINK_PAGES = {
@@ -178,7 +238,7 @@ function showAuthView() {
   const link = LINK_PAGES[state.authView];
   if (link) {
     const [id, title, paragraphs] = link;
-    sessionView(id, title, [...paragraphs, NEW_LINK]);
+    sessionView(id, title, paragraphs, askAgentBox());
   } else if (state.authView === 'link-failed') {
     sessionView('link-failed', 'Could not open your link', [
       'The portal could not be reached just now. Check your connection and open the link again.',
@@ -187,8 +247,8 @@ function showAuthView() {
     const r = state.authReason;
     sessionView('expired', 'You have been signed out', [
       'Your session has expired or was ended, for example from another device.',
-      NEW_LINK,
     ], [
+      askAgentBox(),
       draftBox(state.draft),
       // For whoever helps: what the server said, folded away.
       r && r.message ? h('details', { class: 'error-details' }, h('summary', {}, 'Details'),
@@ -263,6 +323,7 @@ async function render() {
   const ctx = {
     signal: controller.signal,
     me,
+    target: targetFromHash(),
     setDirty(fn) { current.dirty = fn; },
     setDraft(fn) { current.draft = fn; },
     onLeave(fn) { current.cleanup = fn; },
@@ -316,13 +377,20 @@ async function onHashChange() {
 
 async function logout(ev) {
   const button = ev.currentTarget;
+  setMenu(false);
+  const sure = await confirmDialog({
+    title: 'Sign out of this browser?',
+    message: 'To come back, you will need a new link from your agent.',
+    confirmLabel: 'Sign out',
+  });
+  if (!sure) return;
   button.disabled = true;
   let warning = null;
   try {
     await api.del('/session', { noAuthRedirect: true });
   } catch (e) {
     if (e.status !== 401) {
-      warning = `The server could not confirm the sign-out (${e.message}${e.requestId ? `, request id ${e.requestId}` : ''}). This browser has forgotten the session anyway; it stays valid on the server until it expires, so ask your agent to revoke it if you are worried.`;
+      warning = 'The portal could not confirm the sign-out. This browser has forgotten the session anyway; it stays valid on the portal until it expires, so ask your agent to end it if you are worried.';
     }
   } finally {
     button.disabled = false;
@@ -347,6 +415,8 @@ async function boot() {
   }
 
   document.getElementById('logout').addEventListener('click', logout);
+  // On a phone, Sign out sits at the end of the menu, away from the Menu button.
+  document.getElementById('nav-logout').addEventListener('click', logout);
   menuButton.addEventListener('click', () => {
     const open = !nav.classList.contains('open');
     setMenu(open);
@@ -389,7 +459,7 @@ async function boot() {
     me().then((profile) => {
       whoami.textContent = profile && profile.display_name ? `Signed in as ${profile.display_name}` : '';
     }).catch((e) => {
-      if (!isSilent(e)) toast(`Could not load your profile: ${e.message}`, 'error');
+      if (!isSilent(e)) toast(`Could not load your profile. ${plainError(e)}`, 'error');
     });
   }
 }

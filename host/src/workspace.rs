@@ -92,6 +92,17 @@ impl Workspace {
         .await
     }
 
+    /// When the agent last wrote the friend's notes (`NOTES.md`); `None` when there are none
+    /// (or they cannot be read: the notes route then says why).
+    pub fn notes_modified(&self, friend_id: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        let folder = self.friend_folder(friend_id, false).ok()??;
+        let notes = crate::capabilities::workspace::file_name(
+            crate::runtime::bindings::friend::portal::workspace::File::Notes,
+        );
+        let at = folder.modified(notes).ok()??;
+        Some(at.into())
+    }
+
     /// How many files the agent keeps in the friend's `logs/` (0 when there is none, or
     /// when it is not a plain folder).
     pub fn log_count(&self, friend_id: &str) -> usize {

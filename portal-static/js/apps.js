@@ -4,7 +4,7 @@
 // server sends, which names each pod's app and each Service's apps; exported for unit tests.
 
 import { api, seg, isSilent } from './api.js';
-import { h, clear, section, empty, errorBox, busy, toast, confirmDialog, copyButton, loading } from './dom.js';
+import { h, clear, section, empty, errorBox, busy, toast, confirmDialog, copyButton, loading, timeEl } from './dom.js';
 import { safeHref } from './markdown.js';
 import { addressLink } from './address.js';
 
@@ -30,11 +30,21 @@ export function appState(deployment, pods) {
   return 'starting';
 }
 
+/** The exposures (IngressRoutes) of the Services that send traffic to an app. */
+export function routesOf(app, routes, services) {
+  const mine = new Set(list(services).filter((sv) => list(sv.apps).includes(app)).map((sv) => sv.name));
+  return list(routes).filter((r) => mine.has(r.service) && r.hostname);
+}
+
 /** Public addresses of an app: exposures of the Services that send traffic to it. */
 export function addressesOf(app, routes, services) {
-  const mine = new Set(list(services).filter((sv) => list(sv.apps).includes(app)).map((sv) => sv.name));
-  return list(routes).filter((r) => mine.has(r.service) && r.hostname).map((r) => `https://${r.hostname}/`);
+  return routesOf(app, routes, services).map((r) => `https://${r.hostname}/`);
 }
+
+/** Restarts under way on this page: app name -> when it was asked (survives a reload of the list). */
+const restarting = new Map();
+/** How long an app may take to come back before the card says it did not. */
+const BACK_UP_WITHIN_MS = 90_000;
 
 const STATE_WORDS = {
   running: ['Running', 'ok'],
@@ -76,6 +86,7 @@ function appCard(d, ns, ctx, reload) {
   const logs = logsBox(name, ctx);
   const restart = h('button', { type: 'button', class: 'btn btn-small', testid: `app-restart-${name}` }, 'Restart');
   const problem = h('div');
+  const progress = restartProgress(name, state, d.restartedAt);
   restart.addEventListener('click', async () => {
     const ok = await confirmDialog({
       title: `Restart ${name}?`,
@@ -86,28 +97,93 @@ function appCard(d, ns, ctx, reload) {
     try {
       await busy(restart, () => api.post(`/namespace/deployments/${seg(name)}/restart`, {}, { signal: ctx.signal }));
       clear(problem);
+      restarting.set(name, Date.now());
       toast(`${name} is restarting.`);
-      reload();
+      followRestart(name, ctx, reload);
     } catch (e) {
       if (!isSilent(e)) clear(problem).append(errorBox(e, { title: `Could not restart ${name}` }));
     }
   });
-  return h('li', { class: 'item app-card', testid: `app-${name}` },
+  const routes = routesOf(name, ns.ingressRoutes, ns.services);
+  const online = addresses.length
+    ? [addresses.map((url) => h('span', { class: 'app-address' },
+      safeHref(url) ? addressLink(url) : url, ' ',
+      copyButton(() => url, { label: `Copy the address of ${name}`, testid: `app-copy-${name}` }))),
+    routes.map((r) => takeDownButton(r, name, ctx, reload))]
+    : h('span', { class: 'muted' }, 'Not online yet. ',
+      h('a', { href: `#/expose/${encodeURIComponent(name)}`, testid: `app-put-online-${name}` }, 'Put it online'));
+  const title = h('h3', { class: 'item-title', id: `app-title-${name}`, tabindex: '-1' }, name);
+  return h('li', { class: 'item app-card', testid: `app-${name}`, 'data-anchor': name },
     h('div', { class: 'item-head' },
-      h('h3', { class: 'item-title' }, name),
+      title,
       h('span', { class: `chip chip-${kind}`, testid: `app-state-${name}`, 'data-state': state }, words)),
     h('dl', { class: 'facts compact' },
-      h('div', {}, h('dt', {}, 'Online at'), h('dd', { testid: `app-address-${name}` },
-        addresses.length
-          ? addresses.map((url) => h('span', { class: 'app-address' },
-            safeHref(url) ? addressLink(url) : url, ' ',
-            copyButton(() => url, { label: `Copy the address of ${name}`, testid: `app-copy-${name}` })))
-          : h('span', { class: 'muted' }, 'Not online. ', h('a', { href: '#/expose' }, 'Put it online…')))),
+      h('div', {}, h('dt', {}, 'Online at'), h('dd', { testid: `app-address-${name}` }, online)),
       h('div', {}, h('dt', {}, 'Secrets it uses'), h('dd', { testid: `app-secrets-${name}` },
-        secrets.length ? secrets.map((s) => h('span', { class: 'chip' }, s)) : h('span', { class: 'muted' }, 'none')))),
+        secrets.length
+          ? secrets.map((s) => h('a', { class: 'chip chip-link', href: `#/secrets/${encodeURIComponent(s)}` }, s))
+          : h('span', { class: 'muted' }, 'none')))),
+    progress,
     h('div', { class: 'actions' }, logs.show, restart),
     problem,
     logs.out);
+}
+
+/** "Take the address down": the exposure goes, the app keeps running. */
+function takeDownButton(route, app, ctx, reload) {
+  const short = String(route.name || '').replace(/^expose-/, '');
+  const button = h('button', { type: 'button', class: 'btn btn-small btn-danger-quiet', testid: `app-take-down-${app}` }, 'Take the address down');
+  button.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: `Take ${route.hostname} down?`,
+      message: `The address stops working. ${app} itself keeps running; you can put it online again later.`,
+      confirmLabel: 'Take it down',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await busy(button, () => api.del(`/namespace/expose/${seg(short)}`, { signal: ctx.signal }));
+      toast(`${route.hostname} is no longer online.`);
+      reload();
+    } catch (e) {
+      if (!isSilent(e)) button.after(errorBox(e, { title: `Could not take ${route.hostname} down` }));
+    }
+  });
+  return button;
+}
+
+/**
+ * The line under an app after a restart: restarting, back up, or not back up after a while;
+ * and when it was last restarted (the server's restartedAt, or the click on this page).
+ */
+function restartProgress(name, state, restartedAt) {
+  const asked = restarting.get(name);
+  const box = h('p', { class: 'restart-line', testid: `app-restart-status-${name}`, role: 'status' });
+  if (asked) {
+    const waited = Date.now() - asked;
+    if (state === 'running' && waited > 1500) {
+      restarting.delete(name);
+      box.append(h('span', { class: 'chip chip-ok' }, 'Back up'), ' ');
+    } else if (waited > BACK_UP_WITHIN_MS) {
+      restarting.delete(name);
+      box.append(h('span', { class: 'chip chip-bad' }, 'Not back up'), ' It has not come back after a minute and a half. Its recent logs may say why; your agent can help. ');
+    } else {
+      box.append(h('span', { class: 'chip chip-warn' }, 'Restarting…'), ' ');
+    }
+  }
+  const when = restartedAt || (asked ? new Date(asked).toISOString() : null);
+  if (when) box.append(h('span', { class: 'muted' }, 'Last restarted ', timeEl(when), '.'));
+  return box.childNodes.length ? box : null;
+}
+
+/** Reloads the apps every few seconds while a restart is under way (bounded by BACK_UP_WITHIN_MS). */
+async function followRestart(name, ctx, reload) {
+  reload();
+  for (let waited = 0; waited <= BACK_UP_WITHIN_MS + 3000; waited += 3000) {
+    await new Promise((resolve) => { setTimeout(resolve, 3000); });
+    if (ctx.signal.aborted || !restarting.has(name)) return;
+    reload();
+  }
 }
 
 /** The "Your apps" section, first on the view. */

@@ -9,9 +9,9 @@ import { DAY_NAMES } from './cron.js';
 export const FREQUENCIES = [
   ['daily', 'Every day'],
   ['weekdays', 'Weekdays (Monday to Friday)'],
-  ['weekly', 'Every week, on the days you choose'],
+  ['weekly', 'Every week, on chosen days'],
   ['monthly', 'Every month, on one day'],
-  ['custom', 'Custom (written under Advanced)'],
+  ['custom', 'Custom (see Advanced)'],
 ];
 
 /** Monday first, as most calendars a friend reads; values are cron's (0 = Sunday). */

@@ -14,6 +14,37 @@ export function zoneList() {
   try { return Intl.supportedValuesOf('timeZone'); } catch { return ['UTC', 'Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Tokyo']; }
 }
 
+/** "America/Argentina/Buenos_Aires" -> "Buenos Aires (America, Argentina)": city first. */
+export function zoneChoiceLabel(tz) {
+  const name = String(tz || 'UTC');
+  if (/^(Etc\/)?(UTC|GMT|UCT|Zulu|Universal)$/i.test(name)) return 'UTC';
+  const parts = name.split('/');
+  const city = parts.pop().replace(/_/g, ' ');
+  return parts.length ? `${city} (${parts.join(', ').replace(/_/g, ' ')})` : city;
+}
+
+/**
+ * The zones as choices, by city: [{value, label}], with `current` among them even when the
+ * browser does not list it (an alias such as Asia/Calcutta).
+ */
+export function zoneChoices(current) {
+  const zones = new Set(zoneList());
+  if (current) zones.add(current);
+  return [...zones]
+    .map((value) => ({ value, label: zoneChoiceLabel(value) }))
+    .sort((a, b) => a.label.localeCompare(b.label));
+}
+
+/** A zone from a city as a person types it ("berlin", "New York"), or null. */
+export function zoneForCity(text) {
+  const want = String(text || '').trim().toLowerCase().replace(/\s+/g, '_');
+  if (!want) return null;
+  const zones = zoneList();
+  return zones.find((z) => z.toLowerCase() === want)
+    || zones.find((z) => z.split('/').pop().toLowerCase() === want)
+    || null;
+}
+
 /** "America/New_York" -> "New York time"; "UTC" -> "UTC". */
 export function zoneLabel(tz) {
   const name = String(tz || 'UTC');

@@ -82,16 +82,23 @@ export function loading(text = 'Loading…') {
 }
 
 /**
- * Failures of the portal itself (busy, too slow, broken) in words a friend can act on; the
- * server's own text, meant for whoever runs the portal, goes under "Details" with the code.
+ * Any failure in words a friend can act on, by its HTTP status: never the server's own text
+ * (it may quote machine names or a request id), which errorBox folds under "Details".
  */
-function plainMessage(err) {
+export function plainError(err) {
   const status = err && err.status;
   const code = String((err && err.code) || '');
+  if (status === 0 || code === 'network') return 'Could not reach the portal. Check your connection and try again.';
   if (status === 503 || /busy|unavailable/.test(code)) return 'This part of the portal is busy right now. Try again in a moment.';
   if (status === 504 || /timeout/.test(code)) return 'The portal took too long to answer. Try again in a moment.';
   if (status >= 500) return "Something went wrong on the portal's side. Try again; if it keeps happening, tell your agent (the details below help them).";
-  return null;
+  if (status === 429) return 'That was tried too often in a short time. Wait a minute, then try again.';
+  if (status === 413) return 'That is too large to save here.';
+  if (status === 409) return 'That name is already taken, or it was changed meanwhile. Reload the page, or choose another name.';
+  if (status === 404) return 'It is no longer there. Reload the page to see what there is now.';
+  if (status === 403) return 'You are not allowed to do that here.';
+  if (status === 400 || status === 422) return 'The portal did not accept this. Check what you entered and try again.';
+  return 'That did not work. Try again in a moment.';
 }
 
 /** The failure in words; the server's code, message and request id under "Details". */
@@ -99,10 +106,9 @@ export function errorBox(err, { retry, title } = {}) {
   const box = h('div', { class: 'notice notice-error', role: 'alert', testid: 'error' });
   box.append(h('p', { class: 'notice-title' }, title || 'The request failed'));
   const serverSaid = err && err.message ? err.message : String(err);
-  const plain = plainMessage(err);
-  box.append(h('p', { class: 'error-message', testid: 'error-message' }, plain || serverSaid));
+  box.append(h('p', { class: 'error-message', testid: 'error-message' }, plainError(err)));
   const meta = [];
-  if (plain) meta.push(h('span', { testid: 'error-server-message' }, `The server said: ${serverSaid}`));
+  meta.push(h('span', { testid: 'error-server-message' }, `The server said: ${serverSaid}`));
   if (err && err.code) meta.push(h('span', { testid: 'error-code' }, `Code: ${err.code}`));
   if (err && err.status) meta.push(h('span', {}, `HTTP ${err.status}`));
   if (err && err.requestId) meta.push(h('span', { testid: 'error-request-id' }, `Request id: ${err.requestId}`));
@@ -126,9 +132,10 @@ export function errorBox(err, { retry, title } = {}) {
 
 let toastTimer = null;
 /**
- * A short message in the polite live region above the view. It sits in the page's flow (not
- * over it), so it never covers a button, and navigation clears it (clearToast), so a "saved"
- * from one view never stands beside a "not saved" in the next.
+ * A short message in the polite live region, pinned to the bottom of the window so it is seen
+ * wherever the person is on the page. A new one replaces the last, it clears itself after a
+ * few seconds, and navigation clears it (clearToast), so a "saved" from one view never stands
+ * beside a "not saved" in the next.
  */
 export function toast(message, kind = 'ok') {
   const el = document.getElementById('toast');
@@ -200,6 +207,25 @@ export function fmtDate(iso) {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** A calendar date in words: "7 December 2026". */
+export function fmtDay(iso) {
+  const d = new Date(iso);
+  if (!iso || Number.isNaN(d.getTime())) return iso ? String(iso) : '—';
+  return d.toLocaleDateString(undefined, { dateStyle: 'long' });
+}
+
+/** <time> element showing the date only (for "friends since"), the exact time as tooltip. */
+export function dayEl(iso, props = {}) {
+  const d = new Date(iso);
+  const valid = iso && !Number.isNaN(d.getTime());
+  return h('time', { ...props, datetime: valid ? d.toISOString() : null, title: valid ? fmtDate(iso) : null }, fmtDay(iso));
+}
+
+/** True on a phone or a touch screen, where keyboard shortcut hints mean nothing. */
+export function isPhone() {
+  return window.matchMedia('(max-width: 560px), (pointer: coarse)').matches;
 }
 
 export function relTime(iso, now = Date.now()) {

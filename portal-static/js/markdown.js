@@ -141,7 +141,8 @@ function blocks(lines, parent, depth) {
         const last = idx === para.length - 1;
         const hard = !last && (/ {2,}$/.test(l) || /\\$/.test(l));
         inline(hard ? l.replace(/( {2,}|\\)$/, '') : l.trim(), p, 0, false);
-        if (!last) p.append(hard ? el('br') : '\n');
+        // Every line break is kept: people write one thing per line and expect to see it so.
+        if (!last) p.append(el('br'));
       });
       parent.append(p);
     }

@@ -1,10 +1,33 @@
-// The key/value rows of the secret forms (create and edit). Values are masked while typed or
-// shown (CSS text security on a textarea, which keeps the line breaks of a pasted key file,
-// where a password input would drop them); each row can reveal and copy its own value.
+// The value rows of the secret forms (create and edit): the value first (the one obvious
+// field), then the variable name an app reads it by (optional in the first row of a new
+// secret: made from the secret's name). Values are masked while typed or shown (CSS text
+// security on a textarea, which keeps the line breaks of a pasted key file, where a password
+// input would drop them); each row can reveal and copy its own value. An empty value is
+// refused, and a value pasted into a name field is caught (looksLikeSecret).
 
 import { h, field, copyButton, uid } from './dom.js';
 
 const KEY_RE = /^[-._a-zA-Z0-9]+$/;
+
+/**
+ * True for text that looks like a key or password rather than a name: a known key prefix
+ * (sk-, ghp_, xoxb-, AKIA, AIza, glpat-, a JWT), mixed case with digits and no spaces, or a
+ * long run with many digits (hex). Names such as OPENAI_API_KEY or mail-password pass.
+ */
+export function looksLikeSecret(text) {
+  const t = String(text || '').trim();
+  if (!t || /\s/.test(t)) return false;
+  if (/^(sk|pk|rk)[-_][A-Za-z0-9]|^gh[pousr]_|^xox[abpr]-|^AKIA[0-9A-Z]{8}|^AIza|^glpat-|^eyJ[A-Za-z0-9_-]{10}/.test(t)) return true;
+  const digits = (t.match(/[0-9]/g) || []).length;
+  if (t.length >= 20 && /[a-z]/.test(t) && /[A-Z]/.test(t) && digits >= 2) return true;
+  return t.length >= 24 && digits / t.length >= 0.2;
+}
+
+/** "openai-key" -> "OPENAI_KEY": the variable name an app reads a secret's value by. */
+export function variableName(secretName) {
+  const v = String(secretName || '').toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return v && /^[0-9]/.test(v) ? `_${v}` : v;
+}
 
 /**
  * A Show/Hide toggle that masks `control` while it is not pressed. what() names the value
@@ -29,7 +52,7 @@ export function maskToggle(control, { what, testid }) {
  * <prefix>-reveal-<i>, <prefix>-copy-<i>, <prefix>-remove-<i>, <prefix>-add-row.
  * Returns {el, read() -> {data} | {error}, focusFirst}.
  */
-export function kvEditor(prefix, initial) {
+export function kvEditor(prefix, initial, { defaultKey = null } = {}) {
   const rows = h('div', { class: 'kv-rows' });
   const addBtn = h('button', { type: 'button', class: 'btn btn-quiet', testid: `${prefix}-add-row` }, '+ Add another value');
   const errEl = h('p', { class: 'field-error', role: 'alert', hidden: true, testid: `${prefix}-kv-error` });
@@ -48,11 +71,14 @@ export function kvEditor(prefix, initial) {
       r.remove.setAttribute('aria-label', `Remove ${n}`);
       r.remove.disabled = rowList.length === 1;
       r.legend.textContent = `Value ${i + 1}`;
+      const filled = i === 0 && defaultKey ? defaultKey() : '';
+      r.key.placeholder = filled || 'API_KEY';
+      r.keyLabel.textContent = filled !== '' || (i === 0 && defaultKey) ? 'Variable name (optional)' : 'Variable name';
     });
   }
 
   function addRow(k = '', v = '') {
-    const key = h('input', { type: 'text', value: k, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', placeholder: 'API_KEY' });
+    const key = h('input', { type: 'text', value: k, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off' });
     // As many lines as the value has (a key file), up to six; it grows by hand beyond that.
     const lines = Math.min(6, Math.max(1, v.split('\n').length));
     const value = h('textarea', { rows: String(lines), value: v, autocomplete: 'off', spellcheck: 'false', autocapitalize: 'off', class: 'secret-value' });
@@ -60,12 +86,14 @@ export function kvEditor(prefix, initial) {
     const copy = copyButton(() => value.value);
     const remove = h('button', { type: 'button', class: 'btn btn-quiet btn-small' }, 'Remove');
     const legend = h('legend', { class: 'visually-hidden' });
-    const row = { key, value, reveal, copy, remove, legend };
-    const valueField = field({ label: 'Value', control: value, id: uid(`${prefix}-v`) });
+    const valueField = field({ label: 'Value: the key or password itself', control: value, id: uid(`${prefix}-v`) });
     valueField.wrap.append(h('div', { class: 'actions kv-value-actions' }, reveal.button, copy));
+    const keyField = field({ label: 'Variable name', control: key, id: uid(`${prefix}-k`), hint: 'How an app reads the value, such as API_KEY.' });
+    const keyLabel = keyField.wrap.querySelector('label');
+    const row = { key, value, reveal, copy, remove, legend, keyLabel, valueField, keyField };
     const fs = h('fieldset', { class: 'kv-row' }, legend,
-      field({ label: 'Key', control: key, id: uid(`${prefix}-k`) }).wrap,
       valueField.wrap,
+      keyField.wrap,
       h('div', { class: 'kv-remove' }, remove));
     remove.addEventListener('click', () => {
       const idx = rowList.indexOf(row);
@@ -88,22 +116,34 @@ export function kvEditor(prefix, initial) {
 
   return {
     el: h('div', { class: 'kv-editor' }, rows, addBtn, errEl),
-    focusFirst: () => rowList[0].key.focus(),
+    focusFirst: () => rowList[0].value.focus(),
+    /** Call when the secret's name changes: the first row's variable name follows it. */
+    refresh: renumber,
     read() {
       const data = {};
-      let error = null;
-      for (const r of rowList) {
-        const k = r.key.value.trim();
-        if (!k && !r.value.value) continue;
-        if (!k) error = error || 'Every value needs a key.';
-        else if (!KEY_RE.test(k)) error = error || `Key "${k}" may only contain letters, digits, "-", "_" and ".".`;
-        else if (Object.prototype.hasOwnProperty.call(data, k)) error = error || `Key "${k}" appears twice.`;
-        else data[k] = r.value.value;
+      let first = null;
+      for (const [i, r] of rowList.entries()) {
+        r.valueField.setError('');
+        r.keyField.setError('');
+        let k = r.key.value.trim();
+        const v = r.value.value;
+        if (!k && !v) continue;
+        if (!k && i === 0 && defaultKey) k = defaultKey();
+        const fail = (f, msg, control) => { f.setError(msg); first = first || control; };
+        if (looksLikeSecret(k)) fail(r.keyField, 'This looks like the key itself, not a name. Paste it in the Value field above, and leave this empty or write a name such as API_KEY.', r.key);
+        else if (!v.trim()) fail(r.valueField, k ? `Paste the value of ${k} here: it is empty.` : 'Paste the value here: it is empty.', r.value);
+        else if (!k) fail(r.keyField, 'Give this value a variable name, such as API_KEY.', r.key);
+        else if (!KEY_RE.test(k)) fail(r.keyField, 'Use only letters, digits, "-", "_" and ".", such as API_KEY.', r.key);
+        else if (Object.prototype.hasOwnProperty.call(data, k)) fail(r.keyField, `${k} is used twice. Give each value its own name.`, r.key);
+        else data[k] = v;
       }
-      if (!error && !Object.keys(data).length) error = 'Add at least one key and value.';
-      errEl.textContent = error || '';
-      errEl.hidden = !error;
-      return error ? { error } : { data };
+      if (!first && !Object.keys(data).length) {
+        rowList[0].valueField.setError('Paste the value here: it is empty.');
+        first = rowList[0].value;
+      }
+      errEl.hidden = true;
+      if (first) { first.focus(); return { error: 'invalid' }; }
+      return { data };
     },
   };
 }

@@ -1,10 +1,11 @@
 // Scheduled messages (cron jobs that send a message into the friend's conversation with an
-// agent): the list, each job with edit, enable/disable, run now, delete (confirmed) and its
-// run history, and the form for a new one (cron-form.js). Times are always shown in the
+// agent): the list, each job titled by its message, with edit, an Active/Paused switch, run
+// now, delete (confirmed) and its run history, and the form for a new one (cron-form.js). Times are always shown in the
 // job's own zone, labelled, with "your time" beside them when the browser's zone differs.
 
 import { api, seg, isSilent } from './api.js';
 import { h, clear, loading, errorBox, viewHeading, section, empty, toast, busy, confirmDialog, timeEl } from './dom.js';
+import { wallText } from './cron-times.js';
 import { parseCron, describeCron, CronError } from './cron.js';
 import { cronForm } from './cron-form.js';
 import { zoneLabel, timeInZone } from './cron-times.js';
@@ -12,7 +13,7 @@ import { zoneLabel, timeInZone } from './cron-times.js';
 export function render(root, ctx) {
   const listBox = h('div', { class: 'stack' });
   const formBox = h('div');
-  const view = { ctx, agents: [], openHistory: new Set(), reload: () => load(true) };
+  const view = { ctx, agents: [], names: [], openHistory: new Set(), reload: () => load(true) };
   root.append(
     viewHeading('Scheduled messages'),
     h('p', { class: 'lead' }, 'Each scheduled message is sent to your agent at the times you choose, in your conversation with it. For example, "Check my portfolio" every weekday morning.'),
@@ -25,6 +26,7 @@ export function render(root, ctx) {
     try {
       const { data } = await api.get('/workspace/crons', { signal: ctx.signal });
       const items = Array.isArray(data) ? data : [];
+      view.names.splice(0, view.names.length, ...items.map((c) => c.name));
       clear(listBox);
       if (!items.length) listBox.append(empty('No scheduled messages yet. Create one below: choose what to send, and when.', 'crons-empty'));
       else listBox.append(h('ul', { class: 'plain-list', testid: 'crons-list' }, items.map((c) => cronRow(c, view))));
@@ -36,11 +38,17 @@ export function render(root, ctx) {
   }
 
   formBox.append(loading('Preparing the form…'));
-  api.get('/agents', { signal: ctx.signal }).then(({ data }) => {
+  Promise.all([
+    api.get('/agents', { signal: ctx.signal }),
+    ctx.me().catch(() => ({})),
+  ]).then(async ([{ data }, profile]) => {
     view.agents = Array.isArray(data) ? data : [];
+    await load(false);
     clear(formBox).append(section('New scheduled message', 'cron-create',
-      cronForm({ ctx, agents: view.agents, job: null, onSaved: () => view.reload() })));
-    return load(false);
+      cronForm({
+        ctx, agents: view.agents, job: null, taken: view.names, preferred: profile && profile.preferred_channel,
+        onSaved: () => view.reload(),
+      })));
   }).catch((e) => {
     if (isSilent(e)) return;
     clear(formBox).append(errorBox(e, { title: 'Could not load your agents for the form' }));
@@ -53,13 +61,21 @@ function describe(c) {
 }
 
 /** A run's status in plain words: what happened to the message, honestly. */
+// A run that waits because no agent connection is set up is not the friend's failure: it
+// reaches the agent once the person who runs the portal connects it.
 const RUN_STATUS = {
   delivered: ['delivered to your agent', 'ok'],
   ok: ['sent', 'ok'],
-  queued: ['waiting: no agent connection is set up yet', 'warn'],
+  queued: ['your agent gets it once it is connected', 'neutral'],
   pending: ['being sent', 'warn'],
   failed: ['not delivered', 'bad'],
 };
+
+/** The server's reason for a failed run, folded: what a helper needs, not the friend. */
+function runError(run) {
+  if (!run.error || run.status !== 'failed') return null;
+  return h('details', { class: 'error-details' }, h('summary', {}, 'Why'), h('p', { class: 'hint' }, String(run.error)));
+}
 
 function statusChip(status) {
   const [words, kind] = RUN_STATUS[status] || [status || 'unknown', 'bad'];
@@ -68,8 +84,7 @@ function statusChip(status) {
 
 function lastRunText(run) {
   if (!run) return h('span', { class: 'muted' }, 'never');
-  return h('span', {}, statusChip(String(run.status || '')), ' ', timeEl(run.at),
-    run.error ? h('span', { class: 'field-error block' }, String(run.error)) : null);
+  return h('span', {}, statusChip(String(run.status || '')), ' ', timeEl(run.at), runError(run));
 }
 
 function sessionLabel(session, agents) {
@@ -82,16 +97,19 @@ function sessionLabel(session, agents) {
 
 /** One run of the history: status, when, why it ran, attempts, the error in words. */
 function runItem(run, c, i) {
+  const tz = c.tz || 'UTC';
   const why = run.trigger === 'manual' ? 'sent by hand' : null;
+  // "for <time>" only when it reads differently from when it ran (a late run), never twice.
+  const late = run.scheduled_for && run.trigger !== 'manual'
+    && !Number.isNaN(new Date(run.scheduled_for).getTime()) && !Number.isNaN(new Date(run.at).getTime())
+    && wallText(new Date(run.scheduled_for), tz) !== wallText(new Date(run.at), tz);
   return h('li', { class: 'run', testid: `cron-run-item-${i}` },
     statusChip(String(run.status || '')), ' ',
-    timeInZone(run.at, c.tz || 'UTC'),
+    timeInZone(run.at, tz),
     why ? h('span', { class: 'muted' }, ` · ${why}`) : null,
-    run.scheduled_for && run.trigger !== 'manual'
-      ? h('span', { class: 'muted' }, ' · for ', timeInZone(run.scheduled_for, c.tz || 'UTC'))
-      : null,
+    late ? h('span', { class: 'muted' }, ' · planned for ', timeInZone(run.scheduled_for, tz)) : null,
     run.attempts > 1 ? h('span', { class: 'muted' }, ` · ${run.attempts} attempts`) : null,
-    run.error ? h('span', { class: 'field-error block' }, String(run.error)) : null);
+    runError(run));
 }
 
 /** The expandable history; loads the kept runs each time it opens. */
@@ -104,9 +122,12 @@ function history(c, view) {
     try {
       const { data } = await api.get(`/workspace/crons/${seg(c.name)}/runs`, { signal: view.ctx.signal });
       const runs = Array.isArray(data) ? data : [];
-      clear(body).append(runs.length
-        ? h('ol', { class: 'plain-list runs' }, runs.map((r, i) => runItem(r, c, i)))
-        : empty('Not run yet. Its first run will show here.', `cron-runs-empty-${c.name}`));
+      // append() through h(): a null part is left out (DOM append would write "null").
+      clear(body).append(h('div', { class: 'stack' },
+        c.enabled === false ? h('p', { class: 'notice', testid: `cron-runs-paused-${c.name}` }, 'Paused: nothing is sent until you switch it back to Active.') : null,
+        runs.length
+          ? h('ol', { class: 'plain-list runs' }, runs.map((r, i) => runItem(r, c, i)))
+          : empty('Not run yet. Its first run will show here.', `cron-runs-empty-${c.name}`)));
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: fill, title: 'Could not load the run history' }));
     }
@@ -126,16 +147,17 @@ function cronRow(c, view) {
   const editBox = h('div');
   const button = (label, testid, cls = '') => h('button', { type: 'button', class: `btn btn-small ${cls}`, testid }, label);
   const edit = button('Edit', `cron-change-${name}`);
+  // Pausing is called pausing: a switch that reads Active or Paused.
   const toggle = h('button', {
-    type: 'button', class: `btn btn-small switch ${enabled ? 'switch-on' : ''}`, 'aria-pressed': String(enabled),
-    testid: `cron-toggle-${name}`, 'aria-label': `Enabled: ${name}`,
-  }, enabled ? 'Enabled' : 'Disabled');
+    type: 'button', role: 'switch', class: `btn btn-small switch ${enabled ? 'switch-on' : ''}`, 'aria-checked': String(enabled),
+    testid: `cron-toggle-${name}`,
+  }, enabled ? 'Active' : 'Paused');
   const run = button('Run now', `cron-run-${name}`);
   const del = button('Delete', `cron-delete-${name}`, 'btn-danger-quiet');
 
   const fail = (what) => (e) => {
     if (isSilent(e)) return;
-    clear(problem).append(errorBox(e, { title: `Could not ${what} "${name}"` }));
+    clear(problem).append(errorBox(e, { title: `Could not ${what} this schedule` }));
   };
   const refocus = (testid) => {
     const again = document.querySelector(`[data-testid="${CSS.escape(testid)}"]`);
@@ -145,7 +167,7 @@ function cronRow(c, view) {
   edit.addEventListener('click', () => {
     edit.hidden = true;
     clear(problem);
-    clear(editBox).append(h('div', { class: 'edit-box' }, h('h3', {}, `Change "${name}"`),
+    clear(editBox).append(h('div', { class: 'edit-box' }, h('h3', {}, 'Change this schedule'),
       cronForm({
         ctx, agents: view.agents, job: c,
         onSaved: async () => { await view.reload(); refocus(`cron-change-${name}`); },
@@ -157,14 +179,14 @@ function cronRow(c, view) {
 
   toggle.addEventListener('click', () => busy(toggle, async () => {
     await api.post(`/workspace/crons/${seg(name)}/toggle`, { enabled: !enabled }, { signal: ctx.signal });
-    toast(`"${name}" ${enabled ? 'paused: it will not be sent until you enable it again' : 'enabled'}.`);
+    toast(enabled ? 'Paused: it is not sent until you switch it back to Active.' : 'Active again: it is sent at its next time.');
     await view.reload();
     refocus(`cron-toggle-${name}`);
-  }).catch(fail(enabled ? 'pause' : 'enable')));
+  }).catch(fail(enabled ? 'pause' : 'resume')));
 
   run.addEventListener('click', () => busy(run, async () => {
     await api.post(`/workspace/crons/${seg(name)}/run`, {}, { signal: ctx.signal });
-    toast(`"${name}" is being sent now. Its run history says whether it reached your agent.`);
+    toast('It is being sent now. Its run history says whether it reached your agent.');
     clear(problem);
     view.openHistory.add(name);
     // Follow the run until it is no longer being sent (bounded: 1.5 s, then 3, 6, 12 s).
@@ -179,7 +201,7 @@ function cronRow(c, view) {
 
   del.addEventListener('click', async () => {
     const ok = await confirmDialog({
-      title: `Delete "${name}"?`,
+      title: 'Delete this scheduled message?',
       message: `"${String(c.message || '').slice(0, 80)}" will no longer be sent (${describe(c)}). Its run history goes too. This cannot be undone.`,
       confirmLabel: 'Delete schedule',
       danger: true,
@@ -187,7 +209,7 @@ function cronRow(c, view) {
     if (!ok) return;
     try {
       await busy(del, () => api.del(`/workspace/crons/${seg(name)}`, { signal: ctx.signal }));
-      toast(`"${name}" deleted.`);
+      toast('The scheduled message is deleted.');
       view.reload();
     } catch (e) {
       fail('delete')(e);
@@ -196,9 +218,8 @@ function cronRow(c, view) {
 
   return h('li', { class: `item ${enabled ? '' : 'item-disabled'}`, testid: `cron-row-${name}` },
     h('div', { class: 'item-head' },
-      h('div', { class: 'item-title' }, h('strong', {}, name)),
-      h('div', { class: 'item-actions' }, edit, toggle, run, del)),
-    h('p', { class: 'cron-message' }, String(c.message || '')),
+      h('h3', { class: 'item-title cron-message', testid: `cron-title-${name}` }, String(c.message || name)),
+      h('div', { class: 'item-actions' }, toggle, edit, run, del)),
     h('dl', { class: 'facts compact' },
       h('div', {}, h('dt', {}, 'When'), h('dd', { testid: `cron-description-${name}` }, describe(c))),
       h('div', {}, h('dt', {}, 'Next'), h('dd', { testid: `cron-next-run-${name}` },

@@ -1,10 +1,13 @@
-// Workspace files: MEMORY.md and HEARTBEAT.md (editable, saved with If-Match so that a change
-// made meanwhile by the agent is never overwritten by accident) and the agent's notes
-// (read-only). Both editors show a live Markdown preview.
+// The friend's notes for the agent (MEMORY.md) and the heartbeat checklist (HEARTBEAT.md),
+// both editable and saved with If-Match so that a change made meanwhile by the agent is never
+// overwritten by accident, and the agent's notes (read-only). The page speaks of notes and a
+// checklist, never of files or Markdown: the checklist is edited as checkboxes (checklist.js)
+// with its text under Advanced; the notes show a preview that keeps lines apart.
 
 import { api, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, field, toast, busy, confirmDialog } from './dom.js';
+import { h, clear, loading, errorBox, viewHeading, field, toast, busy, confirmDialog, isPhone, plainError, timeEl } from './dom.js';
 import { renderMarkdown } from './markdown.js';
+import { checklistEditor } from './checklist.js';
 
 export function renderMemory(root, ctx) {
   editor(root, ctx, {
@@ -12,8 +15,11 @@ export function renderMemory(root, ctx) {
     path: '/workspace/memory',
     title: 'My memory',
     file: 'MEMORY.md',
-    intro: 'Write what your agent should know and remember about you. The agent reads this file whenever it talks with you.',
-    placeholder: '# About me\n\n- I prefer short answers\n- My timezone is Europe/Berlin',
+    thing: 'your notes',
+    label: 'Your notes for your agent',
+    hint: 'One thing per line. Your agent reads these notes whenever it talks with you.',
+    intro: 'Write what your agent should know and remember about you.',
+    placeholder: 'For example: I prefer short answers.',
   });
 }
 
@@ -23,8 +29,12 @@ export function renderHeartbeat(root, ctx) {
     path: '/workspace/heartbeat',
     title: 'Heartbeat',
     file: 'HEARTBEAT.md',
-    intro: 'The checklist your agent goes through on its regular heartbeat: things to look at or remind you of, periodically.',
-    placeholder: '# Heartbeat\n\n- [ ] Check my calendar for tomorrow\n- [ ] Remind me to water the plants on Sundays',
+    thing: 'your checklist',
+    label: 'The checklist as text',
+    hint: 'One item per line, written as "- [ ] what to check".',
+    intro: 'The checklist your agent goes through regularly: things to look at for you, or to remind you of.',
+    placeholder: 'For example: - [ ] Check my calendar for tomorrow',
+    checklist: true,
   });
 }
 
@@ -38,13 +48,23 @@ export function renderNotes(root, ctx) {
   async function load() {
     clear(body).append(loading('Loading the notes…'));
     try {
-      const { data } = await api.get('/workspace/friend-notes', { signal: ctx.signal });
+      const [{ data }, profile] = await Promise.all([
+        api.get('/workspace/friend-notes', { signal: ctx.signal }),
+        // Asked afresh (not the page's cached profile): the agent may have written since.
+        api.get('/me', { signal: ctx.signal }).then((r) => r.data || {}).catch((e) => {
+          if (e && e.name === 'AbortError') throw e;
+          return {};
+        }),
+      ]);
       clear(body);
       if (!data || !data.exists || !String(data.content || '').trim()) {
         body.append(h('p', { class: 'empty', testid: 'notes-empty' }, 'Your agent has not written any notes about you yet.'));
         return;
       }
       body.append(h('article', { class: 'card markdown', testid: 'notes-content', 'aria-label': "Agent's notes" }, renderMarkdown(data.content)));
+      // When the agent last wrote them (the profile's notes_updated_at).
+      const when = profile.notes_updated_at;
+      if (when) body.append(h('p', { class: 'muted small', testid: 'notes-updated' }, 'Last updated ', timeEl(when), '.'));
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: 'Could not load the notes' }));
     }
@@ -63,23 +83,33 @@ function editor(root, ctx, cfg) {
   });
   const status = h('p', { class: 'status-line', role: 'status', testid: `${p}-status` });
   const preview = h('div', { class: 'markdown preview', testid: `${p}-preview`, 'aria-live': 'off' });
+  const checklist = cfg.checklist ? checklistEditor({
+    prefix: p,
+    onChange(text) { textarea.value = text; refreshStatus(); refreshPreview(); },
+  }) : null;
   const conflict = h('div', { class: 'notice notice-warn', role: 'alert', hidden: true, testid: `${p}-conflict`, tabindex: '-1' });
   const saveBtn = h('button', { type: 'submit', class: 'btn btn-primary', testid: `${p}-save` }, 'Save');
   const reloadBtn = h('button', { type: 'button', class: 'btn', testid: `${p}-reload` }, 'Reload');
-  const editField = field({ label: `${cfg.file} (Markdown)`, control: textarea, hint: 'Markdown: # headings, - lists, **bold**, *italic*, `code`, [links](https://…). Ctrl+S saves.' });
+  // A keyboard shortcut means nothing on a phone: the hint is for keyboards only.
+  const editField = field({ label: cfg.label, control: textarea, hint: `${cfg.hint}${isPhone() ? '' : ' Ctrl+S saves.'}` });
 
-  const form = h('form', { class: 'editor-grid', testid: `${p}-form`, novalidate: true },
-    h('div', { class: 'editor-pane' }, editField.wrap, h('div', { class: 'actions' }, saveBtn, reloadBtn), status),
-    h('section', { class: 'preview-pane', 'aria-label': 'Preview' }, h('h2', { class: 'pane-title' }, 'Preview'), preview));
+  const form = checklist
+    ? h('form', { class: 'stack', testid: `${p}-form`, novalidate: true },
+      h('fieldset', { class: 'stack' }, h('legend', {}, 'Your checklist'), checklist.el),
+      h('details', { class: 'advanced', testid: `${p}-advanced` }, h('summary', {}, 'Advanced: edit the checklist as text'), editField.wrap),
+      h('div', { class: 'actions' }, saveBtn, reloadBtn), status)
+    : h('form', { class: 'editor-grid', testid: `${p}-form`, novalidate: true },
+      h('div', { class: 'editor-pane' }, editField.wrap, h('div', { class: 'actions' }, saveBtn, reloadBtn), status),
+      h('section', { class: 'preview-pane', 'aria-label': 'How your agent sees it' }, h('h2', { class: 'pane-title' }, 'How your agent sees it'), preview));
 
   const dirty = () => textarea.value !== st.saved;
   ctx.setDirty(dirty);
-  ctx.setDraft(() => (dirty() ? { label: cfg.file, text: textarea.value } : null));
+  ctx.setDraft(() => (dirty() ? { label: cfg.thing, text: textarea.value } : null));
 
   function refreshStatus(extra) {
     if (extra) { status.textContent = extra; return; }
     if (dirty()) status.textContent = 'You have unsaved changes.';
-    else if (!st.exists) status.textContent = `${cfg.file} does not exist yet; saving creates it.`;
+    else if (!st.exists) status.textContent = 'Nothing saved yet.';
     else status.textContent = 'All changes saved.';
   }
 
@@ -93,7 +123,11 @@ function editor(root, ctx, cfg) {
     }, 120);
   }
 
-  textarea.addEventListener('input', () => { refreshStatus(); refreshPreview(); });
+  textarea.addEventListener('input', () => {
+    if (checklist) checklist.load(textarea.value);
+    refreshStatus();
+    refreshPreview();
+  });
   textarea.addEventListener('keydown', (ev) => {
     if ((ev.ctrlKey || ev.metaKey) && ev.key.toLowerCase() === 's') {
       ev.preventDefault();
@@ -103,7 +137,7 @@ function editor(root, ctx, cfg) {
   form.addEventListener('submit', (ev) => { ev.preventDefault(); save(false); });
   reloadBtn.addEventListener('click', async () => {
     if (dirty()) {
-      const ok = await confirmDialog({ title: 'Discard your changes?', message: `Reloading replaces your unsaved text with the saved ${cfg.file}.`, confirmLabel: 'Discard and reload', danger: true });
+      const ok = await confirmDialog({ title: 'Discard your changes?', message: `Reloading replaces your unsaved changes with ${cfg.thing} as last saved.`, confirmLabel: 'Discard and reload', danger: true });
       if (!ok) return;
     }
     load();
@@ -114,19 +148,20 @@ function editor(root, ctx, cfg) {
     st.exists = !!(data && data.exists);
     st.saved = data && typeof data.content === 'string' ? data.content : '';
     textarea.value = st.saved;
+    if (checklist) checklist.load(st.saved);
     conflict.hidden = true;
     refreshStatus();
     refreshPreview();
   }
 
   async function load() {
-    clear(body).append(loading(`Loading ${cfg.file}…`));
+    clear(body).append(loading(`Loading ${cfg.thing}…`));
     try {
       const res = await api.get(cfg.path, { signal: ctx.signal });
       clear(body).append(conflict, form);
       adopt(res.data, res.etag);
     } catch (e) {
-      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: `Could not load ${cfg.file}` }));
+      if (!isSilent(e)) clear(body).append(errorBox(e, { retry: load, title: `Could not load ${cfg.thing}` }));
     }
   }
 
@@ -158,15 +193,14 @@ function editor(root, ctx, cfg) {
         st.saved = content;
         conflict.hidden = true;
         refreshStatus();
-        toast(`${cfg.file} saved.`);
+        toast(`${cfg.thing.charAt(0).toUpperCase()}${cfg.thing.slice(1)} ${cfg.checklist ? 'is' : 'are'} saved.`);
       });
     } catch (e) {
       if (isSilent(e)) return;
       if (e.status === 412) {
         await showConflict();
       } else {
-        refreshStatus(`Not saved: ${e.message}${e.requestId ? ` (request id ${e.requestId})` : ''}`);
-        toast(`Could not save ${cfg.file}: ${e.message}`, 'error');
+        refreshStatus(`Not saved. ${plainError(e)}`);
       }
     } finally {
       st.saving = false;
@@ -177,8 +211,8 @@ function editor(root, ctx, cfg) {
     clear(conflict);
     conflict.hidden = false;
     conflict.append(
-      h('p', { class: 'notice-title' }, `${cfg.file} was changed by someone else`),
-      h('p', {}, `While you were editing, ${cfg.file} was changed (probably by your agent). Your text has not been saved, and it is still in the editor: nothing is lost yet.`),
+      h('p', { class: 'notice-title' }, `Your agent changed ${cfg.thing} meanwhile`),
+      h('p', {}, `While you were editing, ${cfg.thing} changed (probably your agent added something). Yours are not saved yet, and still here: nothing is lost.`),
       loading('Loading the newer version…'),
     );
     conflict.focus();
@@ -198,7 +232,7 @@ function editor(root, ctx, cfg) {
     const useTheirs = h('button', { type: 'button', class: 'btn', testid: `${p}-conflict-load` }, 'Load the newer version (discard mine)');
     const dismiss = h('button', { type: 'button', class: 'btn btn-quiet', testid: `${p}-conflict-dismiss` }, 'Keep editing');
     overwrite.addEventListener('click', () => save({ etag: theirs.etag, exists: !!(theirs.data && theirs.data.exists) }));
-    useTheirs.addEventListener('click', () => { adopt(theirs.data, theirs.etag); toast(`Loaded the newer ${cfg.file}.`); textarea.focus(); });
+    useTheirs.addEventListener('click', () => { adopt(theirs.data, theirs.etag); toast('The newer version is loaded.'); textarea.focus(); });
     dismiss.addEventListener('click', () => { conflict.hidden = true; textarea.focus(); });
     conflict.lastChild.replaceWith(
       h('div', {},
@@ -206,7 +240,7 @@ function editor(root, ctx, cfg) {
         theirBox,
         h('div', { class: 'actions' }, overwrite, useTheirs, dismiss)),
     );
-    refreshStatus('Not saved: the file changed meanwhile.');
+    refreshStatus(`Not saved: ${cfg.thing} changed meanwhile.`);
   }
 
   load();

@@ -1,6 +1,7 @@
-// "Your apps" (the route keeps its old name, #/namespace): the apps first (apps.js), then how
-// much of the allowance they use, in words and compact, and, folded under "Technical
-// details", the Kubernetes view of the same things (deployments, pods, services, addresses).
+// "Your apps" (the route keeps its old name, #/namespace): the apps first (apps.js), then,
+// folded under "Technical details", how much of the allowance they use (shown at first level
+// only when something is near its limit, and not at all without apps) and the Kubernetes view
+// of the same things (deployments, pods, services, addresses).
 
 import { api, isSilent } from './api.js';
 import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, busy } from './dom.js';
@@ -22,11 +23,15 @@ export function render(root, ctx) {
     try {
       const { data } = await api.get('/namespace', { signal: ctx.signal });
       const ns = data || {};
-      clear(body).append(
+      const hasApps = list(ns.deployments).some((d) => d && d.name);
+      const near = hasApps && nearLimit(ns.quota);
+      // DOM append would write a null as the text "null": only the parts there are.
+      clear(body).append(...[
         appsSection(ns, ctx, () => load(false)),
-        quotaCard(ns.quota),
-        technical(ns),
-      );
+        near ? quotaCard(ns.quota, true) : null,
+        technical(ns, hasApps && !near ? quotaCard(ns.quota, false) : null),
+      ].filter(Boolean));
+      if (first && ctx.target) showTarget(body, ctx.target);
     } catch (e) {
       if (!isSilent(e)) clear(body).append(errorBox(e, { retry: () => load(true), title: 'Could not load your apps' }));
     }
@@ -37,13 +42,40 @@ export function render(root, ctx) {
 
 const list = (x) => (Array.isArray(x) ? x : []);
 
-/** The allowance in words, one compact line each; lines whose limit is zero are left out. */
-function quotaCard(quota) {
+/** The allowance matters to the friend only when one of its lines is at 80 % or more. */
+const NEAR = 80;
+export function nearLimit(quota) {
+  const hard = (quota && quota.hard) || {};
+  const used = (quota && quota.used) || {};
+  return Object.keys(hard).some((k) => {
+    const u = usage(used[k], hard[k]);
+    return !Number.isNaN(u.percent) && u.percent >= NEAR && parseQuantity(hard[k]) !== 0;
+  });
+}
+
+/** A link such as #/namespace/web: brings that app's card into view and focuses its name. */
+export function showTarget(container, target) {
+  const card = [...container.querySelectorAll('[data-anchor]')].find((el) => el.dataset.anchor === target);
+  if (!card) return;
+  card.classList.add('highlight');
+  card.scrollIntoView({ block: 'center' });
+  const title = card.querySelector('[tabindex="-1"]');
+  if (title) title.focus({ preventScroll: true });
+}
+
+/**
+ * The allowance in words, one compact line each; lines whose limit is zero are left out. A
+ * card of its own when near a limit (first level), else a part of "Technical details".
+ */
+function quotaCard(quota, first) {
   const hard = (quota && quota.hard) || {};
   const used = (quota && quota.used) || {};
   const keys = Object.keys(hard).filter((k) => parseQuantity(hard[k]) !== 0).sort(quotaOrder);
-  if (!keys.length) return section('What your apps may use', 'quota-card', empty('There is no limit on what your apps may use.', 'quota-empty'));
-  return section('What your apps may use', 'quota-card',
+  const wrap = (...children) => (first
+    ? section('Your apps are near their limit', 'quota-card', children)
+    : h('div', { class: 'stack', testid: 'quota-card' }, h('h3', {}, 'What your apps may use'), children));
+  if (!keys.length) return wrap(empty('There is no limit on what your apps may use.', 'quota-empty'));
+  return wrap(
     h('ul', { class: 'quota-list', testid: 'quota-list' }, keys.map((k) => quotaRow(k, used[k], hard[k]))));
 }
 
@@ -80,12 +112,13 @@ function portText(p) {
 }
 
 /** The same things as Kubernetes names them, for the agent or the operator. */
-function technical(ns) {
+function technical(ns, quota) {
   const sub = (title, testid, items, render) => h('div', { class: 'stack' },
     h('h3', {}, title), items.length ? render(items) : empty('None.', `${testid}-empty`));
   return h('details', { class: 'card details-card', testid: 'namespace-details' },
     h('summary', {}, 'Technical details'),
     h('div', { class: 'stack' },
+      quota,
       h('p', { class: 'muted' }, 'Namespace ', h('span', { class: 'mono' }, String(ns.namespace || ''))),
       sub('Deployments', 'deployments', list(ns.deployments), (items) => table('deployments-list', ['Name', 'Ready', 'Image', 'Created'],
         items.map((d) => h('tr', { testid: `deployment-row-${d.name}` },

@@ -3,7 +3,9 @@
 // "Details", the technical facts an agent or operator may ask for (id, namespace, counts).
 
 import { api, seg, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, field, busy, toast, confirmDialog } from './dom.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, timeEl, dayEl, field, busy, toast, confirmDialog, plainError } from './dom.js';
+import { appState, podsOf } from './apps.js';
+import { wallText } from './cron-times.js';
 
 const SHORTCUTS = [
   ['#/memory', 'My memory', 'What your agent should remember about you. You can edit it.'],
@@ -11,7 +13,7 @@ const SHORTCUTS = [
   ['#/heartbeat', 'Heartbeat', 'What your agent checks for you regularly.'],
   ['#/secrets', 'Secrets', 'Passwords and keys your apps can use, kept safe.'],
   ['#/namespace', 'Your apps', 'Whether your apps are running, their logs, and a restart button.'],
-  ['#/expose', 'Expose an app', 'Give one of your apps a public web address.'],
+  ['#/expose', 'Put an app online', 'Give one of your apps a public web address.'],
   ['#/crons', 'Scheduled messages', 'Messages your agent receives at times you choose.'],
 ];
 
@@ -24,7 +26,11 @@ export function render(root, ctx) {
   const heading = viewHeading('');
   heading.append('Hello, ', name);
   const body = h('div', { class: 'stack' });
-  root.append(heading, body);
+  const summary = h('p', { class: 'lead', testid: 'overview-summary' },
+    'This is your portal: what your agent keeps for you, your apps and your scheduled messages.');
+  const status = h('p', { class: 'status-summary', testid: 'overview-status', role: 'status' });
+  root.append(heading, summary, status, body);
+  fillStatus(status, ctx);
 
   async function load() {
     clear(body).append(loading('Loading your profile…'));
@@ -57,7 +63,7 @@ function agentsCard(agents) {
     h('ul', { class: 'plain-list', testid: 'agents-list' },
       agents.map((a) => h('li', { class: 'row', testid: `agent-row-${a.agent_id}` },
         h('strong', { class: 'row-main' }, a.display_name || a.agent_id),
-        h('span', { class: 'muted' }, 'friends since ', timeEl(a.since))))));
+        h('span', { class: 'muted' }, 'friends since ', dayEl(a.since))))));
 }
 
 /** Where the agent should write to the friend first: one of the chat apps it knows them on. */
@@ -82,7 +88,7 @@ function channelCard(profile, ctx) {
       await busy(save, () => api.put('/me', { preferred_channel: select.value }, { signal: ctx.signal }));
       toast(`Your agent will write to you on ${channelName(select.value)} first.`);
     } catch (e) {
-      if (!isSilent(e)) f.setError(e.message);
+      if (!isSilent(e)) f.setError(plainError(e));
     }
   });
   return section('How your agent reaches you', 'channel-card', form);
@@ -122,7 +128,7 @@ function sessionRow(sess, ctx, reload) {
       toast(sess.kind === 'link' ? 'The link was cancelled.' : 'That browser was signed out.');
       reload();
     } catch (e) {
-      if (!isSilent(e)) toast(`Could not end it: ${e.message}`, 'error');
+      if (!isSilent(e)) toast(`Could not end it. ${plainError(e)}`, 'error');
     }
   });
   return h('li', { class: 'row', testid: `session-row-${sess.id}` }, h('span', { class: 'row-main' }, what, ' ', when), end);
@@ -161,4 +167,66 @@ function detailsCard(p) {
       fact('Your space on the server (namespace)', p.namespace, 'me-namespace'),
       fact('Secrets', stats.secrets, 'me-stat-secrets'),
       fact("Your agent's log files", stats.logs, 'me-stat-logs')));
+}
+
+const plural = (n, one, many) => (n === 1 ? one : many);
+const names = (xs) => (xs.length <= 2 ? xs.join(' and ') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
+
+/**
+ * How things stand, in one sentence: the apps (up or not), the next scheduled message, and
+ * whatever needs the friend. Built from the apps and schedules the friend can see; a part
+ * that cannot be loaded is left out rather than guessed.
+ */
+export function statusSentence({ deployments, pods, crons, now = Date.now() }) {
+  const parts = [];
+  const needs = [];
+  if (Array.isArray(deployments) && deployments.length) {
+    const states = deployments.map((d) => [String(d.name), appState(d, podsOf(String(d.name), pods))]);
+    const failing = states.filter(([, st]) => st === 'failing').map(([n]) => n);
+    const starting = states.filter(([, st]) => st === 'starting').map(([n]) => n);
+    const running = states.filter(([, st]) => st === 'running').map(([n]) => n);
+    if (failing.length) needs.push(`${names(failing)} ${plural(failing.length, 'is', 'are')} not working (see Your apps)`);
+    if (running.length === states.length) {
+      parts.push(states.length === 1 ? `your app ${running[0]} is running` : `your ${states.length} apps are running`);
+    } else {
+      if (running.length) parts.push(`${names(running)} ${plural(running.length, 'is', 'are')} running`);
+      if (starting.length) parts.push(`${names(starting)} ${plural(starting.length, 'is', 'are')} starting`);
+    }
+  } else if (Array.isArray(deployments)) {
+    parts.push('you have no apps yet');
+  }
+  if (Array.isArray(crons)) {
+    const next = crons
+      .filter((c) => c.enabled !== false && c.next_run && !Number.isNaN(new Date(c.next_run).getTime()))
+      .sort((a, b) => new Date(a.next_run) - new Date(b.next_run))[0];
+    if (next) {
+      const msg = String(next.message || '').trim();
+      const short = msg.length > 40 ? `${msg.slice(0, 39)}…` : msg;
+      parts.push(`your next scheduled message${short ? `, "${short}",` : ''} goes out ${wallText(new Date(next.next_run), Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC')}`);
+    } else if (!crons.length) {
+      parts.push('no message is scheduled');
+    }
+    const failed = crons.filter((c) => c.last_run && c.last_run.status === 'failed').map((c) => `"${String(c.message || c.name).slice(0, 30)}"`);
+    if (failed.length) needs.push(`the last ${plural(failed.length, 'run', 'runs')} of ${names(failed)} did not reach your agent`);
+  }
+  if (!parts.length && !needs.length) return '';
+  // One sentence: "a, b, and c; nothing needs you."
+  const said = parts.length <= 2 ? parts.join(', and ') : `${parts.slice(0, -1).join(', ')}, and ${parts[parts.length - 1]}`;
+  const need = needs.length ? `needs you: ${needs.join(', and ')}` : 'nothing needs you';
+  const sentence = said ? `${said}; ${need}.` : `${need}.`;
+  return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}`;
+}
+
+async function fillStatus(el, ctx) {
+  const [ns, crons] = await Promise.allSettled([
+    api.get('/namespace', { signal: ctx.signal }).then((r) => r.data || {}),
+    api.get('/workspace/crons', { signal: ctx.signal }).then((r) => r.data),
+  ]);
+  if (ctx.signal.aborted) return;
+  const nsData = ns.status === 'fulfilled' ? ns.value : null;
+  el.textContent = statusSentence({
+    deployments: nsData && Array.isArray(nsData.deployments) ? nsData.deployments.filter((d) => d && d.name) : null,
+    pods: nsData ? nsData.pods : [],
+    crons: crons.status === 'fulfilled' && Array.isArray(crons.value) ? crons.value : null,
+  });
 }

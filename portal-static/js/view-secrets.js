@@ -1,10 +1,12 @@
 // Secrets (API keys and passwords the friend's apps can use): the list shows names and keys,
-// each value masked until revealed or copied on its own; create, edit (replace all key/value
-// pairs, masked too) and delete after a confirmation that names the apps using the secret.
+// each value masked until revealed or copied on its own, and the apps that use each (linked to
+// their cards, as the cards link here); create, edit (replace all key/value pairs, masked too)
+// and delete after a confirmation that names the apps using the secret.
 
 import { api, seg, isSilent } from './api.js';
-import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog, timeEl, copyButton } from './dom.js';
-import { kvEditor } from './secret-kv-editor.js';
+import { h, clear, loading, errorBox, viewHeading, section, empty, field, toast, busy, confirmDialog, timeEl, copyButton, plainError } from './dom.js';
+import { kvEditor, looksLikeSecret, variableName } from './secret-kv-editor.js';
+import { showTarget } from './view-namespace.js';
 
 const NAME_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -19,17 +21,27 @@ export function render(root, ctx) {
   );
   createBox.append(createForm(ctx, load));
 
+  let first = true;
   async function load() {
     clear(listBox).append(loading('Loading your secrets…'));
     try {
-      const { data } = await api.get('/secrets', { signal: ctx.signal });
+      const [{ data }, ns] = await Promise.all([
+        api.get('/secrets', { signal: ctx.signal }),
+        // Which apps use each secret; without it the rows just do not say.
+        api.get('/namespace', { signal: ctx.signal }).then((r) => r.data || {}).catch((e) => {
+          if (e && e.name === 'AbortError') throw e;
+          return null;
+        }),
+      ]);
       clear(listBox);
       const items = Array.isArray(data) ? data : [];
       if (!items.length) {
         listBox.append(empty('You have no secrets yet. A secret keeps API keys or passwords safe for your apps: give it a name and its values in the form below.', 'secrets-empty'));
         return;
       }
-      listBox.append(h('ul', { class: 'plain-list', testid: 'secrets-list' }, items.map((s) => secretRow(s, ctx, load))));
+      listBox.append(h('ul', { class: 'plain-list', testid: 'secrets-list' }, items.map((s) => secretRow(s, ctx, load, ns))));
+      if (first && ctx.target) showTarget(listBox, ctx.target);
+      first = false;
     } catch (e) {
       if (!isSilent(e)) clear(listBox).append(errorBox(e, { retry: load, title: 'Could not load your secrets' }));
     }
@@ -37,33 +49,56 @@ export function render(root, ctx) {
   load();
 }
 
+/** Why a secret's name is refused, in words, or '' when it is fine. */
+export function secretNameProblem(n) {
+  if (!n) return 'Give it a name, such as openai or mail-password.';
+  if (looksLikeSecret(n)) return 'This looks like the key itself, not a name. Paste it in the Value field below, and give it a name such as openai.';
+  if (!NAME_RE.test(n) || n.length > 63) return 'Use lowercase letters, digits and hyphens, such as openai or mail-password.';
+  return '';
+}
+
 function createForm(ctx, reload) {
-  const name = h('input', { type: 'text', required: true, maxlength: '63', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', testid: 'secret-create-name', placeholder: 'my-api-key' });
-  const nameField = field({ label: 'Secret name', control: name, hint: 'Lowercase letters, digits and hyphens, up to 63 characters.' });
-  const kv = kvEditor('secret-create');
-  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'secret-create-submit' }, 'Create secret');
+  const name = h('input', { type: 'text', required: true, maxlength: '63', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', testid: 'secret-create-name' });
+  const nameField = field({ label: 'Name', control: name, hint: 'What it is for, such as openai or mail-password: a label, not the key itself.' });
+  const kv = kvEditor('secret-create', null, { defaultKey: () => variableName(name.value.trim()) });
+  name.addEventListener('input', () => kv.refresh());
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary', testid: 'secret-create-submit' }, 'Save secret');
   const form = h('form', { class: 'stack', testid: 'secret-create-form', novalidate: true },
-    nameField.wrap, h('div', { class: 'kv-title' }, 'Keys and values'), kv.el, h('div', { class: 'actions' }, submit));
+    nameField.wrap, kv.el, h('div', { class: 'actions' }, submit));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const n = name.value.trim();
-    nameField.setError(NAME_RE.test(n) && n.length <= 63 ? '' : 'Use lowercase letters, digits and hyphens; start and end with a letter or digit.');
+    const problem = secretNameProblem(n);
+    nameField.setError(problem);
+    if (problem) { name.focus(); return; }
     const parsed = kv.read();
-    if (!NAME_RE.test(n) || n.length > 63) { name.focus(); return; }
     if (parsed.error) return;
     try {
       await busy(submit, () => api.post('/secrets', { name: n, data: parsed.data }, { signal: ctx.signal }));
-      toast(`Secret "${n}" created.`);
+      toast(`The secret ${n} is saved.`);
       const fresh = createForm(ctx, reload);
       form.closest('section').replaceWith(fresh);
       reload();
     } catch (e) {
       if (isSilent(e)) return;
-      nameField.setError(`${e.message}${e.requestId ? ` (request id ${e.requestId})` : ''}`);
-      toast(`Could not create the secret: ${e.message}`, 'error');
+      nameField.setError(e.status === 409 ? 'You already have a secret with this name. Choose another name, or edit that one.' : plainError(e));
+      name.focus();
     }
   });
-  return section('Create a secret', 'secret-create', form);
+  return section('Add an API key or password', 'secret-create', form);
+}
+
+/** Which apps use the secret, each linked to its card; or how an app gets to use it. */
+function usedBy(name, keys, ns) {
+  if (!ns) return null;
+  const apps = appsUsing(ns, name);
+  if (apps.length) {
+    return h('p', { class: 'small', testid: `secret-apps-${name}` }, 'Used by ',
+      apps.map((a, i) => [i ? ', ' : '', h('a', { href: `#/namespace/${encodeURIComponent(a)}` }, a)]), '.');
+  }
+  const as = keys.length ? keys[0] : 'API_KEY';
+  return h('p', { class: 'muted small', testid: `secret-apps-${name}` },
+    `No app uses it yet. To use it, ask your agent to give it to your app, for example: "Let my app use the secret ${name} as ${as}."`);
 }
 
 /** The apps (deployments) whose pods read the secret `name`, from the namespace data. */
@@ -82,7 +117,7 @@ async function usageSentence(name, ctx) {
     return apps.length ? `Used by: ${apps.join(', ')}. They may stop working.` : 'No app uses it.';
   } catch (e) {
     if (isSilent(e)) throw e;
-    return `Could not check which apps use it (${e.message}). Apps that use it may stop working.`;
+    return 'Could not check which apps use it. Apps that use it may stop working.';
   }
 }
 
@@ -115,7 +150,7 @@ function keyLine(name, key, values) {
       show.setAttribute('aria-pressed', 'true');
       show.setAttribute('aria-label', `Hide ${key}`);
     } catch (e) {
-      if (!isSilent(e)) toast(`Could not read "${name}": ${e.message}`, 'error');
+      if (!isSilent(e)) toast(`Could not show the value. ${plainError(e)}`, 'error');
     }
   });
   const copy = copyButton(async () => {
@@ -129,7 +164,7 @@ function keyLine(name, key, values) {
     h('span', { class: 'secret-key-actions' }, show, copy));
 }
 
-function secretRow(s, ctx, reload) {
+function secretRow(s, ctx, reload, ns) {
   const name = s.name;
   const keys = Array.isArray(s.keys) ? s.keys : [];
   const detail = h('div', { class: 'secret-detail' });
@@ -169,7 +204,7 @@ function secretRow(s, ctx, reload) {
       if (parsed.error) return;
       try {
         await busy(save, () => api.put(`/secrets/${seg(name)}`, { data: parsed.data }, { signal: ctx.signal }));
-        toast(`Secret "${name}" updated.`);
+        toast(`The secret ${name} is saved.`);
         reload();
       } catch (e) {
         if (isSilent(e)) return;
@@ -198,23 +233,23 @@ function secretRow(s, ctx, reload) {
     if (!ok) return;
     try {
       await busy(del, () => api.del(`/secrets/${seg(name)}`, { signal: ctx.signal }));
-      toast(`Secret "${name}" deleted.`);
+      toast(`The secret ${name} is deleted.`);
       reload();
     } catch (e) {
       if (isSilent(e)) return;
-      clear(detail).append(errorBox(e, { title: `Could not delete "${name}"` }));
-      toast(`Could not delete "${name}": ${e.message}`, 'error');
+      clear(detail).append(errorBox(e, { title: `Could not delete ${name}` }));
     }
   });
 
-  return h('li', { class: 'item', testid: `secret-row-${name}` },
+  return h('li', { class: 'item', testid: `secret-row-${name}`, 'data-anchor': name },
     h('div', { class: 'item-head' },
       h('div', { class: 'item-title' },
-        h('strong', { class: 'mono' }, name),
+        h('strong', { class: 'mono', tabindex: '-1' }, name),
         h('span', { class: 'muted small' }, 'updated ', timeEl(s.updated_at || s.created_at))),
       h('div', { class: 'item-actions' }, edit, del)),
     keys.length
       ? h('ul', { class: 'secret-keys', testid: `secret-keys-${name}`, 'aria-label': `Values of ${name}` }, keys.map((k) => keyLine(name, k, values)))
       : h('p', { class: 'muted', testid: `secret-keys-${name}` }, 'no values'),
+    usedBy(name, keys, ns),
     detail);
 }

@@ -10,5 +10,6 @@ mod friends;
 mod links;
 mod portal_me;
 mod portal_sessions;
+mod quick_start;
 mod restart;
 mod sessions;

@@ -113,3 +113,35 @@ async fn only_friends_set_their_channel() {
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 }
+
+#[tokio::test]
+async fn me_says_when_the_agent_last_wrote_its_notes() {
+    let p = TestPortal::start().await;
+    let r = p
+        .post(
+            "/api/friends",
+            ADMIN,
+            json!({"id": "alice", "display_name": "Alice"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let alice = p.session_for(ADMIN, "alice").await;
+    let me = p.get("/api/portal/me", &alice).await;
+    assert_eq!(me.body["notes_updated_at"], json!(null), "no notes yet");
+
+    let before = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let r = p
+        .put(
+            "/api/friends/alice/workspace/friend-notes",
+            ADMIN,
+            json!({"content": "# Notes\n\nLikes tea."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let me = p.get("/api/portal/me", &alice).await;
+    let at = me.body["notes_updated_at"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a time: {}", me.text));
+    let at = chrono::DateTime::parse_from_rfc3339(at).expect("RFC 3339");
+    assert!(at >= before, "{at} is the write's time, not older");
+}

@@ -70,8 +70,12 @@ async function yourApps(viewport, tag) {
   await waitText(tid('app-copy-web'), /Copied/);
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
 
-  // The allowance, in words, with no zero-limit rows and no Kubernetes keys.
+  // The allowance, in words, with no zero-limit rows and no Kubernetes keys: far from its
+  // limits, it waits under Technical details.
+  assert.equal(await tid('quota-pods').isVisible(), false, 'the allowance is folded away while far from its limits');
+  await tid('namespace-details').locator('summary').click();
   assert.match(await tid('quota-pods').innerText(), /Copies of your apps running\s*1 of 20/);
+  await tid('namespace-details').locator('summary').click();
   const firstLevel = await tid(`view-namespace`).innerText();
   for (const word of JARGON) assert.ok(!firstLevel.includes(word), `"${word}" on the first level at ${tag}`);
 
@@ -102,6 +106,10 @@ test('your apps at 390x844, and a restart asks first and restarts the app', T, a
   await tid('app-restart-web').click();
   await tid('confirm-ok').click();
   await waitText(tid('toast'), /web is restarting/);
+  // The card follows the restart: restarting, then back up, and when it was last restarted.
+  await waitText(tid('app-restart-status-web'), /Restarting…|Back up/);
+  await waitText(tid('app-restart-status-web'), /Back up/, 20_000);
+  assert.match(await tid('app-restart-status-web').innerText(), /Last restarted/);
   await s.close();
 });
 

@@ -6,7 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shot } from './harness.mjs';
+import { shot, waitText } from './harness.mjs';
 import { T, ROUTES, usePortal, signIn, go, settled } from './portal_page.mjs';
 
 usePortal();
@@ -59,7 +59,9 @@ test('Tab visits the skip link, sign-out and the sections in reading order; the 
 test('a view that fails to load shows why, the request id under Details, and Try again by keyboard loads it', T, async () => {
   const s = await signIn('alice');
   const { page, tid } = s;
-  // The first load of the namespace gets the answer of a plugin at its concurrency limit.
+  // The overview's sentence has asked for the apps already; then the first load of the
+  // namespace gets the answer of a plugin at its concurrency limit.
+  await waitText(tid('overview-status'), /\S/);
   let refused = 0;
   await page.route('**/api/portal/namespace', async (route) => {
     if (refused > 0) return route.continue();
@@ -92,7 +94,7 @@ test('a view that fails to load shows why, the request id under Details, and Try
   await tabTo(page, 'error-retry', 4);
   await page.keyboard.press('Enter');
   await settled(s, 'namespace');
-  await tid('quota-list').waitFor();
+  await tid('apps-list').waitFor();
   assert.equal(await tid('error').count(), 0);
   assert.equal(refused, 1);
   assert.equal(await page.evaluate(() => document.activeElement.id), 'view-title');

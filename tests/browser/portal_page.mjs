@@ -127,10 +127,10 @@ export async function settled(s, route) {
   const ready = {
     overview: '[data-testid="me-details"]',
     memory: '[data-testid="memory-editor"]',
-    heartbeat: '[data-testid="heartbeat-editor"]',
+    heartbeat: '[data-testid="heartbeat-form"]',
     notes: '[data-testid="notes-content"], [data-testid="notes-empty"]',
     secrets: '[data-testid="secrets-list"], [data-testid="secrets-empty"]',
-    namespace: '[data-testid="quota-list"], [data-testid="quota-empty"]',
+    namespace: '[data-testid="namespace-details"]',
     expose: '[data-testid="expose-form"], [data-testid="expose-no-services"], [data-testid="expose-no-domains"]',
     crons: '[data-testid="cron-create-form"]',
   }[route];

@@ -81,6 +81,8 @@ test('namespace and expose: a Service applied by the admin is exposed on its htt
   await go(s, 'expose');
   await settled(s, 'expose');
   await tid('expose-service').selectOption('web');
+  assert.equal(await tid('expose-port').isVisible(), false, 'the port waits under Advanced');
+  await tid('expose-advanced').locator('summary').click();
   await tid('expose-port').selectOption('80');
   await tid('expose-domain').selectOption(domain);
   await tid('expose-name').fill('My-App');
@@ -221,7 +223,9 @@ test('phone width (360x740): no view scrolls sideways', T, async () => {
   await check('confirm dialog');
   await shot(page, 'phone-dialog');
   await s.tid('confirm-cancel').click();
-  await s.tid('logout').click();
+  await s.tid('menu-button').click();
+  await s.tid('nav-logout').click();
+  await s.tid('confirm-ok').click();
   await page.locator('#signed-out').waitFor();
   await check('signed-out');
   await s.close();

@@ -117,7 +117,14 @@ test('a revoked session leads to the expired page, keeping unsaved text', T, asy
 test('logout ends the session on the server and in the browser', T, async () => {
   const s = await signIn('carol', undefined, { fresh: true });
   const { page, tid } = s;
-  await tid('logout').click();
+  // Sign out asks first: Cancel keeps the session, Sign out ends it.
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await tid('confirm-dialog').waitFor();
+  assert.match(await tid('confirm-dialog').innerText(), /Sign out of this browser\?/);
+  await tid('confirm-cancel').click();
+  assert.ok(await storedToken(page));
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+  await tid('confirm-ok').click();
   await page.locator('#signed-out').waitFor();
   assert.match(await page.locator('#signed-out').innerText(), /signed out/i);
   assert.equal(await storedToken(page), null);
@@ -219,16 +226,19 @@ test('the friend chooses the chat app their agent writes to first', T, async () 
   assert.equal((await portal.must(200, 'GET', '/api/portal/me', { token: s.token })).preferred_channel, 'discord');
   await shot(s.page, 'overview-channel');
 
-  // The phone shell: the status line covers no control, every control is at least 44 px tall,
-  // and moving to another view clears the status line.
+  // The phone shell: the status line is pinned in the window (seen wherever the person is)
+  // and does not cover what they just used, every control is at least 44 px tall, and moving
+  // to another view clears the status line.
   const layout = await s.page.evaluate(() => {
     const t = document.getElementById('toast').getBoundingClientRect();
     const controls = [...document.querySelectorAll('button, select, input:not([type=checkbox]), textarea, summary')]
       .filter((el) => el.getClientRects().length && getComputedStyle(el).visibility !== 'hidden');
-    const overlaps = controls.filter((el) => {
+    const used = [document.querySelector('[data-testid="me-channel-save"]'), document.querySelector('[data-testid="me-channel"]')];
+    const overlaps = used.filter((el) => {
       const r = el.getBoundingClientRect();
       return r.left < t.right && r.right > t.left && r.top < t.bottom && r.bottom > t.top;
     }).map((el) => el.outerHTML.slice(0, 80));
+    if (t.top < 0 || t.bottom > window.innerHeight) overlaps.push(`the status line is outside the window: ${t.top}..${t.bottom}`);
     const small = controls.filter((el) => el.getBoundingClientRect().height < 44).map((el) => el.outerHTML.slice(0, 80));
     return { toastHeight: t.height, overlaps, small };
   });

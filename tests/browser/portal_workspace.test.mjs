@@ -69,8 +69,8 @@ test('memory: a change made meanwhile gives a 412 that the page explains, keepin
   s.allow(/status of 412/);
   await tid('memory-save').click();
   await tid('memory-conflict').waitFor();
-  assert.match(await tid('memory-conflict').innerText(), /MEMORY\.md was changed by someone else/);
-  assert.match(await tid('memory-conflict').innerText(), /still in the editor/);
+  assert.match(await tid('memory-conflict').innerText(), /Your agent changed your notes meanwhile/);
+  assert.match(await tid('memory-conflict').innerText(), /still here: nothing is lost/);
   assert.equal(await tid('memory-editor').inputValue(), mine, "the user's text is kept");
   await tid('memory-conflict-theirs').waitFor({ state: 'attached' });
   assert.equal(await tid('memory-conflict-theirs').textContent(), theirs);
@@ -115,19 +115,36 @@ test("agent's notes: rendered read-only and sanitised", T, async () => {
   await s.close();
 });
 
-test('heartbeat: edit and save, then the agent sees it', T, async () => {
+test('heartbeat: the checklist edited as checkboxes and saved, then the agent sees it', T, async () => {
   const s = await signIn('alice');
   const { page, tid } = s;
   await go(s, 'heartbeat');
   await settled(s, 'heartbeat');
-  const text = '# Heartbeat\n\n- [ ] Check the weather every morning\n- [ ] Remind me to water the plants on Sundays';
-  await tid('heartbeat-editor').fill(text);
-  await tid('heartbeat-save').click();
+  // The text form (with Markdown) waits under Advanced; the checklist is rows of checkboxes.
+  assert.equal(await tid('heartbeat-editor').isVisible(), false);
+  await page.getByRole('button', { name: '+ Add an item' }).click();
+  await page.keyboard.type('Check the weather every morning');
+  await page.keyboard.press('Enter'); // the next item, as on paper
+  await page.keyboard.type('Remind me to water the plants on Sundays');
+  await page.getByRole('checkbox', { name: 'Item 2 done' }).check();
+  await page.getByRole('button', { name: 'Save' }).click();
   await waitText(tid('heartbeat-status'), /All changes saved/);
+  const text = '- [ ] Check the weather every morning\n- [x] Remind me to water the plants on Sundays\n';
   assert.equal((await portal.must(200, 'GET', '/api/friends/alice/workspace/heartbeat')).content, text);
   await page.reload();
-  await tid('heartbeat-editor').waitFor();
-  assert.equal(await tid('heartbeat-editor').inputValue(), text);
+  await tid('heartbeat-item-1').waitFor();
+  assert.equal(await tid('heartbeat-item-0').inputValue(), 'Check the weather every morning');
+  assert.equal(await tid('heartbeat-done-1').isChecked(), true);
+  assert.equal(await tid('heartbeat-done-0').isChecked(), false);
   await shot(page, 'heartbeat');
+
+  // A heading the agent wrote stays where it was; removing an item keeps the other lines.
+  await portal.must(200, 'PUT', '/api/friends/alice/workspace/heartbeat', { body: { content: '# Heartbeat\n\n- [ ] One\n- [ ] Two\n' } });
+  await page.reload();
+  await tid('heartbeat-item-1').waitFor();
+  await page.getByRole('button', { name: 'Remove item 1' }).click();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await waitText(tid('heartbeat-status'), /All changes saved/);
+  assert.equal((await portal.must(200, 'GET', '/api/friends/alice/workspace/heartbeat')).content, '# Heartbeat\n\n- [ ] Two\n');
   await s.close();
 });

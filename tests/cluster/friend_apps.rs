@@ -111,6 +111,13 @@ async fn a_restart_replaces_the_pods_and_shows_on_the_deployment() {
     deploy(&t, "alice", 2).await;
     let before = pod_names(&t, "alice").await;
     assert_eq!(restarted_at(&deployment(&t, "alice").await), None);
+    let overview = t.p.get("/api/portal/namespace", &t.alice).await;
+    assert_eq!(
+        overview.body["deployments"][0]["restartedAt"],
+        json!(null),
+        "{}",
+        overview.text
+    );
 
     let r = t.p.post(RESTART, &t.alice, json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
@@ -121,6 +128,14 @@ async fn a_restart_replaces_the_pods_and_shows_on_the_deployment() {
     assert_eq!(
         restarted_at(&deployment(&t, "alice").await).as_deref(),
         Some("2026-03-01T10:00:00Z")
+    );
+    // The page's card says when: the overview carries it (null before any restart).
+    let overview = t.p.get("/api/portal/namespace", &t.alice).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.text);
+    assert_eq!(
+        overview.body["deployments"][0]["restartedAt"], "2026-03-01T10:00:00Z",
+        "{}",
+        overview.text
     );
     let after = pod_names(&t, "alice").await;
     assert_eq!(after.len(), 2);

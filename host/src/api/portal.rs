@@ -25,6 +25,9 @@ pub struct Me {
     pub channels: Vec<String>,
     pub namespace: String,
     pub stats: MeStats,
+    /// When the agent last wrote its notes about the friend (`NOTES.md`); null when it has
+    /// written none. The page says "Last updated ..." under the notes.
+    pub notes_updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -87,6 +90,7 @@ pub async fn update_me(
 async fn me_view(state: &AppState, friend: Friend) -> Me {
     let secrets = state.secret_count(&friend.id).await;
     Me {
+        notes_updated_at: state.workspace.notes_modified(&friend.id),
         stats: MeStats {
             logs: state.workspace.log_count(&friend.id),
             secrets,

@@ -237,12 +237,21 @@ impl Cluster {
                     .as_ref()
                     .and_then(|s| s.ready_replicas)
                     .unwrap_or(0);
+                // When the app was last restarted (the pod template's annotation that a
+                // restart sets), or null: the page says "Last restarted ..." on its card.
+                let restarted_at = spec
+                    .template
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.annotations.as_ref())
+                    .and_then(|a| a.get(super::workloads::RESTARTED_AT).cloned());
                 json!({
                     "name": d.metadata.name,
                     "replicas": format!("{ready}/{}", spec.replicas.unwrap_or(1)),
                     "image": pod_spec.containers.first().and_then(|c| c.image.clone()),
                     "age": age(&d.metadata),
                     "secretRefs": secret_refs(&pod_spec),
+                    "restartedAt": restarted_at,
                 })
             })
             .collect();

@@ -170,6 +170,16 @@ impl Folder {
         Ok(Some(bytes))
     }
 
+    /// When the plain file `name` last changed (from the file opened as [`Folder::read_file`]
+    /// opens it: never through a link); `None` when there is none.
+    pub fn modified(&self, name: &str) -> Result<Option<std::time::SystemTime>, Refusal> {
+        let Some(file) = self.open_file(name)? else {
+            return Ok(None);
+        };
+        let meta = file.metadata().map_err(|e| self.io(name, e))?;
+        meta.modified().map(Some).map_err(|e| self.io(name, e))
+    }
+
     /// Replaces `name` with `bytes` atomically: a new temp file beside it (created, never
     /// opened through a link), fsynced, renamed over `name`, the folder fsynced. What stands
     /// at `name` must be a plain file with one name, or nothing. A link swapped in after the
