@@ -73,3 +73,78 @@ async fn a_bad_crons_toml_stops_the_start_naming_file_and_key() {
         "{stderr}"
     );
 }
+
+/// A `--policies-dir` with the repository's cluster.toml changed by `edit`, and the
+/// namespace templates that come with it.
+fn cluster_policies(edit: impl FnOnce(&str) -> String) -> tempfile::TempDir {
+    let policies = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let cluster = std::fs::read_to_string(repo.join("cluster.toml")).unwrap();
+    std::fs::write(policies.path().join("cluster.toml"), edit(&cluster)).unwrap();
+    let namespace = policies.path().join("namespace");
+    std::fs::create_dir_all(&namespace).unwrap();
+    for entry in std::fs::read_dir(repo.join("namespace")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), namespace.join(entry.file_name())).unwrap();
+    }
+    policies
+}
+
+fn start_with(policies: &std::path::Path) -> (bool, String) {
+    let data = tempfile::tempdir().unwrap();
+    let out = child::portal(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--policies-dir",
+            policies.to_str().unwrap(),
+        ],
+        data.path(),
+    );
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A kind the apply checks do not cover would skip them all (a Pod its template checks, a
+/// Secret the portal's labels, a RoleBinding the namespace's boundary): the start stops.
+#[tokio::test]
+async fn an_allowed_kind_the_checks_do_not_cover_stops_the_start() {
+    const KINDS: &str =
+        r#"allowed_kinds = ["Deployment", "Service", "ConfigMap", "Job", "CronJob"]"#;
+    for kind in [
+        "Pod",
+        "Secret",
+        "RoleBinding",
+        "NetworkPolicy",
+        "StatefulSet",
+    ] {
+        let policies = cluster_policies(|toml| {
+            assert!(toml.contains(KINDS), "cluster.toml's allowed_kinds line");
+            toml.replace(
+                KINDS,
+                &format!(r#"allowed_kinds = ["Deployment", "{kind}", "Service"]"#),
+            )
+        });
+        let (ok, stderr) = start_with(policies.path());
+        assert!(!ok, "{kind}: {stderr}");
+        let expected = format!("cluster.toml: apply.allowed_kinds: '{kind}' is not a kind");
+        assert!(stderr.contains(&expected), "{kind}: {stderr}");
+    }
+}
+
+/// A denied egress range the API server would refuse in a NetworkPolicy stops the start,
+/// instead of failing every friend's provisioning.
+#[tokio::test]
+async fn a_bad_egress_range_stops_the_start() {
+    let policies =
+        cluster_policies(|toml| toml.replace("\"169.254.0.0/16\"", "\"169.254.169.254/16\""));
+    let (ok, stderr) = start_with(policies.path());
+    assert!(!ok, "{stderr}");
+    assert!(
+        stderr.contains("cluster.toml: egress_denied_cidrs: '169.254.169.254/16' has bits set"),
+        "{stderr}"
+    );
+}

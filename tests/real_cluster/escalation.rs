@@ -86,7 +86,11 @@ fn a_friend_namespace_labelled_privileged_is_refused() {
         ],
     );
     let out = as_portal(plane, &["create", "-f", "-"], Some(&as_provisioned));
-    assert!(out.ok, "a namespace as provisioning makes it: {}", out.stderr);
+    assert!(
+        out.ok,
+        "a namespace as provisioning makes it: {}",
+        out.stderr
+    );
     plane.admin(&["delete", "namespace", "friend-evil", "--wait=false"]);
 }
 
@@ -171,7 +175,10 @@ async fn the_tenant_role_is_bound_to_the_portal_and_no_one_else() {
         ("--group=system:authenticated", "every authenticated user"),
         ("--group=system:serviceaccounts", "every ServiceAccount"),
         ("--serviceaccount=default:default", "another ServiceAccount"),
-        ("--serviceaccount=friendportal:default", "another ServiceAccount of the portal's namespace"),
+        (
+            "--serviceaccount=friendportal:default",
+            "another ServiceAccount of the portal's namespace",
+        ),
         ("--user=mallory", "a user"),
     ] {
         let out = as_portal(
@@ -206,7 +213,11 @@ async fn the_tenant_role_is_bound_to_the_portal_and_no_one_else() {
         ],
         None,
     );
-    refused(&out, "adding system:authenticated to the portal's binding", own);
+    refused(
+        &out,
+        "adding system:authenticated to the portal's binding",
+        own,
+    );
     assert!(plane.get_json(&["rolebinding", "open", "-n", ns]).is_none());
     let binding = plane
         .get_json(&["rolebinding", "friend-portal", "-n", ns])
@@ -230,7 +241,11 @@ async fn the_tenant_role_is_bound_to_the_portal_and_no_one_else() {
         ],
         None,
     );
-    refused(&out, "binding itself in friend-unowned", "in a namespace it made");
+    refused(
+        &out,
+        "binding itself in friend-unowned",
+        "in a namespace it made",
+    );
     assert!(!plane.portal_can("get", "secrets", "friend-unowned"));
 }
 
@@ -306,8 +321,6 @@ async fn a_privileged_deployment_in_a_friends_namespace_gets_no_pod() {
             && failure.contains("hostPath"),
         "{failure}"
     );
-    let pods = plane
-        .get_json(&["pods", "-n", &ns])
-        .expect("the pod list");
+    let pods = plane.get_json(&["pods", "-n", &ns]).expect("the pod list");
     assert_eq!(pods["items"], json!([]), "a pod was made");
 }

@@ -80,7 +80,23 @@ async fn creation_provisions_the_namespace_as_the_service_account() {
         .plane
         .get_json(&["networkpolicy", "friend-isolation", "-n", &f.namespace])
         .expect("the network policy");
-    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress"]));
+    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+    // Egress: its own namespace, DNS in kube-system, and every address but the cluster's
+    // own ranges and link-local (cloud metadata), as cluster.toml lists them.
+    assert_eq!(
+        policy["spec"]["egress"],
+        json!([
+            {"to": [{"podSelector": {}}]},
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [
+                    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]}},
+                {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}},
+            ]},
+        ]),
+        "{policy}"
+    );
 
     // Provisioning again: everything is as the templates say.
     let again = provision(&p, &f.agent).await;
