@@ -237,15 +237,7 @@ async fn a_projected_volume_cannot_mount_the_service_account_token() {
             "podCertificate",
         ),
     ] {
-        let mut spec = nginx();
-        spec["volumes"] = json!([{"name": "v", "projected": {"sources": [{"configMap": {"name": "x"}}, source]}}]);
-        let r =
-            t.p.post(
-                "/api/friends/alice/namespace/apply",
-                &t.agent,
-                deployment("web", spec),
-            )
-            .await;
+        let r = apply_projected(&t, source).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         let expected = format!(
             "document 1 (Deployment web): spec.template.spec.volumes[0].projected.sources[1].{kind}: "
@@ -253,15 +245,20 @@ async fn a_projected_volume_cannot_mount_the_service_account_token() {
         assert!(r.message().starts_with(&expected), "{expected}: {}", r.text);
     }
     // A projected volume of what a pod may hold is still fine.
-    let mut spec = nginx();
-    spec["volumes"] = json!([{"name": "v", "projected": {"sources": [{"configMap": {"name": "x"}},
-        {"downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}}]}}]);
-    let r =
-        t.p.post(
-            "/api/friends/alice/namespace/apply",
-            &t.agent,
-            deployment("web", spec),
-        )
-        .await;
+    let labels = json!({"downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}});
+    let r = apply_projected(&t, labels).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A Deployment `web` with a projected volume of a ConfigMap and `source`.
+async fn apply_projected(t: &crate::secrets::Two, source: Value) -> crate::support::Reply {
+    let mut spec = nginx();
+    spec["volumes"] =
+        json!([{"name": "v", "projected": {"sources": [{"configMap": {"name": "x"}}, source]}}]);
+    t.p.post(
+        "/api/friends/alice/namespace/apply",
+        &t.agent,
+        deployment("web", spec),
+    )
+    .await
 }

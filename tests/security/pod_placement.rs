@@ -3,46 +3,11 @@
 //! list them (none by default), so no pod of a friend reaches a tainted node (a control
 //! plane's). Each refusal is a 422 naming the document and the field.
 
-use std::path::Path;
-
-use chrono::{TimeZone, Utc};
-use portal::policy::PolicySource;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::{ADMIN, Reply, TestPortal, test_policies};
-
-const REPO_CLUSTER_TOML: &str = include_str!("../../policies/cluster.toml");
-
-/// A portal whose cluster.toml is the repository's with `edit` applied to it.
-async fn portal_with(edit: impl FnOnce(&str) -> String) -> TestPortal {
-    let dir = tempfile::tempdir().unwrap();
-    let policies = dir.path().join("policies");
-    std::fs::create_dir_all(policies.join("namespace")).unwrap();
-    for entry in std::fs::read_dir(test_policies()).unwrap() {
-        let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
-            std::fs::copy(entry.path(), policies.join(entry.file_name())).unwrap();
-        }
-    }
-    let templates = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/namespace");
-    for entry in std::fs::read_dir(templates).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(
-            entry.path(),
-            policies.join("namespace").join(entry.file_name()),
-        )
-        .unwrap();
-    }
-    std::fs::write(policies.join("cluster.toml"), edit(REPO_CLUSTER_TOML)).unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    let start = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
-    TestPortal::start_tuned(dir, &data, start, |config| {
-        config.policies = PolicySource::Dir(policies);
-    })
-    .await
-}
+use crate::pod_security::portal_with;
+use crate::support::{ADMIN, Reply, TestPortal};
 
 fn deployment(pod_extra: Value) -> Value {
     let mut spec = json!({"containers": [{"name": "web", "image": "nginx:alpine"}]});
