@@ -148,7 +148,10 @@ fn an_allowed_kind_the_checks_do_not_cover_stops_the_start() {
 #[test]
 fn a_bad_egress_range_stops_the_start() {
     let policies = cluster_policies(|toml| {
-        assert!(toml.contains("\"169.254.0.0/16\""), "cluster.toml denies link-local");
+        assert!(
+            toml.contains("\"169.254.0.0/16\""),
+            "cluster.toml denies link-local"
+        );
         toml.replace("\"169.254.0.0/16\"", "\"169.254.169.254/16\"")
     });
     let stderr = start_refused(policies.path());
