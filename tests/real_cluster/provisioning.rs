@@ -140,4 +140,31 @@ async fn creation_provisions_the_namespace_as_the_service_account() {
         .get_json(&["resourcequota", "friend-quota", "-n", &f.namespace])
         .expect("the quota");
     assert_eq!(quota["spec"]["hard"]["pods"], "20");
+
+    // A Pod Security label taken off the namespace is put back: the namespace `patch` the
+    // portal keeps in its ClusterRole, which the admission policy lets through because the
+    // result holds the labels at the template's level.
+    p.plane.admin(&[
+        "label",
+        "namespace",
+        &f.namespace,
+        "pod-security.kubernetes.io/warn-",
+    ]);
+    let repaired = provision(&p, &f.agent).await;
+    assert!(
+        repaired["applied"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|a| a["kind"] == "Namespace" && a["action"] == "updated"),
+        "{repaired}"
+    );
+    let ns = p
+        .plane
+        .get_json(&["namespace", &f.namespace])
+        .expect("the namespace");
+    assert_eq!(
+        ns["metadata"]["labels"]["pod-security.kubernetes.io/warn"], "baseline",
+        "{ns}"
+    );
 }
