@@ -1,6 +1,7 @@
 //! `deploy/` agrees with the rest of the repository: the policies ConfigMaps hold exactly
 //! `policies/`, the Deployment mounts every namespace template, and the portal's namespace
-//! is the one `cluster.toml` names in each friend's RoleBinding.
+//! is the one `cluster.toml` names in each friend's RoleBinding and the admission policy
+//! holds (with its Pod Security level).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -104,7 +105,39 @@ fn the_portals_namespace_and_account_are_the_ones_friends_bind() {
     );
     let admission = std::fs::read_to_string(repo().join("deploy/admission-policy.yaml")).unwrap();
     assert!(
-        admission.contains(&username),
-        "admission-policy.yaml names {username}"
+        admission.contains(&format!("'{username}'\" # cluster.toml")),
+        "admission-policy.yaml names {username}: run deploy/admission-policy.sh"
+    );
+    let level = format!(
+        "{{name: podSecurity, expression: \"'{}'\"}} # cluster.toml",
+        policy.pod_security.label()
+    );
+    assert!(
+        admission.contains(&level),
+        "admission-policy.yaml holds namespaces at {}: run deploy/admission-policy.sh",
+        policy.pod_security.label()
+    );
+}
+
+/// deploy/admission-policy.sh, which writes cluster.toml's values into the policy, leaves
+/// the checked-in policy as it is: the file is what the script makes of cluster.toml.
+#[test]
+fn the_admission_policy_is_what_its_script_makes_of_cluster_toml() {
+    let out = tempfile::NamedTempFile::new().unwrap();
+    let run = std::process::Command::new("bash")
+        .arg(repo().join("deploy/admission-policy.sh"))
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let made = std::fs::read_to_string(out.path()).unwrap();
+    let checked_in = std::fs::read_to_string(repo().join("deploy/admission-policy.yaml")).unwrap();
+    assert!(
+        made == checked_in,
+        "deploy/admission-policy.yaml is stale: run deploy/admission-policy.sh"
     );
 }

@@ -221,3 +221,44 @@ async fn the_service_account_token_is_never_mounted() {
         again.text
     );
 }
+
+/// A projected volume mounts credentials whatever `automountServiceAccountToken` says: the
+/// service account's token, or a pod certificate the API server takes as the pod's identity.
+#[tokio::test]
+async fn a_projected_volume_cannot_mount_the_service_account_token() {
+    let t = two().await;
+    for (source, kind) in [
+        (
+            json!({"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}),
+            "serviceAccountToken",
+        ),
+        (
+            json!({"podCertificate": {"signerName": "kubernetes.io/kube-apiserver-client-pod", "keyType": "ED25519", "credentialBundlePath": "creds.pem"}}),
+            "podCertificate",
+        ),
+    ] {
+        let r = apply_projected(&t, source).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        let expected = format!(
+            "document 1 (Deployment web): spec.template.spec.volumes[0].projected.sources[1].{kind}: "
+        );
+        assert!(r.message().starts_with(&expected), "{expected}: {}", r.text);
+    }
+    // A projected volume of what a pod may hold is still fine.
+    let labels = json!({"downwardAPI": {"items": [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]}});
+    let r = apply_projected(&t, labels).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
+/// A Deployment `web` with a projected volume of a ConfigMap and `source`.
+async fn apply_projected(t: &crate::secrets::Two, source: Value) -> crate::support::Reply {
+    let mut spec = nginx();
+    spec["volumes"] =
+        json!([{"name": "v", "projected": {"sources": [{"configMap": {"name": "x"}}, source]}}]);
+    t.p.post(
+        "/api/friends/alice/namespace/apply",
+        &t.agent,
+        deployment("web", spec),
+    )
+    .await
+}

@@ -73,3 +73,90 @@ async fn a_bad_crons_toml_stops_the_start_naming_file_and_key() {
         "{stderr}"
     );
 }
+
+/// A `--policies-dir` with the repository's cluster.toml changed by `edit`, and the
+/// namespace templates that come with it.
+fn cluster_policies(edit: impl FnOnce(&str) -> String) -> tempfile::TempDir {
+    let policies = tempfile::tempdir().unwrap();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let cluster = std::fs::read_to_string(repo.join("cluster.toml")).unwrap();
+    std::fs::write(policies.path().join("cluster.toml"), edit(&cluster)).unwrap();
+    let namespace = policies.path().join("namespace");
+    std::fs::create_dir_all(&namespace).unwrap();
+    for entry in std::fs::read_dir(repo.join("namespace")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), namespace.join(entry.file_name())).unwrap();
+    }
+    policies
+}
+
+/// Starts `portal serve` on `policies` and answers its stderr once it has stopped, as it
+/// must: one that is still serving after a minute took the bad setting, and is stopped.
+fn start_refused(policies: &std::path::Path) -> String {
+    let data = tempfile::tempdir().unwrap();
+    let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_portal"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--policies-dir"])
+        .arg(policies)
+        .arg("--data-dir")
+        .arg(data.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while process.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = process.kill();
+            let _ = process.wait();
+            panic!("the portal started and served with {}", policies.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let out = process.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A kind the apply checks do not cover would skip them all (a Pod its template checks, a
+/// Secret the portal's labels, a RoleBinding the namespace's boundary): the start stops.
+#[test]
+fn an_allowed_kind_the_checks_do_not_cover_stops_the_start() {
+    const KINDS: &str =
+        r#"allowed_kinds = ["Deployment", "Service", "ConfigMap", "Job", "CronJob"]"#;
+    for kind in [
+        "Pod",
+        "Secret",
+        "RoleBinding",
+        "NetworkPolicy",
+        "StatefulSet",
+    ] {
+        let policies = cluster_policies(|toml| {
+            assert!(toml.contains(KINDS), "cluster.toml's allowed_kinds line");
+            toml.replace(
+                KINDS,
+                &format!(r#"allowed_kinds = ["Deployment", "{kind}", "Service"]"#),
+            )
+        });
+        let stderr = start_refused(policies.path());
+        let expected = format!("cluster.toml: apply.allowed_kinds: '{kind}' is not a kind");
+        assert!(stderr.contains(&expected), "{kind}: {stderr}");
+    }
+}
+
+/// A denied egress range the API server would refuse in a NetworkPolicy stops the start,
+/// instead of failing every friend's provisioning.
+#[test]
+fn a_bad_egress_range_stops_the_start() {
+    let policies = cluster_policies(|toml| {
+        assert!(
+            toml.contains("\"169.254.0.0/16\""),
+            "cluster.toml denies link-local"
+        );
+        toml.replace("\"169.254.0.0/16\"", "\"169.254.169.254/16\"")
+    });
+    let stderr = start_refused(policies.path());
+    assert!(
+        stderr.contains("cluster.toml: egress_denied_cidrs: '169.254.169.254/16' has bits set"),
+        "{stderr}"
+    );
+}

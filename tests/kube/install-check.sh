@@ -113,7 +113,13 @@ pass "the portal's identity reads no Secrets outside friends' namespaces"
 if as_portal create namespace not-a-friend >/dev/null 2>&1; then
 	fail "the portal created a namespace outside friend-*"
 fi
-as_portal create namespace friend-probe >/dev/null || fail "the portal could not create friend-probe"
+# As provisioning makes it: the ownership labels, and Pod Security at cluster.toml's level.
+level="$(sed -n 's/^pod_security = "\([a-z]*\)".*/\1/p' "$repo/policies/cluster.toml")"
+probe="{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"friend-probe\",\"labels\":{
+\"app.kubernetes.io/managed-by\":\"friend-portal\",\"friend-portal/friend\":\"probe\",
+\"pod-security.kubernetes.io/enforce\":\"$level\",\"pod-security.kubernetes.io/warn\":\"$level\",
+\"pod-security.kubernetes.io/audit\":\"$level\"}}}"
+echo "$probe" | as_portal create -f - >/dev/null || fail "the portal could not create friend-probe"
 if as_portal -n kube-system create rolebinding grab --clusterrole=friend-portal-tenant \
 	--serviceaccount=$ns:friend-portal >/dev/null 2>&1; then
 	fail "the portal bound the tenant role in kube-system"
@@ -125,4 +131,4 @@ if as_portal -n friend-probe create rolebinding admin --clusterrole=admin \
 	fail "the portal bound the admin role"
 fi
 k delete namespace friend-probe --wait=false >/dev/null
-pass "the admission policy keeps the portal's namespaces and RoleBindings to friend-*"
+pass "the admission policy keeps the portal's namespaces and RoleBindings to friend-* (and Pod Security at $level)"

@@ -11,6 +11,7 @@ mod portal;
 
 mod boundary;
 mod caches;
+mod escalation;
 mod exposure;
 mod install;
 mod provisioning;

@@ -80,7 +80,23 @@ async fn creation_provisions_the_namespace_as_the_service_account() {
         .plane
         .get_json(&["networkpolicy", "friend-isolation", "-n", &f.namespace])
         .expect("the network policy");
-    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress"]));
+    assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress", "Egress"]));
+    // Egress: its own namespace, DNS in kube-system, and every address but the cluster's
+    // own ranges and link-local (cloud metadata), as cluster.toml lists them.
+    assert_eq!(
+        policy["spec"]["egress"],
+        json!([
+            {"to": [{"podSelector": {}}]},
+            {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}}}],
+             "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+            {"to": [
+                {"ipBlock": {"cidr": "0.0.0.0/0", "except": [
+                    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16"]}},
+                {"ipBlock": {"cidr": "::/0", "except": ["fc00::/7", "fe80::/10"]}},
+            ]},
+        ]),
+        "{policy}"
+    );
 
     // Provisioning again: everything is as the templates say.
     let again = provision(&p, &f.agent).await;
@@ -124,4 +140,31 @@ async fn creation_provisions_the_namespace_as_the_service_account() {
         .get_json(&["resourcequota", "friend-quota", "-n", &f.namespace])
         .expect("the quota");
     assert_eq!(quota["spec"]["hard"]["pods"], "20");
+
+    // A Pod Security label taken off the namespace is put back: the namespace `patch` the
+    // portal keeps in its ClusterRole, which the admission policy lets through because the
+    // result holds the labels at the template's level.
+    p.plane.admin(&[
+        "label",
+        "namespace",
+        &f.namespace,
+        "pod-security.kubernetes.io/warn-",
+    ]);
+    let repaired = provision(&p, &f.agent).await;
+    assert!(
+        repaired["applied"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .any(|a| a["kind"] == "Namespace" && a["action"] == "updated"),
+        "{repaired}"
+    );
+    let ns = p
+        .plane
+        .get_json(&["namespace", &f.namespace])
+        .expect("the namespace");
+    assert_eq!(
+        ns["metadata"]["labels"]["pod-security.kubernetes.io/warn"], "baseline",
+        "{ns}"
+    );
 }

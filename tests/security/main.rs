@@ -11,6 +11,7 @@ mod id_reuse;
 mod leaks;
 mod matrix;
 mod namespace_ownership;
+mod pod_placement;
 mod pod_security;
 mod routes;
 mod session_ownership;

@@ -23,6 +23,20 @@ const KINDS: [&str; 3] = ["Deployment", "Job", "CronJob"];
 /// A portal whose cluster policy says `pod_security = level`: the test policies, with a
 /// cluster.toml changed to that level.
 async fn portal_at(level: Level) -> TestPortal {
+    portal_with(|cluster| {
+        let cluster = cluster.replace(
+            "pod_security = \"baseline\"",
+            &format!("pod_security = \"{}\"", level.name()),
+        );
+        assert!(cluster.contains(&format!("pod_security = \"{}\"", level.name())));
+        cluster
+    })
+    .await
+}
+
+/// A portal on the test policies, with the repository's namespace templates and its
+/// cluster.toml changed by `edit`.
+pub async fn portal_with(edit: impl FnOnce(&str) -> String) -> TestPortal {
     let dir = tempfile::tempdir().unwrap();
     let policies = dir.path().join("policies");
     copy_dir(&test_policies(), &policies);
@@ -36,12 +50,7 @@ async fn portal_at(level: Level) -> TestPortal {
     let cluster = std::fs::read_to_string(policies.join("cluster.toml"))
         .or_else(|_| std::fs::read_to_string(repo_policies.join("cluster.toml")))
         .unwrap();
-    let cluster = cluster.replace(
-        "pod_security = \"baseline\"",
-        &format!("pod_security = \"{}\"", level.name()),
-    );
-    assert!(cluster.contains(&format!("pod_security = \"{}\"", level.name())));
-    std::fs::write(policies.join("cluster.toml"), cluster).unwrap();
+    std::fs::write(policies.join("cluster.toml"), edit(&cluster)).unwrap();
 
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();

@@ -5,6 +5,7 @@
 pub mod apply;
 pub mod cache;
 pub mod counting;
+mod egress;
 pub mod embedded;
 mod error;
 pub mod ingress;

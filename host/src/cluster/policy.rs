@@ -36,6 +36,13 @@ pub struct ClusterPolicy {
     /// The portal's own namespace and ServiceAccount, named in each friend's RoleBinding.
     pub portal_namespace: String,
     pub portal_service_account: String,
+    /// Address ranges friends' pods may not connect to (the NetworkPolicy template's
+    /// `ipBlock.except`); the private and link-local ranges when cluster.toml lists none.
+    #[serde(default = "super::egress::default_denied")]
+    pub egress_denied_cidrs: Vec<String>,
+    /// The same, checked and split by family for the template.
+    #[serde(skip)]
+    pub egress_denied: super::egress::DeniedEgress,
     pub apply: ApplyPolicy,
     /// Namespace templates, in file order: (file name, YAML text).
     #[serde(skip)]
@@ -66,6 +73,32 @@ pub struct ApplyPolicy {
     pub refused_pod_fields: Vec<String>,
     pub baseline_capabilities: Vec<String>,
     pub safe_sysctls: Vec<String>,
+    /// Tolerations a pod template may carry, compared whole; none unless the operator
+    /// lists some.
+    #[serde(default)]
+    pub allowed_tolerations: Vec<AllowedToleration>,
+    /// Node labels (`key=value`) a pod template's nodeSelector may ask for; none by default.
+    #[serde(default)]
+    pub allowed_node_selectors: Vec<String>,
+}
+
+/// One toleration as cluster.toml lists it; what a template leaves out compares as the API
+/// server defaults it (operator `Equal`, the rest empty). `tolerationSeconds` is not compared.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedToleration {
+    #[serde(default)]
+    pub key: String,
+    #[serde(default = "equal")]
+    pub operator: String,
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub effect: String,
+}
+
+fn equal() -> String {
+    "Equal".to_owned()
 }
 
 impl ClusterPolicy {
@@ -96,6 +129,8 @@ impl ClusterPolicy {
                 ),
             ));
         }
+        check_allowed_kinds(&file, &policy.apply.allowed_kinds)?;
+        policy.egress_denied = super::egress::denied_egress(&file, &policy.egress_denied_cidrs)?;
         if policy.templates.is_empty() {
             policy.templates = templates;
         }
@@ -107,6 +142,28 @@ impl ClusterPolicy {
             ));
         }
         Ok(policy)
+    }
+}
+
+/// The kinds `apply`'s checks cover: the workloads whose pod template they read
+/// (`pss::template_location`), Services (type, externalIPs) and ConfigMaps (nothing in them
+/// reaches past the namespace). Any other kind would go to the cluster unchecked: a Pod
+/// skips the pod-template checks, a Secret the portal's labels, a RoleBinding or a
+/// NetworkPolicy the namespace's boundary.
+pub const CHECKED_KINDS: &[&str] = &["Deployment", "Job", "CronJob", "Service", "ConfigMap"];
+
+fn check_allowed_kinds(file: &str, kinds: &[String]) -> Result<(), PolicyError> {
+    match kinds.iter().find(|k| !CHECKED_KINDS.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(kind) => Err(PolicyError::new(
+            file,
+            "apply.allowed_kinds",
+            format!(
+                "'{kind}' is not a kind the portal's checks cover (only {}): its manifests \
+                 would reach the cluster unchecked",
+                CHECKED_KINDS.join(", ")
+            ),
+        )),
     }
 }
 

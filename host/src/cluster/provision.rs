@@ -35,6 +35,8 @@ impl Cluster {
                 .replace("{{pod_security}}", self.policy.pod_security.label())
                 .replace("{{ingress_namespace}}", &self.policy.ingress_namespace)
                 .replace("{{portal_namespace}}", &self.policy.portal_namespace)
+                .replace("{{egress_denied_ipv4}}", &self.policy.egress_denied.ipv4)
+                .replace("{{egress_denied_ipv6}}", &self.policy.egress_denied.ipv6)
                 .replace(
                     "{{portal_service_account}}",
                     &self.policy.portal_service_account,

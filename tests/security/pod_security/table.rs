@@ -5,8 +5,9 @@
 //! valid pod of the level (restricted: runAsNonRoot and RuntimeDefault seccomp on the pod,
 //! no privilege escalation and all capabilities dropped on each container); so does this
 //! table. Deliberately stricter than upstream (and so left out here): Windows pods and
-//! user-namespaced pods (`hostUsers: false`) get no exemption from procMount, runAsNonRoot,
-//! runAsUser, seccomp or capabilities.
+//! user-namespaced pods (`hostUsers: false`) get no exemption from runAsNonRoot, runAsUser,
+//! seccomp or capabilities. procMount follows upstream's 1.35 baseline: unmasked only in a
+//! user namespace.
 
 use serde_json::{Value, json};
 
@@ -199,6 +200,17 @@ fn baseline_cases() -> Vec<Case> {
         on_container("procMount pass: Default", sc(json!({"procMount": "Default"}))),
         on_container("procMount fail: Unmasked", sc(json!({"procMount": "Unmasked"})))
             .refused("{c}.securityContext.procMount"),
+        // fixtures_procMount.go, baseline and restricted at policy version 1.35 (user
+        // namespaces): Default in a user namespace passes both; Unmasked in one passes
+        // baseline (check_procMount_baseline.go) and not restricted
+        // (check_procMount_restricted.go); Unmasked with hostUsers: true fails both.
+        on_every_container("procMount 1.35 pass: Default with hostUsers false", json!({"hostUsers": false}), sc(json!({"procMount": "Default"}))),
+        on_every_container("procMount 1.35 baseline pass: Unmasked with hostUsers false", json!({"hostUsers": false}), sc(json!({"procMount": "Unmasked"})))
+            .refused_restricted("{c}.securityContext.procMount"),
+        Case { container: sc(json!({"procMount": "Unmasked"})), ..on_pod("procMount 1.35 fail: Unmasked with hostUsers true", json!({"hostUsers": true})) }
+            .refused("{c}.securityContext.procMount"),
+        Case { container: sc(json!({"procMount": "Unmasked"})), ..on_pod("procMount 1.35 restricted fail: Unmasked with hostUsers false", json!({"hostUsers": false})) }
+            .refused_restricted("{c}.securityContext.procMount"),
         // fixtures_seccompProfile_baseline.go
         on_pod("seccompProfile_baseline pass: pod RuntimeDefault", sc(json!({"seccompProfile": {"type": "RuntimeDefault"}}))),
         on_container("seccompProfile_baseline pass: container Localhost", sc(json!({"seccompProfile": {"type": "Localhost", "localhostProfile": "testing"}}))),

@@ -34,10 +34,28 @@ pub(super) fn check(pod: &Pod, policy: &ApplyPolicy) -> Result<(), String> {
     se_linux(&pod_sc["seLinuxOptions"], &pod_sc_field)?;
     confined(&pod_sc["seccompProfile"], &pod_sc_field, "seccompProfile")?;
     confined(&pod_sc["appArmorProfile"], &pod_sc_field, "appArmorProfile")?;
+    // check_procMount_baseline.go (policy version 1.35): a pod in its own user namespace
+    // may unmask /proc, which then shows that namespace's view, not the node's.
+    let user_namespace = pod.spec["hostUsers"] == false;
     for c in &pod.containers {
         container(c, policy)?;
+        if !user_namespace {
+            proc_mount(c)?;
+        }
     }
     Ok(())
+}
+
+/// check_procMount (policy version 1.0, and restricted's procMount_restricted at 1.35):
+/// the default /proc masks stay.
+pub(super) fn proc_mount(c: &Container) -> Result<(), String> {
+    let field = c.sc_field("procMount");
+    match text(&c.security_context()["procMount"], &field)? {
+        Some(mount) if mount != "Default" => {
+            Err(not_allowed(&field, format!("procMount '{mount}'")))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// check_hostNamespaces.go: hostNetwork, hostPID, hostIPC unset or false.
@@ -170,13 +188,6 @@ fn container(c: &Container, policy: &ApplyPolicy) -> Result<(), String> {
     se_linux(&sc["seLinuxOptions"], &sc_field)?;
     confined(&sc["seccompProfile"], &sc_field, "seccompProfile")?;
     confined(&sc["appArmorProfile"], &sc_field, "appArmorProfile")?;
-    // check_procMount.go: the default /proc masks stay.
-    let proc_mount = c.sc_field("procMount");
-    if let Some(mount) = text(&sc["procMount"], &proc_mount)?
-        && mount != "Default"
-    {
-        return Err(not_allowed(&proc_mount, format!("procMount '{mount}'")));
-    }
     // check_ulimits_baseline.go (policy version 1.37): ulimits only for privileged pods.
     if !sc["ulimits"].is_null() {
         return Err(not_allowed(&c.sc_field("ulimits"), "setting ulimits"));

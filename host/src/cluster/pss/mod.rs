@@ -1,12 +1,13 @@
 //! Pod templates, checked before `apply` sends them: admission checks Pods only, so a bad
 //! Deployment would be accepted and fail later. The Kubernetes Pod Security Standards
 //! (`baseline` always, `restricted` on top when the policy says so, control by control as
-//! upstream's pod-security-admission checks them), the portal's own rules, and the Secrets
-//! a template may reference. Every refusal names the field and the rule broken.
+//! upstream's pod-security-admission checks them), the portal's own rules (where pods may
+//! run among them), and the Secrets a template may reference. Every refusal names the field and the rule broken.
 
 mod baseline;
 mod portal;
 mod restricted;
+mod scheduling;
 mod secret_refs;
 
 use serde_json::Value;
@@ -36,6 +37,7 @@ pub fn check_template(
 ) -> Result<(), String> {
     let pod = Pod::new(template, at)?;
     portal::check(&pod, policy)?;
+    scheduling::check(&pod, policy)?;
     baseline::check(&pod, policy)?;
     if level == PodSecurity::Restricted {
         restricted::check(&pod)?;

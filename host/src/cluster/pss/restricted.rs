@@ -1,7 +1,8 @@
 //! The `restricted` Pod Security Standard, on top of baseline, control by control as
 //! upstream's pod-security-admission checks it at its newest policy version. Stricter
 //! than upstream in two ways, on purpose: no exemption for Windows pods (`spec.os.name`)
-//! or for pods in a user namespace (`hostUsers: false`); a friend's pods need neither.
+//! or for pods in a user namespace (`hostUsers: false`) from runAsNonRoot, runAsUser,
+//! seccomp or capabilities; a friend's pods need neither.
 
 use serde_json::Value;
 
@@ -50,6 +51,8 @@ pub(super) fn check(pod: &Pod) -> Result<(), String> {
 }
 
 fn container(c: &Container, pod_sc: &Value) -> Result<(), String> {
+    // check_procMount_restricted.go: the masks stay, user namespace or not.
+    super::baseline::proc_mount(c)?;
     let sc = c.security_context();
     // check_allowPrivilegeEscalation.go: explicitly false.
     if sc["allowPrivilegeEscalation"] != false {
