@@ -12,6 +12,7 @@ mod leaks;
 mod matrix;
 mod namespace_ownership;
 mod pod_security;
+mod races;
 mod routes;
 mod session_ownership;
 mod traversal;

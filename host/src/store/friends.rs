@@ -281,7 +281,8 @@ impl Store {
                     Ok(true)
                 },
             )?;
-        self.remove_friend_sessions(id)?;
+        self.pause_point("friend_deleted").await;
+        self.remove_friend_sessions(id).await?;
         self.flush().await?;
         Ok(existed)
     }

@@ -6,6 +6,7 @@ mod audit;
 mod flusher;
 mod friends;
 mod hostnames;
+mod pauses;
 mod platform_ids;
 mod retired;
 mod sessions;
@@ -19,6 +20,7 @@ pub use flusher::Flusher;
 pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
 };
+pub use pauses::Paused;
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
 pub use retired::Retired;
 pub use sessions::{LinkRefusal, Session, SessionKind, SessionState};
@@ -93,6 +95,8 @@ pub struct Store {
     pub(crate) audit_by_friend: sled::Tree,
     /// How many audit entries there are, and how many are kept (see `audit.rs`).
     pub(crate) audit_bound: std::sync::Arc<audit::AuditBound>,
+    /// Points where tests hold an operation between its steps (see `pauses.rs`).
+    pub(crate) pauses: std::sync::Arc<pauses::Pauses>,
 }
 
 impl Store {
@@ -120,6 +124,7 @@ impl Store {
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
             audit_bound: Default::default(),
+            pauses: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
         };

@@ -236,6 +236,7 @@ impl Store {
         let Some(mut session) = self.session(hash)? else {
             return Ok(false);
         };
+        self.pause_point("revoke_session").await;
         if session.revoked_at.is_none() {
             session.revoked_at = Some(now);
             self.sessions.put(hash, &session)?;
@@ -283,8 +284,10 @@ impl Store {
     }
 
     /// Forgets a deleted friend's sessions entirely.
-    pub(crate) fn remove_friend_sessions(&self, friend_id: &str) -> StoreResult<()> {
-        for (index_key, hash) in self.friend_session_hashes(friend_id)? {
+    pub(crate) async fn remove_friend_sessions(&self, friend_id: &str) -> StoreResult<()> {
+        let listed = self.friend_session_hashes(friend_id)?;
+        self.pause_point("friend_sessions_listed").await;
+        for (index_key, hash) in listed {
             self.sessions.tree.remove(hash)?;
             self.friend_sessions.remove(index_key)?;
         }

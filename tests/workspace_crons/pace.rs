@@ -1,0 +1,110 @@
+//! How often a friend's jobs may run: a minimum interval per job and a ceiling on one
+//! friend's scheduled runs per minute (`policies/crons.toml`), and delivery slots that one
+//! friend's backlog cannot fill.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::receiver::Receiver;
+use crate::support::ADMIN;
+use crate::World;
+
+const CRONS: &str = "/api/portal/workspace/crons";
+
+fn job(name: &str, cron: &str, friend: &str) -> Value {
+    json!({"name": name, "message": "m", "cron": cron,
+           "session": format!("agent:main:direct:channel:{friend}")})
+}
+
+#[tokio::test]
+async fn a_schedule_closer_than_the_minimum_interval_is_refused_naming_it() {
+    let w = World::new().await;
+    for cron in ["* * * * * *", "*/30 * * * * *", "0,59 * * * * *"] {
+        let r = w.create_job(&w.alice, job("fast", cron, "alice")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{cron}: {}", r.text);
+        assert!(r.message().starts_with("cron:"), "{}", r.text);
+        assert!(r.message().contains("once a minute"), "{cron}: {}", r.text);
+    }
+    for cron in ["* * * * *", "30 * * * * *", "*/5 * * * *"] {
+        let name = format!("ok-{}", cron.len());
+        let r = w.create_job(&w.alice, job(&name, cron, "alice")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{cron}: {}", r.text);
+    }
+    // An edit is held to the same rule, and a refused edit changes nothing.
+    let one = format!("{CRONS}/ok-9");
+    let change = json!({"message": "m", "cron": "*/10 * * * * *", "tz": "UTC",
+                        "session": "agent:main:direct:channel:alice"});
+    let r = w.p.put(&one, &w.alice, change).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.message().contains("once a minute"), "{}", r.text);
+    assert_eq!(w.job(&w.alice, "ok-9").await.unwrap()["cron"], "* * * * *");
+}
+
+#[tokio::test]
+async fn one_friends_jobs_together_stay_under_the_runs_per_minute_ceiling() {
+    let w = World::new().await;
+    // The policy's ceiling, 10 a minute: ten every-minute jobs, and daily ones besides.
+    for i in 0..10 {
+        let r = w
+            .create_job(&w.alice, job(&format!("each-{i}"), "* * * * *", "alice"))
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{i}: {}", r.text);
+    }
+    let r = w
+        .create_job(&w.alice, job("daily", "0 9 * * *", "alice"))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = w
+        .create_job(&w.alice, job("one-more", "* * * * *", "alice"))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.message().starts_with("cron:"), "{}", r.text);
+    assert!(r.message().contains("10 a minute"), "{}", r.text);
+    // Editing a daily job into an every-minute one is refused the same way.
+    let change = json!({"message": "m", "cron": "* * * * *", "tz": "UTC",
+                        "session": "agent:main:direct:channel:alice"});
+    let r = w.p.put(&format!("{CRONS}/daily"), &w.alice, change).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // The ceiling is each friend's own.
+    let r = w.p.put("/api/friends/bob/agents/main", ADMIN, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = w.create_job(&w.bob, job("bobs", "* * * * *", "bob")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+#[tokio::test]
+async fn one_friends_backlog_cannot_hold_every_delivery_slot() {
+    let gw = Receiver::holding().await;
+    let url = gw.url.clone();
+    let w = World::with(move |config| {
+        config.scheduler.gateway = Some(url);
+        config.scheduler.max_concurrent_deliveries = 2;
+    })
+    .await;
+    let r = w.p.put("/api/friends/bob/agents/main", ADMIN, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    for name in ["a1", "a2", "a3"] {
+        w.alice_job(name, "0 11 * * *").await;
+        let r = w.p.post(&format!("{CRONS}/{name}/run"), &w.alice, json!({})).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    }
+    let r = w.create_job(&w.bob, job("b1", "0 11 * * *", "bob")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = w.p.post(&format!("{CRONS}/b1/run"), &w.bob, json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+
+    // Two slots, both busy and held open: one of them is bob's.
+    gw.wait_for(2).await;
+    let sessions: Vec<Value> = gw
+        .received()
+        .iter()
+        .map(|r| r.body["sessionKey"].clone())
+        .collect();
+    assert!(
+        sessions.contains(&json!("agent:main:direct:channel:bob")),
+        "alice's backlog holds every slot: {sessions:?}"
+    );
+    gw.release();
+    w.scheduler().settle().await;
+    assert_eq!(gw.received().len(), 4);
+}
