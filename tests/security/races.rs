@@ -11,12 +11,7 @@ use crate::support::{ADMIN, Reply, TestPortal, reply};
 const CRONS: &str = "/api/portal/workspace/crons";
 
 /// Sends a request in the background, so the test can act while the server holds it.
-fn spawn_request(
-    p: &TestPortal,
-    method: Method,
-    path: &str,
-    token: &str,
-) -> JoinHandle<Reply> {
+fn spawn_request(p: &TestPortal, method: Method, path: &str, token: &str) -> JoinHandle<Reply> {
     let request = p.http.request(method, p.url(path)).bearer_auth(token);
     tokio::spawn(async move { reply(request.send().await.unwrap()).await })
 }
@@ -130,7 +125,11 @@ async fn a_purged_friends_jobs_and_files_never_reach_the_next_friend_given_the_i
     let r = delete.await.unwrap();
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     if made_in_gap.status == StatusCode::CREATED {
-        assert_eq!(in_gap, Vec::<String>::new(), "the new alice saw the old one's");
+        assert_eq!(
+            in_gap,
+            Vec::<String>::new(),
+            "the new alice saw the old one's"
+        );
     } else {
         assert_eq!(
             made_in_gap.status,

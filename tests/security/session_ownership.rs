@@ -154,9 +154,7 @@ async fn every_part_of_a_session_key_is_the_friends_own_for_every_caller() {
     p.add_friend(&main, "alice").await;
     p.add_friend(&ops, "bob").await;
     let alice = p.session_for(&main, "alice").await;
-    let job = |name: &str, session: &str| {
-        json!({"name": name, "message": "hello", "cron": "0 9 * * *", "session": session})
-    };
+    let job = |name: &str, session: &str| json!({"name": name, "message": "hello", "cron": "0 9 * * *", "session": session});
     let foreign = [
         // An agent alice has no friendship with, or none at all.
         "agent:ops:direct:channel:alice",
@@ -191,7 +189,11 @@ async fn every_part_of_a_session_key_is_the_friends_own_for_every_caller() {
         let r = p.put(&one, token, change).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{i}: {}", r.text);
         let r = p.get(&one, token).await;
-        assert_eq!(r.body["session"], "agent:main:direct:channel:alice", "{}", r.text);
+        assert_eq!(
+            r.body["session"], "agent:main:direct:channel:alice",
+            "{}",
+            r.text
+        );
     }
 }
 
@@ -215,7 +217,11 @@ async fn a_job_whose_agent_is_no_longer_the_friends_is_not_delivered() {
         .await;
     assert_eq!(run.body["status"], "failed", "{}", run.text);
     let error = run.body["error"].as_str().unwrap_or_default();
-    assert!(error.contains("no longer one of your agents"), "{}", run.text);
+    assert!(
+        error.contains("no longer one of your agents"),
+        "{}",
+        run.text
+    );
 
     let scheduler = &p.server.state.scheduler;
     p.clock.advance(chrono::Duration::hours(23));
@@ -237,19 +243,28 @@ async fn platform_ids_match_only_on_their_own_channel() {
     let p = TestPortal::start().await;
     let main = p.add_agent("main").await;
     let alice = json!({"id": "alice", "display_name": "Alice", "discord_id": DISCORD});
-    assert_eq!(p.post("/api/friends", &main, alice).await.status, StatusCode::CREATED);
+    assert_eq!(
+        p.post("/api/friends", &main, alice).await.status,
+        StatusCode::CREATED
+    );
     for number in [DISCORD, "5550100", "+0 555 0100", "+1234567"] {
         let bob = json!({"id": "bob", "display_name": "Bob", "signal": number});
         let r = p.post("/api/friends", &main, bob).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{number}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{number}: {}",
+            r.text
+        );
         assert!(r.message().starts_with("signal:"), "{}", r.text);
     }
     let bob = json!({"id": "bob", "display_name": "Bob", "signal": "+49 151 2345679"});
-    assert_eq!(p.post("/api/friends", &main, bob).await.status, StatusCode::CREATED);
+    assert_eq!(
+        p.post("/api/friends", &main, bob).await.status,
+        StatusCode::CREATED
+    );
     let bob = p.session_for(&main, "bob").await;
-    let job = |name: &str, session: &str| {
-        json!({"name": name, "message": "hello", "cron": "0 9 * * *", "session": session})
-    };
+    let job = |name: &str, session: &str| json!({"name": name, "message": "hello", "cron": "0 9 * * *", "session": session});
     for session in [
         "agent:main:discord:direct:+491512345679",
         "agent:main:whatsapp:direct:+491512345679",
@@ -259,7 +274,11 @@ async fn platform_ids_match_only_on_their_own_channel() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{session}: {}", r.text);
     }
     let r = p
-        .post(CRONS, &bob, job("right", "agent:main:signal:direct:+491512345679"))
+        .post(
+            CRONS,
+            &bob,
+            job("right", "agent:main:signal:direct:+491512345679"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }

@@ -5,9 +5,9 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use crate::World;
 use crate::receiver::Receiver;
 use crate::support::ADMIN;
-use crate::World;
 
 const CRONS: &str = "/api/portal/workspace/crons";
 
@@ -21,7 +21,12 @@ async fn a_schedule_closer_than_the_minimum_interval_is_refused_naming_it() {
     let w = World::new().await;
     for cron in ["* * * * * *", "*/30 * * * * *", "0,59 * * * * *"] {
         let r = w.create_job(&w.alice, job("fast", cron, "alice")).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{cron}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{cron}: {}",
+            r.text
+        );
         assert!(r.message().starts_with("cron:"), "{}", r.text);
         assert!(r.message().contains("once a minute"), "{cron}: {}", r.text);
     }
@@ -43,30 +48,43 @@ async fn a_schedule_closer_than_the_minimum_interval_is_refused_naming_it() {
 #[tokio::test]
 async fn one_friends_jobs_together_stay_under_the_runs_per_minute_ceiling() {
     let w = World::new().await;
-    // The policy's ceiling, 10 a minute: ten every-minute jobs, and daily ones besides.
-    for i in 0..10 {
+    // The policy's ceiling, 10 a minute: nine every-minute jobs, one every two minutes (0.5)
+    // and daily ones (next to nothing) besides.
+    for i in 0..9 {
         let r = w
             .create_job(&w.alice, job(&format!("each-{i}"), "* * * * *", "alice"))
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{i}: {}", r.text);
     }
-    let r = w
-        .create_job(&w.alice, job("daily", "0 9 * * *", "alice"))
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    for (name, cron) in [
+        ("half", "*/2 * * * *"),
+        ("daily", "0 9 * * *"),
+        ("nightly", "0 21 * * *"),
+    ] {
+        let r = w.create_job(&w.alice, job(name, cron, "alice")).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name}: {}", r.text);
+    }
     let r = w
         .create_job(&w.alice, job("one-more", "* * * * *", "alice"))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert!(r.message().starts_with("cron:"), "{}", r.text);
-    assert!(r.message().contains("10 a minute"), "{}", r.text);
-    // Editing a daily job into an every-minute one is refused the same way.
-    let change = json!({"message": "m", "cron": "* * * * *", "tz": "UTC",
-                        "session": "agent:main:direct:channel:alice"});
-    let r = w.p.put(&format!("{CRONS}/daily"), &w.alice, change).await;
+    assert!(r.message().contains("at most 10 a minute"), "{}", r.text);
+    // Editing a daily job into an every-minute one is refused the same way; into an hourly
+    // one, which keeps the total under 10, it is not.
+    let edit = |cron: &str| {
+        json!({"message": "m", "cron": cron, "tz": "UTC",
+               "session": "agent:main:direct:channel:alice"})
+    };
+    let daily = format!("{CRONS}/daily");
+    let r = w.p.put(&daily, &w.alice, edit("* * * * *")).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = w.p.put(&daily, &w.alice, edit("0 * * * *")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The ceiling is each friend's own.
-    let r = w.p.put("/api/friends/bob/agents/main", ADMIN, json!({})).await;
+    let r =
+        w.p.put("/api/friends/bob/agents/main", ADMIN, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = w.create_job(&w.bob, job("bobs", "* * * * *", "bob")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -81,16 +99,22 @@ async fn one_friends_backlog_cannot_hold_every_delivery_slot() {
         config.scheduler.max_concurrent_deliveries = 2;
     })
     .await;
-    let r = w.p.put("/api/friends/bob/agents/main", ADMIN, json!({})).await;
+    let r =
+        w.p.put("/api/friends/bob/agents/main", ADMIN, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     for name in ["a1", "a2", "a3"] {
         w.alice_job(name, "0 11 * * *").await;
-        let r = w.p.post(&format!("{CRONS}/{name}/run"), &w.alice, json!({})).await;
+        let r =
+            w.p.post(&format!("{CRONS}/{name}/run"), &w.alice, json!({}))
+                .await;
         assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     }
     let r = w.create_job(&w.bob, job("b1", "0 11 * * *", "bob")).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let r = w.p.post(&format!("{CRONS}/b1/run"), &w.bob, json!({})).await;
+    let r =
+        w.p.post(&format!("{CRONS}/b1/run"), &w.bob, json!({}))
+            .await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
 
     // Two slots, both busy and held open: one of them is bob's.

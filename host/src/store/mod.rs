@@ -20,8 +20,8 @@ pub use flusher::Flusher;
 pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
 };
-pub use pauses::Paused;
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
+pub use pauses::Paused;
 pub use retired::Retired;
 pub use sessions::{LinkRefusal, Session, SessionKind, SessionState};
 pub use table::Table;
@@ -86,6 +86,9 @@ pub struct Store {
     pub(crate) sessions: Table<Session>,
     /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
     pub(crate) friend_sessions: sled::Tree,
+    /// friend -> u64 (BE), moved on by every session or link made: a delete or revoke of
+    /// all a friend's sessions sees one made after it listed them (`sessions.rs`).
+    pub(crate) session_epochs: sled::Tree,
     /// `discord:<id>` / `phone:<number>` -> friend id: each platform id is one friend's.
     pub(crate) platform_ids: sled::Tree,
     /// Ids of friends deleted without purge, kept from new friends until purged.
@@ -119,6 +122,7 @@ impl Store {
             agent_tokens: db.open_tree("agent_tokens")?,
             sessions: Table::open(&db, "sessions")?,
             friend_sessions: db.open_tree("friend_sessions")?,
+            session_epochs: db.open_tree("session_epochs")?,
             platform_ids: db.open_tree("platform_ids")?,
             retired: Table::open(&db, "retired_friends")?,
             audit: Table::open(&db, "audit")?,
@@ -129,6 +133,7 @@ impl Store {
             db,
         };
         store.migrate()?;
+        platform_ids::legacy_numbers(&store.friends.tree)?;
         store.count_audit();
         Ok(store)
     }
