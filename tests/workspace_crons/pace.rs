@@ -132,3 +132,37 @@ async fn one_friends_backlog_cannot_hold_every_delivery_slot() {
     w.scheduler().settle().await;
     assert_eq!(gw.received().len(), 4);
 }
+
+/// A job stored before the pace limits with a schedule they refuse (every second) still
+/// runs at most once per minimum interval.
+#[tokio::test]
+async fn a_job_stored_before_the_limits_runs_at_most_once_per_minimum_interval() {
+    let w = World::new().await;
+    let jobs = portal::scheduler::jobs::JobStore::open(&w.p.server.state.store, 50).unwrap();
+    let due = crate::at("2026-03-01T10:05:00Z");
+    let legacy = portal::scheduler::Job {
+        friend: "alice".into(),
+        name: "every-second".into(),
+        message: "tick".into(),
+        cron: "* * * * * *".into(),
+        session: "agent:main:direct:channel:alice".into(),
+        tz: "UTC".into(),
+        enabled: true,
+        created_at: due,
+        next_run: Some(due),
+    };
+    jobs.put(&legacy).unwrap();
+    jobs.flush().await.unwrap();
+    drop(jobs);
+    let w = w.restart("2026-03-01T10:05:00Z", |_| {}).await;
+    w.fire().await;
+    assert_eq!(w.outbox().await.len(), 1);
+    for second in ["01", "02", "30", "59"] {
+        w.set_clock(&format!("2026-03-01T10:05:{second}Z"));
+        w.fire().await;
+    }
+    assert_eq!(w.outbox().await.len(), 1, "not again within the minute");
+    w.set_clock("2026-03-01T10:06:00Z");
+    w.fire().await;
+    assert_eq!(w.outbox().await.len(), 2);
+}
