@@ -368,7 +368,15 @@ impl Scheduler {
             return Ok(false);
         };
         let due = self.due_within_grace(&schedule, tz, scheduled, now);
-        job.next_run = schedule.next_after(now, tz);
+        // A job stored before the pace limits may run faster than they allow: never again
+        // within the minimum interval of the time this run stands for.
+        let interval =
+            TimeDelta::from_std(self.inner.config.min_interval).unwrap_or(TimeDelta::MAX);
+        let not_before = due
+            .unwrap_or(scheduled)
+            .checked_add_signed(interval - TimeDelta::seconds(1))
+            .map_or(now, |t| t.max(now));
+        job.next_run = schedule.next_after(not_before, tz);
         self.inner.jobs.put(&job)?;
         self.timer().set(id, job.next_run);
         if let Some(due) = due {
