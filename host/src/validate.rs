@@ -16,8 +16,9 @@ pub const DISPLAY_NAME_PATTERN: &str =
 pub const DISPLAY_NAME_MAX: u32 = 100;
 /// [`discord_id`].
 pub const DISCORD_ID_PATTERN: &str = "^[0-9]{17,20}$";
-/// [`phone`]: 5-20 digits, spaces and dashes between them, an optional leading '+'.
-pub const PHONE_PATTERN: &str = "^\\+?[0-9](?:[ -]*[0-9]){4,19}[ -]*$";
+/// [`phone`]: international (E.164), '+' then 8-15 digits, the first not 0, with spaces
+/// and dashes between them.
+pub const PHONE_PATTERN: &str = "^\\+[1-9](?:[ -]*[0-9]){7,14}[ -]*$";
 
 /// Friend ids become `friend-<id>` namespaces and `<name>-<id>.<domain>` hostnames,
 /// so they must stay valid DNS labels inside both. They hold a letter: a cron job's session
@@ -70,20 +71,25 @@ pub fn discord_id(id: &str) -> Result<(), &'static str> {
     }
 }
 
-/// Phone numbers as people type them: `+1-555-0100`, `+49 151 2345678`.
+/// Phone numbers in international form (E.164) as people type them: `+1-555-0100`,
+/// `+49 151 2345678`. The '+' keeps a number apart from a Discord id (17-20 digits),
+/// and E.164 allows at most 15 digits, so no number reads as one.
 pub fn phone(number: &str) -> Result<(), &'static str> {
-    let rest = number.strip_prefix('+').unwrap_or(number);
-    let digits = rest.bytes().filter(u8::is_ascii_digit).count();
-    let ok = rest.bytes().next().is_some_and(|b| b.is_ascii_digit())
-        && rest
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
-        && (5..=20).contains(&digits);
+    let ok = number.strip_prefix('+').is_some_and(|rest| {
+        let digits = rest.bytes().filter(u8::is_ascii_digit).count();
+        rest.bytes()
+            .next()
+            .is_some_and(|b| (b'1'..=b'9').contains(&b))
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b' ' || b == b'-')
+            && (8..=15).contains(&digits)
+    });
     if ok {
         Ok(())
     } else {
         Err(
-            "must be a phone number: an optional leading '+', then digits, spaces and dashes (5-20 digits)",
+            "must be a phone number in international form: '+', the country code, then the number (8-15 digits in all; spaces and dashes allowed)",
         )
     }
 }
@@ -169,10 +175,9 @@ mod tests {
     const GOOD_PHONES: &[&str] = &[
         "+1-555-0100",
         "+49 151 2345678",
-        "5550100",
-        "12345",
         "+1 555 0100 -",
-        "11111111111111111111",
+        "+12345678",
+        "+123456789012345",
     ];
     const BAD_PHONES: &[&str] = &[
         "",
@@ -184,6 +189,14 @@ mod tests {
         "++1555",
         "-1555000",
         "+1555\n0100",
+        // Not international (E.164): no '+', a leading 0, too few or too many digits.
+        "5550100",
+        "12345",
+        "11111111111111111111",
+        "123456789012345678",
+        "+0 555 0100",
+        "+1234567",
+        "+1234567890123456",
     ];
     const GOOD_DISCORD: &[&str] = &["123456789012345678", "12345678901234567890"];
     const BAD_DISCORD: &[&str] = &[

@@ -24,7 +24,12 @@ async fn an_operator_crons_toml_sets_the_job_limit() {
     .await;
     let post = Method::POST;
 
-    let alice = json!({"id": "alice", "display_name": "Alice"});
+    let main = json!({"id": "main", "display_name": "Main"});
+    let (status, _) = server
+        .call(post.clone(), "/api/agents", ADMIN, Some(main))
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let alice = json!({"id": "alice", "display_name": "Alice", "agent_id": "main"});
     let (status, _) = server
         .call(post.clone(), "/api/friends", ADMIN, Some(alice))
         .await;
@@ -38,7 +43,7 @@ async fn an_operator_crons_toml_sets_the_job_limit() {
 
     let mut answers = Vec::new();
     for name in ["one", "two", "three"] {
-        let job = json!({"name": name, "message": "m", "cron": "0 9 * * *", "session": "alice"});
+        let job = json!({"name": name, "message": "m", "cron": "0 9 * * *", "session": "agent:main:direct:channel:alice"});
         answers.push(server.call(post.clone(), CRONS, alice, Some(job)).await);
     }
     let statuses: Vec<_> = answers.iter().map(|(s, _)| s.as_u16()).collect();

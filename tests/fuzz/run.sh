@@ -150,7 +150,7 @@ call("PUT", "/api/portal/workspace/heartbeat", friend, {"content": "- [ ] check\
 call("PUT", "/api/friends/alice/workspace/friend-notes", agent, {"content": "Likes tea.\n"})
 call("POST", "/api/portal/workspace/crons", friend, {
     "name": "daily", "message": "Check my portfolio", "cron": "0 9 * * *",
-    "session": "agent:main:direct:channel:alice"})
+    "session": "agent:fuzzer:direct:channel:alice"})
 call("PUT", "/api/portal/hello/kv/k1", friend, {"v": 1})
 call("POST", "/api/friends/alice/namespace/apply", agent, {"manifests": [
     {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"},

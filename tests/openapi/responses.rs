@@ -174,7 +174,7 @@ async fn real_responses_match_their_schemas() {
         .await;
     check(&doc, "POST", "/api/portal/secrets", &r);
 
-    let job = json!({"name": "daily", "message": "m", "cron": "0 9 * * *", "session": "alice"});
+    let job = json!({"name": "daily", "message": "m", "cron": "0 9 * * *", "session": "agent:main:direct:channel:alice"});
     let r = p.post("/api/portal/workspace/crons", &friend, job).await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     check(&doc, "POST", "/api/portal/workspace/crons", &r);

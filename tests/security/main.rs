@@ -13,6 +13,7 @@ mod matrix;
 mod namespace_ownership;
 mod pod_placement;
 mod pod_security;
+mod races;
 mod routes;
 mod session_ownership;
 mod traversal;

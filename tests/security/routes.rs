@@ -186,7 +186,8 @@ impl Route {
     }
 
     /// The valid body for a caller acting for `friend` (`{via}`: `p` on the portal side,
-    /// `o` on the operators', so that both sides' writes differ).
+    /// `o` on the operators', so that both sides' writes differ; `{agent}`: an agent the
+    /// friend has a friendship with).
     pub fn body_for(&self, friend: &str) -> Option<Value> {
         let via = if self.path.starts_with("/api/portal/") {
             "p"
@@ -196,7 +197,15 @@ impl Route {
         match &self.body {
             Body::None => None,
             Body::Bytes => Some(json!({"v": 1})),
-            Body::Json(v) => Some(substitute(v, &[("{friend}", friend), ("{via}", via)])),
+            Body::Json(v) => {
+                let agent = if friend == crate::world::BOB {
+                    crate::world::BOBS_AGENT
+                } else {
+                    "main"
+                };
+                let with = [("{friend}", friend), ("{via}", via), ("{agent}", agent)];
+                Some(substitute(v, &with))
+            }
         }
     }
 }
@@ -361,11 +370,11 @@ fn plugin_body(name: &str) -> Body {
             Body::Json(json!({"content": "rewritten for {friend} ({via})"}))
         }
         "crons.create" => Body::Json(
-            json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:main:direct:channel:{friend}"}),
+            json!({"name": "matrix-job", "message": "from the matrix", "cron": "0 9 * * *", "session": "agent:{agent}:direct:channel:{friend}"}),
         ),
         "crons.toggle" => Body::Json(json!({"enabled": false})),
         "crons.update" => Body::Json(
-            json!({"message": "changed by the matrix ({via})", "cron": "0 10 * * *", "tz": "UTC", "session": "agent:main:direct:channel:{friend}"}),
+            json!({"message": "changed by the matrix ({via})", "cron": "0 10 * * *", "tz": "UTC", "session": "agent:{agent}:direct:channel:{friend}"}),
         ),
         "secrets.create" => Body::Json(json!({"name": "matrix-secret", "data": {"k": "v"}})),
         "secrets.replace" => Body::Json(json!({"data": {"token": "replaced"}})),

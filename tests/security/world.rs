@@ -1,6 +1,7 @@
 //! The seeded portal every security test runs against: agents `main` (friend of alice and
-//! the victims) and `other` (no friendships), friends alice and bob with marker strings in
-//! every kind of data they own, and the tokens of every kind of caller.
+//! the victims), `bobs-agent` (bob's only) and `other` (no friendships), friends alice and
+//! bob with marker strings in every kind of data they own, and the tokens of every kind of
+//! caller.
 //!
 //! Bob's friend id is [`BOB`], `x-alice`: alice's id is a suffix of his, so every probe also
 //! meets the confusions of names built as `<name>-<friend>` (hostnames, prefixes).
@@ -19,6 +20,8 @@ use crate::support::{ADMIN, Reply, TestPortal, config_for};
 /// Unique strings planted in one friend's data; none may reach another caller.
 /// Bob's friend id: alice's with a prefix.
 pub const BOB: &str = "x-alice";
+/// The agent bob (made by the admin) has a friendship with; no other friend has.
+pub const BOBS_AGENT: &str = "bobs-agent";
 
 pub struct Markers {
     pub friend: &'static str,
@@ -133,8 +136,13 @@ impl World {
         p.add_agent("victim-agent").await;
         let alice_m = Markers::of("alice", "q7a1", "+49 151 7770001");
         let bob_m = Markers::of(BOB, "k3b2", "+49 151 7770002");
+        // Bob's own agent, so that his cron job can name one of his agents.
+        p.add_agent(BOBS_AGENT).await;
         for (token, m) in [(&agent, &alice_m), (&ADMIN.to_owned(), &bob_m)] {
-            let body = json!({"id": m.friend, "display_name": m.friend.to_uppercase(), "signal": m.signal});
+            let mut body = json!({"id": m.friend, "display_name": m.friend.to_uppercase(), "signal": m.signal});
+            if m.friend == BOB {
+                body["agent_id"] = json!(BOBS_AGENT);
+            }
             let r = p.post("/api/friends", token, body).await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         }
@@ -312,7 +320,8 @@ async fn seed(p: &TestPortal, token: &str, m: &Markers) -> String {
         .await,
         "notes",
     );
-    let job = json!({"name": m.cron_name, "message": m.cron_message, "cron": "0 9 * * *", "session": format!("agent:main:direct:channel:{f}")});
+    let agent = if f == BOB { BOBS_AGENT } else { "main" };
+    let job = json!({"name": m.cron_name, "message": m.cron_message, "cron": "0 9 * * *", "session": format!("agent:{agent}:direct:channel:{f}")});
     ok(
         p.post("/api/portal/workspace/crons", token, job).await,
         "cron job",

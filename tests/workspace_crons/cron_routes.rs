@@ -238,8 +238,12 @@ async fn operator_set(w: &World, token: &str, session: &str) {
 async fn agents_and_admin_have_the_whole_set_under_the_friend() {
     let w = World::new().await;
     operator_set(&w, &w.agent, "agent:main:direct:channel:alice").await;
-    // The admin acts for no agent: any of the friend's sessions.
+    // The admin acts for no agent: a session of any of the friend's agents.
     w.p.add_agent("ops").await;
+    let r =
+        w.p.put("/api/friends/alice/agents/ops", ADMIN, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     operator_set(&w, ADMIN, "agent:ops:direct:channel:alice").await;
 }
 

@@ -192,7 +192,11 @@ async fn names_are_unique_per_friend_and_jobs_limited_by_policy() {
     );
     let r = w.create_job(&w.alice, body("daily")).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    // Bob may use the same name for his own job.
+    // Bob may use the same name for his own job (with an agent of his).
+    let r =
+        w.p.put("/api/friends/bob/agents/main", ADMIN, json!({}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mut bobs = body("daily");
     bobs["session"] = json!("agent:main:direct:channel:bob");
     assert_eq!(w.create_job(&w.bob, bobs).await.status, StatusCode::CREATED);
@@ -233,7 +237,6 @@ async fn a_job_may_only_target_the_friends_own_sessions() {
     let w = World::new().await;
     let own = [
         "agent:main:direct:channel:alice",
-        "alice",
         &format!("agent:main:discord:direct:{ALICE_DISCORD}"),
         "agent:main:signal:direct:+491512345678",
     ];

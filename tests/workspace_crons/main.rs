@@ -9,6 +9,7 @@ mod crons_api;
 mod delivery;
 mod gateway_contract;
 mod openclaw;
+mod pace;
 mod receiver;
 mod scheduler;
 mod workspace;

@@ -203,7 +203,7 @@ async fn runs_missed_while_down_fire_once_within_the_grace_window() {
         .create_job(
             &w.alice,
             json!({"name": "paused", "message": "m", "cron": "* * * * *",
-        "session": "alice", "enabled": false}),
+        "session": "agent:main:direct:channel:alice", "enabled": false}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
@@ -286,7 +286,7 @@ async fn daylight_saving_gaps_and_repeats_follow_the_documented_rule() {
         .create_job(
             &w.alice,
             json!({"name": "night", "message": "m", "cron": "30 2 * * *",
-        "session": "alice", "tz": "Europe/Berlin"}),
+        "session": "agent:main:direct:channel:alice", "tz": "Europe/Berlin"}),
         )
         .await;
     // 02:30 does not exist on 29 March in Berlin: it fires at 03:00 CEST.
@@ -352,9 +352,12 @@ async fn a_deleted_friends_jobs_stop() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_system_clock_a_due_job_fires_once_a_second_never_early() {
     let dir = tempfile::tempdir().unwrap();
+    let mut config = config_for(dir.path());
+    // Every second, past the policy's pace limits, for this measurement only.
+    config.scheduler.min_interval = Duration::from_secs(1);
+    config.scheduler.max_runs_per_minute = 60;
     let (state, _) =
-        portal::server::build_state(config_for(dir.path()), Arc::new(portal::clock::SystemClock))
-            .unwrap();
+        portal::server::build_state(config, Arc::new(portal::clock::SystemClock)).unwrap();
     let server = portal::server::start(state).await.unwrap();
     let p = crate::support::TestPortal {
         server,
@@ -370,7 +373,7 @@ async fn with_the_system_clock_a_due_job_fires_once_a_second_never_early() {
             CRONS,
             &alice,
             json!({"name": "tick", "message": "m", "cron": "* * * * * *",
-        "session": "alice"}),
+        "session": "agent:main:direct:channel:alice"}),
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);

@@ -92,17 +92,24 @@ pub struct NewFriend {
     agent_id: Option<String>,
 }
 
-fn check(friend: &Friend) -> ApiResult<()> {
+/// `before`: the record being changed. A phone number kept as it was is not checked again,
+/// so a number stored before numbers had to be international holds up no other change.
+fn check(friend: &Friend, before: Option<&Friend>) -> ApiResult<()> {
     validate::friend_id(&friend.id).map_err(|r| ApiError::invalid("id", r))?;
     validate::display_name(&friend.display_name)
         .map_err(|r| ApiError::invalid("display_name", r))?;
     if let Some(v) = &friend.discord_id {
         validate::discord_id(v).map_err(|r| ApiError::invalid("discord_id", r))?;
     }
-    if let Some(v) = &friend.signal {
+    let kept = |new: &Option<String>, old: Option<&Option<String>>| old == Some(new);
+    if let Some(v) = &friend.signal
+        && !kept(&friend.signal, before.map(|b| &b.signal))
+    {
         validate::phone(v).map_err(|r| ApiError::invalid("signal", r))?;
     }
-    if let Some(v) = &friend.whatsapp {
+    if let Some(v) = &friend.whatsapp
+        && !kept(&friend.whatsapp, before.map(|b| &b.whatsapp))
+    {
         validate::phone(v).map_err(|r| ApiError::invalid("whatsapp", r))?;
     }
     check_preferred_channel(friend)
@@ -144,7 +151,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    check(&friend)?;
+    check(&friend, None)?;
     if friend.preferred_channel.is_none() {
         friend.preferred_channel = friend.channels().first().map(|c| (*c).to_owned());
     }
@@ -291,8 +298,9 @@ pub async fn update(
     JsonBody(patch): JsonBody<FriendPatch>,
 ) -> ApiResult<Json<FriendView>> {
     let mut friend = operator_subject(&state, &caller, &id)?;
+    let before = friend.clone();
     patch.apply(&mut friend);
-    check(&friend)?;
+    check(&friend, Some(&before))?;
     friend.updated_at = state.clock.now();
     state.store.put_friend(&friend).await?;
     state.workspace.write_profile(&friend).await?;
@@ -351,23 +359,29 @@ pub async fn delete(
         state.cluster.purge(&id).await.map_err(cluster_error)?;
         state.runtime.services().kv.forget_friend(&id).await?;
     }
-    if existing.is_none() {
-        state.store.unretire(&id).await?;
-        tracing::info!(friend = %id, "retired friend purged; the id is free");
-        return Ok(StatusCode::NO_CONTENT);
+    let now = state.clock.now();
+    if existing.is_some() {
+        // Retired even for a purge, until what was theirs is gone: a new friend given the
+        // id in between would otherwise see the old one's jobs and workspace files.
+        let retired = Retired { deleted_at: now };
+        state.store.delete_friend(&id, Some(&retired)).await?;
     }
-    let retired = (!params.purge).then(|| Retired {
-        deleted_at: state.clock.now(),
-    });
-    state.store.delete_friend(&id, retired.as_ref()).await?;
-    // Nothing of theirs may pass to a friend later given the same id.
+    // Nothing of theirs may pass to a friend later given the same id. For a retired id
+    // being purged this finishes a delete that stopped half way.
     state
         .scheduler
         .delete_friend(&id)
         .await
         .map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
-    state.workspace.archive(&id, state.clock.now()).await?;
-    tracing::info!(friend = %id, purged = params.purge, "friend deleted");
+    state.workspace.archive(&id, now).await?;
+    if params.purge {
+        state.store.unretire(&id).await?;
+    }
+    if existing.is_none() {
+        tracing::info!(friend = %id, "retired friend purged; the id is free");
+    } else {
+        tracing::info!(friend = %id, purged = params.purge, "friend deleted");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -97,6 +97,11 @@ pub async fn end(
             "no such session (it may have ended already)",
         ));
     };
-    state.store.revoke_session(&hash, now).await?;
+    // Ended meanwhile, or a link opened meanwhile: its new session is in the list now.
+    if !state.store.revoke_session(&hash, now).await? {
+        return Err(ApiError::not_found(
+            "no such session (it ended, or the link was opened, just now)",
+        ));
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::session_rules;
 use super::validate::{self, JobError, JobUpdate, NewJob};
 use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
 
@@ -35,8 +36,9 @@ impl Scheduler {
             .ok_or_else(|| JobError::NotFound(format!("no cron job '{name}'")))
     }
 
-    /// That `session` is the friend's own and, when an agent acts (`agent`), also the
-    /// agent's own (`agent:<its id>:...`): 403 otherwise.
+    /// That every part of `session` is the friend's own (an agent they have a friendship
+    /// with, one of their chats) and, when an agent acts (`agent`), the agent's own: 403
+    /// otherwise, for every caller.
     fn check_session(
         &self,
         friend: &str,
@@ -48,21 +50,43 @@ impl Scheduler {
             .store
             .friend(friend)?
             .ok_or_else(|| JobError::NotFound(format!("no friend '{friend}'")))?;
-        if !validate::owns_session(&profile, session) {
-            return Err(JobError::Forbidden(format!(
-                "session '{session}' is not one of your sessions: its last ':'-separated part \
-                 must be your id or one of your platform ids"
-            )));
-        }
-        if let Some(agent) = agent
-            && !validate::agent_may_use(agent, session)
-        {
-            return Err(JobError::Forbidden(format!(
-                "session '{session}' is not one of this agent's: an agent may only name \
-                 sessions that start with 'agent:{agent}:'"
-            )));
-        }
-        Ok(())
+        let agents = self.agents_of(friend)?;
+        session_rules::check(&profile, &agents, agent, session)
+            .map_err(|refusal| JobError::Forbidden(refusal.explain(session)))
+    }
+
+    /// That a job of `friend` on `schedule` (replacing the job `replacing`, on edit) keeps
+    /// the pace limits of crons.toml (422 naming the limit). Caller holds the lock.
+    fn check_pace(
+        &self,
+        friend: &str,
+        replacing: Option<&str>,
+        schedule: &super::schedule::Schedule,
+    ) -> Result<(), JobError> {
+        let others: Vec<_> = self
+            .inner
+            .jobs
+            .of_friend(friend)?
+            .iter()
+            .filter(|job| Some(job.name.as_str()) != replacing)
+            .filter_map(|job| parse(job).map(|(schedule, _)| schedule))
+            .collect();
+        let pace = super::pace::Pace {
+            min_interval: self.inner.config.min_interval,
+            max_runs_per_minute: self.inner.config.max_runs_per_minute,
+        };
+        pace.check(schedule, &others)
+    }
+
+    /// The agents the friend has a friendship with.
+    pub(super) fn agents_of(&self, friend: &str) -> Result<Vec<String>, JobError> {
+        Ok(self
+            .inner
+            .store
+            .agents_of_friend(friend)?
+            .into_iter()
+            .map(|f| f.agent_id)
+            .collect())
     }
 
     /// Checks the job (422 naming the field), that its session is the friend's own (403)
@@ -91,6 +115,7 @@ impl Scheduler {
                 format!("at most {max} cron jobs per friend; delete one first"),
             ));
         }
+        self.check_pace(friend, None, &checked.schedule)?;
         let enabled = input.enabled.unwrap_or(true);
         let job = Job {
             friend: friend.to_owned(),
@@ -138,6 +163,7 @@ impl Scheduler {
         let _guard = self.inner.lock.lock().await;
         let mut job = self.find(friend, name)?;
         self.check_session(friend, &as_new.session, agent)?;
+        self.check_pace(friend, Some(name), &checked.schedule)?;
         job.message = as_new.message;
         job.cron = as_new.cron.split_whitespace().collect::<Vec<_>>().join(" ");
         job.session = as_new.session;

@@ -24,11 +24,14 @@
 pub mod delivery;
 pub mod jobs;
 pub mod outbox;
+pub mod pace;
 pub mod policy;
 mod run_limit;
 mod runs;
 pub mod schedule;
+pub mod session_rules;
 pub mod sessions;
+mod slots;
 mod timer;
 pub mod validate;
 
@@ -59,6 +62,8 @@ use timer::Timer;
 pub const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// The error of a run refused because its session no longer names the job's friend.
 pub const SESSION_NOT_OWNED: &str = "not sent: the chat this job sends to no longer belongs to this friend; edit the job to choose one of theirs";
+/// The error of a run refused because its friend no longer has the agent it names.
+pub const AGENT_NOT_FRIENDS: &str = "not sent: the agent this job sends to is no longer one of your agents (the friendship ended); edit the job to choose one of them";
 
 /// The scheduler's settings: `policies/crons.toml` ([`policy::CronPolicy`]) and the
 /// gateway flags.
@@ -85,6 +90,12 @@ pub struct SchedulerConfig {
     /// the same second (everyone's "0 9 * * *") reaches the agent as a bounded stream, not
     /// as thousands of simultaneous connections.
     pub max_concurrent_deliveries: usize,
+    /// How many of them one friend's runs may hold (never all of them, see `slots.rs`).
+    pub max_concurrent_deliveries_per_friend: usize,
+    /// The shortest time between two runs of one job's schedule.
+    pub min_interval: Duration,
+    /// All of one friend's jobs together, at their busiest (see `pace.rs`).
+    pub max_runs_per_minute: u32,
     /// Manual runs one friend may start in a row ...
     pub manual_run_burst: u32,
     /// ... and how often one more is allowed after that.
@@ -112,6 +123,12 @@ impl std::fmt::Debug for SchedulerConfig {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("retry_backoff", &self.retry_backoff)
             .field("max_concurrent_deliveries", &self.max_concurrent_deliveries)
+            .field(
+                "max_concurrent_deliveries_per_friend",
+                &self.max_concurrent_deliveries_per_friend,
+            )
+            .field("min_interval", &self.min_interval)
+            .field("max_runs_per_minute", &self.max_runs_per_minute)
             .field("manual_run_burst", &self.manual_run_burst)
             .field("manual_run_every", &self.manual_run_every)
             .finish()
@@ -135,8 +152,9 @@ struct Inner {
     lock: tokio::sync::Mutex<()>,
     wake: Notify,
     inflight: Inflight,
-    /// Permits for deliveries under way ([`SchedulerConfig::max_concurrent_deliveries`]).
-    delivering: Arc<tokio::sync::Semaphore>,
+    /// Slots for deliveries under way ([`SchedulerConfig::max_concurrent_deliveries`]),
+    /// shared fairly between friends.
+    delivering: slots::Slots,
     /// Manual runs per friend ([`SchedulerConfig::manual_run_burst`]).
     run_limit: run_limit::RunLimit,
     /// Runs recorded under the lock and not yet durable: delivered only once flushed.
@@ -181,9 +199,10 @@ impl Scheduler {
         let jobs = JobStore::open(store, config.runs_kept)?;
         let outbox = Outbox::open(store)?;
         let delivery = Delivery::new(&config, outbox.clone())?;
-        let delivering = Arc::new(tokio::sync::Semaphore::new(
-            config.max_concurrent_deliveries.max(1),
-        ));
+        let delivering = slots::Slots::new(
+            config.max_concurrent_deliveries,
+            config.max_concurrent_deliveries_per_friend,
+        );
         let run_limit = run_limit::RunLimit::new(config.manual_run_burst, config.manual_run_every);
         let interrupted = jobs.fail_interrupted_runs()?;
         if interrupted > 0 {
@@ -349,7 +368,15 @@ impl Scheduler {
             return Ok(false);
         };
         let due = self.due_within_grace(&schedule, tz, scheduled, now);
-        job.next_run = schedule.next_after(now, tz);
+        // A job stored before the pace limits may run faster than they allow: never again
+        // within the minimum interval of the time this run stands for.
+        let interval =
+            TimeDelta::from_std(self.inner.config.min_interval).unwrap_or(TimeDelta::MAX);
+        let not_before = due
+            .unwrap_or(scheduled)
+            .checked_add_signed(interval - TimeDelta::seconds(1))
+            .map_or(now, |t| t.max(now));
+        job.next_run = schedule.next_after(not_before, tz);
         self.inner.jobs.put(&job)?;
         self.timer().set(id, job.next_run);
         if let Some(due) = due {

@@ -21,6 +21,30 @@ pub struct CronPolicy {
     /// Absent from an operator's older file: the defaults below.
     #[serde(default)]
     pub manual_runs: ManualRunPolicy,
+    /// Absent from an operator's older file: the defaults below.
+    #[serde(default)]
+    pub pace: PacePolicy,
+}
+
+/// `[pace]`: how often jobs may run (see `pace.rs`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PacePolicy {
+    pub min_interval_secs: u64,
+    pub max_runs_per_minute: u32,
+}
+
+impl Default for PacePolicy {
+    fn default() -> Self {
+        Self {
+            min_interval_secs: 60,
+            max_runs_per_minute: 10,
+        }
+    }
+}
+
+fn default_per_friend() -> usize {
+    8
 }
 
 /// `[manual_runs]`: jobs a friend runs by hand, `burst` in a row, then one per `refill_secs`.
@@ -44,6 +68,9 @@ impl Default for ManualRunPolicy {
 #[serde(deny_unknown_fields)]
 pub struct DeliveryPolicy {
     pub max_concurrent: usize,
+    /// Absent from an operator's older file: 8.
+    #[serde(default = "default_per_friend")]
+    pub max_concurrent_per_friend: usize,
     pub attempt_timeout_secs: u64,
     pub retry_backoff_secs: Vec<u64>,
     pub shutdown_wait_secs: u64,
@@ -79,6 +106,24 @@ impl CronPolicy {
             ("grace_minutes", self.grace_minutes, 0, 24 * 60),
             ("runs_kept", self.runs_kept as u64, 1, 1_000),
             ("delivery.max_concurrent", d.max_concurrent as u64, 1, 4_096),
+            (
+                "delivery.max_concurrent_per_friend",
+                d.max_concurrent_per_friend as u64,
+                1,
+                4_096,
+            ),
+            (
+                "pace.min_interval_secs",
+                self.pace.min_interval_secs,
+                1,
+                86_400,
+            ),
+            (
+                "pace.max_runs_per_minute",
+                u64::from(self.pace.max_runs_per_minute),
+                1,
+                100_000,
+            ),
             (
                 "delivery.attempt_timeout_secs",
                 d.attempt_timeout_secs,
@@ -137,6 +182,9 @@ impl CronPolicy {
             retry_backoff: d.retry_backoff_secs.iter().copied().map(secs).collect(),
             shutdown_wait: secs(d.shutdown_wait_secs),
             max_concurrent_deliveries: d.max_concurrent,
+            max_concurrent_deliveries_per_friend: d.max_concurrent_per_friend,
+            min_interval: secs(self.pace.min_interval_secs),
+            max_runs_per_minute: self.pace.max_runs_per_minute,
             manual_run_burst: self.manual_runs.burst,
             manual_run_every: secs(self.manual_runs.refill_secs),
         }
@@ -171,8 +219,16 @@ mod tests {
         assert_eq!(config.shutdown_wait, Duration::from_secs(10));
         assert_eq!(config.manual_run_burst, 5);
         assert_eq!(config.manual_run_every, Duration::from_secs(60));
-        // The file's section and the defaults of a file without one agree.
+        assert_eq!(config.max_concurrent_deliveries_per_friend, 8);
+        assert_eq!(config.min_interval, Duration::from_secs(60));
+        assert_eq!(config.max_runs_per_minute, 10);
+        // The file's sections and the defaults of a file without them agree.
         assert_eq!(policy.manual_runs, ManualRunPolicy::default());
+        assert_eq!(policy.pace, PacePolicy::default());
+        assert_eq!(
+            policy.delivery.max_concurrent_per_friend,
+            default_per_friend()
+        );
     }
 
     #[test]
@@ -221,6 +277,12 @@ mod tests {
                 "unknown field `grace`",
             ),
             ("runs_kept = 50", "runs_kept = -1", "toml", "invalid value"),
+            (
+                "min_interval_secs = 60",
+                "min_interval_secs = 0",
+                "pace.min_interval_secs",
+                "0 is outside 1..=86400",
+            ),
             (
                 "burst = 5",
                 "burst = 0",

@@ -1,6 +1,6 @@
 //! A run's life: recorded as pending, made durable, then delivered in the background and
-//! finished with its outcome. A run whose session is no longer its friend's is recorded as
-//! failed and never sent.
+//! finished with its outcome. A run whose session is no longer its friend's (a chat given
+//! up, a friendship ended) is recorded as failed and never sent.
 
 use std::sync::atomic::Ordering;
 
@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::delivery::Message;
 use super::jobs::{self, Job, Run, RunStatus, Trigger};
-use super::{JobError, SESSION_NOT_OWNED, Scheduler, validate};
+use super::{JobError, Scheduler, session_rules};
 
 /// A run on record (pending) and what its delivery sends.
 pub(super) struct Recorded {
@@ -90,8 +90,8 @@ impl Scheduler {
         inner.inflight.count.fetch_add(1, Ordering::SeqCst);
         tokio::spawn(async move {
             let outcome = {
-                // Never closed: the semaphore lives as long as the scheduler.
-                let _turn = inner.delivering.acquire().await;
+                // Never closed: the slots live as long as the scheduler.
+                let _turn = inner.delivering.take(&message.friend).await;
                 inner.delivery.deliver(&message).await
             };
             let (status, error) = match outcome.result {
@@ -119,7 +119,8 @@ impl Scheduler {
     }
 
     /// The session was the friend's when the job was made, but platform ids change hands
-    /// (a friend drops a number, another takes it): ownership is checked again at every run.
+    /// (a friend drops a number, another takes it) and friendships end: every part of it is
+    /// checked again at every run.
     fn refuse_foreign_session(
         &self,
         job: &Job,
@@ -127,16 +128,22 @@ impl Scheduler {
         now: DateTime<Utc>,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Option<Run>, JobError> {
-        let friend = self.inner.store.friend(&job.friend)?;
-        if friend.is_some_and(|f| validate::owns_session(&f, &job.session)) {
+        let refusal = match self.inner.store.friend(&job.friend)? {
+            Some(friend) => {
+                let agents = self.agents_of(&job.friend)?;
+                session_rules::check(&friend, &agents, None, &job.session).err()
+            }
+            None => Some(session_rules::Refusal::NotTheirChat),
+        };
+        let Some(refusal) = refusal else {
             return Ok(None);
-        }
-        tracing::warn!(friend = %job.friend, job = %job.name, "cron run not delivered: its session is no longer the friend's");
+        };
+        tracing::warn!(friend = %job.friend, job = %job.name, why = ?refusal, "cron run not delivered: its session is no longer the friend's");
         let run = Run {
             at: now,
             trigger,
             status: RunStatus::Failed,
-            error: Some(SESSION_NOT_OWNED.to_owned()),
+            error: Some(refusal.run_error().to_owned()),
             scheduled_for,
             attempts: 0,
         };

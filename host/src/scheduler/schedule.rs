@@ -329,6 +329,30 @@ impl Schedule {
         })
     }
 
+    /// The shortest time between two of its runs on the wall clock, in seconds, as if
+    /// every day matched (so at most a day): what the pace limits of `pace.rs` compare.
+    pub fn shortest_gap_secs(&self) -> u32 {
+        const DAY: u32 = 86_400;
+        let values = |bits: u64, max: u32| (0..=max).filter(move |v| bits & (1u64 << *v) != 0);
+        let (mut first, mut last, mut shortest) = (None, None, DAY);
+        for h in values(self.hours, 23) {
+            for m in values(self.minutes, 59) {
+                for s in values(self.seconds, 59) {
+                    let t = h * 3600 + m * 60 + s;
+                    if let Some(before) = last {
+                        shortest = shortest.min(t - before);
+                    }
+                    first.get_or_insert(t);
+                    last = Some(t);
+                }
+            }
+        }
+        if let (Some(first), Some(last)) = (first, last) {
+            shortest = shortest.min(first + DAY - last);
+        }
+        shortest
+    }
+
     /// The first fire time strictly after `after`, with the fields matched
     /// against the wall clock of `tz` and the daylight-saving policy of the
     /// module documentation. `None` if nothing fires within [`HORIZON_YEARS`].

@@ -1,6 +1,6 @@
 //! The session keys a friend may choose for a job with one of their agents, with labels a
-//! person reads, so that no one types a key. Each is the friend's own by
-//! [`super::validate::owns_session`] and the agent's by [`super::validate::agent_may_use`].
+//! person reads, so that no one types a key. Each passes [`super::session_rules::check`]
+//! for the friend, an agent it has a friendship with, and that agent acting.
 
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -28,7 +28,7 @@ pub fn session_choices(friend: &Friend, agent_id: &str, agent_name: &str) -> Vec
             "Discord".into(),
         ));
     }
-    // Session keys hold no spaces: the number as `owns_session` compares it.
+    // Session keys hold no spaces: the number as `session_rules` compares it.
     let phone = crate::validate::phone_key;
     if let Some(number) = &friend.signal {
         choices.push(choice(
@@ -48,7 +48,8 @@ pub fn session_choices(friend: &Friend, agent_id: &str, agent_name: &str) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scheduler::validate::{NewJob, agent_may_use, check, owns_session};
+    use crate::scheduler::session_rules;
+    use crate::scheduler::validate::{NewJob, check};
     use chrono::{TimeZone, Utc};
 
     #[test]
@@ -76,8 +77,9 @@ mod tests {
             ]
         );
         for c in &choices {
-            assert!(owns_session(&friend, &c.session), "{c:?}");
-            assert!(agent_may_use("ops", &c.session), "{c:?}");
+            let agents = ["ops".to_owned()];
+            let own = session_rules::check(&friend, &agents, Some("ops"), &c.session);
+            assert_eq!(own, Ok(()), "{c:?}");
             let job = NewJob {
                 name: "j".into(),
                 message: "m".into(),

@@ -1,5 +1,5 @@
 //! The rules a new job must meet. Broken rules name the field (422); a session that is not
-//! the friend's own is refused (403).
+//! the friend's own is refused (403, see `session_rules.rs`).
 
 use std::str::FromStr;
 
@@ -7,7 +7,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 use super::schedule::Schedule;
-use crate::store::Friend;
 
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 pub const MAX_SESSION_CHARS: usize = 256;
@@ -142,70 +141,10 @@ pub fn check(job: &NewJob, now: DateTime<Utc>) -> Result<Checked, JobError> {
     })
 }
 
-/// Whether `session` is one of the friend's own sessions: its last `:`-separated segment
-/// is the friend's id or one of their platform ids (discord, signal, whatsapp). Phone
-/// numbers compare without spaces and dashes.
-pub fn owns_session(friend: &Friend, session: &str) -> bool {
-    let Some(last) = session.rsplit(':').next().filter(|s| !s.is_empty()) else {
-        return false;
-    };
-    let phone = crate::validate::phone_key;
-    last == friend.id
-        || friend.discord_id.as_deref() == Some(last)
-        || [&friend.signal, &friend.whatsapp]
-            .into_iter()
-            .flatten()
-            .any(|number| phone(number) == phone(last))
-}
-
-/// Whether an agent may send into `session`: only a session of its own,
-/// `agent:<agent>:...` (whose friend part [`owns_session`] checks).
-pub fn agent_may_use(agent: &str, session: &str) -> bool {
-    super::delivery::session_agent(session) == Some(agent)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::TimeZone;
-
-    fn friend() -> Friend {
-        let now = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
-        Friend {
-            id: "alice".into(),
-            display_name: "Alice".into(),
-            discord_id: Some("123456789012345678".into()),
-            signal: Some("+49 151 2345678".into()),
-            whatsapp: None,
-            preferred_channel: None,
-            created_at: now,
-            updated_at: now,
-        }
-    }
-
-    #[test]
-    fn sessions_are_the_friends_own_by_their_last_segment() {
-        let f = friend();
-        for own in [
-            "agent:main:direct:channel:alice",
-            "alice",
-            "agent:main:discord:direct:123456789012345678",
-            "agent:main:signal:direct:+491512345678",
-            "agent:main:signal:direct:+49-151-2345678",
-        ] {
-            assert!(owns_session(&f, own), "{own}");
-        }
-        for foreign in [
-            "agent:main:direct:channel:bob",
-            "agent:main:direct:channel:alice:bob",
-            "agent:main:direct:alice:",
-            "agent:main:alice-x",
-            "",
-            "agent:main:direct:channel:ALICE",
-        ] {
-            assert!(!owns_session(&f, foreign), "{foreign}");
-        }
-    }
 
     #[test]
     fn each_broken_rule_names_its_field() {

@@ -245,10 +245,13 @@ impl Store {
         self.flush().await
     }
 
-    /// Removes the friend, their friendships and every session of theirs. Returns whether it existed.
-    /// Deletes the friend, their friendships and sessions. `retire`: their namespace and app
-    /// data stay behind, so the id is kept from a new friend until they are purged
-    /// ([`Store::unretire`]).
+    /// Deletes the friend, their friendships and every session and link of theirs, in one
+    /// transaction. Returns whether the friend existed. `retire`: the id is kept from a
+    /// new friend until [`Store::unretire`] (what was theirs is still being removed, or
+    /// their namespace and app data stay behind). The sessions are listed first and listed
+    /// again if one was made before the transaction (see `sessions.rs`), and none can be
+    /// made after it: a session never outlives its friend, even for an instant, so none is
+    /// ever valid for the next friend given the id.
     pub async fn delete_friend(&self, id: &str, retire: Option<&Retired>) -> StoreResult<bool> {
         let agents: Vec<String> = self
             .agents_of_friend(id)?
@@ -256,32 +259,61 @@ impl Store {
             .map(|f| f.agent_id)
             .collect();
         let tombstone = retire.map(encode).transpose()?;
-        let existed = (
-            &self.friends.tree,
-            &self.friendships.tree,
-            &self.agent_friends,
-            &self.platform_ids,
-            &self.retired.tree,
-        )
-            .transaction(
-                |(friends, friendships, agent_friends, platform_ids, retired)| {
-                    let Some(old) = friends.remove(id.as_bytes())? else {
-                        return Ok(false);
-                    };
-                    let old: Friend = decode(&old)
-                        .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
-                    platform_ids::release(platform_ids, &old)?;
-                    for agent in &agents {
-                        friendships.remove(pair_key(id, agent.as_bytes()))?;
-                        agent_friends.remove(pair_key(agent, id.as_bytes()))?;
-                    }
-                    if let Some(tombstone) = &tombstone {
-                        retired.insert(id.as_bytes(), tombstone.as_slice())?;
-                    }
-                    Ok(true)
-                },
-            )?;
-        self.remove_friend_sessions(id)?;
+        let existed = loop {
+            let epoch = self.session_epoch(id)?;
+            let listed = self.friend_session_hashes(id)?;
+            self.pause_point("friend_sessions_listed").await;
+            let outcome = (
+                &self.friends.tree,
+                &self.friendships.tree,
+                &self.agent_friends,
+                &self.platform_ids,
+                &self.retired.tree,
+                &self.sessions.tree,
+                &self.friend_sessions,
+                &self.session_epochs,
+            )
+                .transaction(
+                    |(
+                        friends,
+                        friendships,
+                        agent_friends,
+                        platform_ids,
+                        retired,
+                        sessions,
+                        friend_sessions,
+                        epochs,
+                    )| {
+                        if epochs.get(id.as_bytes())? != epoch {
+                            // A session was made since they were listed: list again.
+                            return Ok(None);
+                        }
+                        for (index_key, hash) in &listed {
+                            sessions.remove(hash.as_slice())?;
+                            friend_sessions.remove(index_key)?;
+                        }
+                        epochs.remove(id.as_bytes())?;
+                        let Some(old) = friends.remove(id.as_bytes())? else {
+                            return Ok(Some(false));
+                        };
+                        let old: Friend = decode(&old)
+                            .map_err(sled::transaction::ConflictableTransactionError::Abort)?;
+                        platform_ids::release(platform_ids, &old)?;
+                        for agent in &agents {
+                            friendships.remove(pair_key(id, agent.as_bytes()))?;
+                            agent_friends.remove(pair_key(agent, id.as_bytes()))?;
+                        }
+                        if let Some(tombstone) = &tombstone {
+                            retired.insert(id.as_bytes(), tombstone.as_slice())?;
+                        }
+                        Ok(Some(true))
+                    },
+                )?;
+            if let Some(existed) = outcome {
+                break existed;
+            }
+        };
+        self.pause_point("friend_deleted").await;
         self.flush().await?;
         Ok(existed)
     }

@@ -6,6 +6,7 @@ mod audit;
 mod flusher;
 mod friends;
 mod hostnames;
+mod pauses;
 mod platform_ids;
 mod retired;
 mod sessions;
@@ -20,6 +21,7 @@ pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
 };
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
+pub use pauses::Paused;
 pub use retired::Retired;
 pub use sessions::{LinkRefusal, Session, SessionKind, SessionState};
 pub use table::Table;
@@ -84,6 +86,9 @@ pub struct Store {
     pub(crate) sessions: Table<Session>,
     /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
     pub(crate) friend_sessions: sled::Tree,
+    /// friend -> u64 (BE), moved on by every session or link made: a delete or revoke of
+    /// all a friend's sessions sees one made after it listed them (`sessions.rs`).
+    pub(crate) session_epochs: sled::Tree,
     /// `discord:<id>` / `phone:<number>` -> friend id: each platform id is one friend's.
     pub(crate) platform_ids: sled::Tree,
     /// Ids of friends deleted without purge, kept from new friends until purged.
@@ -93,6 +98,8 @@ pub struct Store {
     pub(crate) audit_by_friend: sled::Tree,
     /// How many audit entries there are, and how many are kept (see `audit.rs`).
     pub(crate) audit_bound: std::sync::Arc<audit::AuditBound>,
+    /// Points where tests hold an operation between its steps (see `pauses.rs`).
+    pub(crate) pauses: std::sync::Arc<pauses::Pauses>,
 }
 
 impl Store {
@@ -115,15 +122,18 @@ impl Store {
             agent_tokens: db.open_tree("agent_tokens")?,
             sessions: Table::open(&db, "sessions")?,
             friend_sessions: db.open_tree("friend_sessions")?,
+            session_epochs: db.open_tree("session_epochs")?,
             platform_ids: db.open_tree("platform_ids")?,
             retired: Table::open(&db, "retired_friends")?,
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
             audit_bound: Default::default(),
+            pauses: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
         };
         store.migrate()?;
+        platform_ids::legacy_numbers(&store.friends.tree)?;
         store.count_audit();
         Ok(store)
     }

@@ -93,6 +93,34 @@ pub(crate) fn rebuild(friends: &sled::Tree, index: &sled::Tree) -> Result<(), St
     Ok(())
 }
 
+/// The phone numbers on file that are not in international form (E.164): stored before
+/// numbers had to be, they stay as they are, readable and still matched for their own
+/// channel (so they collide with no Discord id). Each is logged at open, by friend and
+/// field (never the number), so that an operator can correct it with
+/// `PUT /api/friends/:id`; a friend's other changes are not held up by it.
+pub(crate) fn legacy_numbers(
+    friends: &sled::Tree,
+) -> Result<Vec<(String, &'static str)>, StoreError> {
+    let mut legacy = Vec::new();
+    for entry in friends.iter() {
+        let (_, value) = entry?;
+        let Ok(friend) = serde_json::from_slice::<Friend>(&value) else {
+            continue;
+        };
+        for (number, field) in [(&friend.signal, "signal"), (&friend.whatsapp, "whatsapp")] {
+            if number
+                .as_deref()
+                .is_some_and(|n| crate::validate::phone(n).is_err())
+            {
+                tracing::warn!(friend = %friend.id, field,
+                    "stored phone number is not in international form (+ and 8-15 digits); kept as is, correct it with PUT /api/friends/:id");
+                legacy.push((friend.id.clone(), field));
+            }
+        }
+    }
+    Ok(legacy)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +177,27 @@ mod tests {
         assert_eq!(
             store.schema_version().unwrap(),
             super::super::SCHEMA_VERSION
+        );
+    }
+
+    /// A number stored before numbers had to be international is kept, readable, and
+    /// reported at open.
+    #[test]
+    fn a_stored_number_that_is_not_international_is_kept_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut bob = friend("bob");
+        bob.signal = Some("555 0100".into());
+        bob.whatsapp = Some("+1 555 0100".into());
+        {
+            let store = crate::store::Store::open(dir.path()).unwrap();
+            store.friends.put(&bob.id, &bob).unwrap();
+            store.db.flush().unwrap();
+        }
+        let store = crate::store::Store::open(dir.path()).unwrap();
+        assert_eq!(store.friend("bob").unwrap(), Some(bob));
+        assert_eq!(
+            legacy_numbers(&store.friends.tree).unwrap(),
+            [("bob".to_owned(), "signal")]
         );
     }
 

@@ -5,10 +5,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
-use sled::transaction::ConflictableTransactionError;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
 
 use super::table::{decode, encode};
-use super::{Store, StoreResult, pair_key, prefix_key};
+use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -90,18 +92,50 @@ fn index_key(session: &Session, hash: &[u8; 32]) -> Vec<u8> {
     pair_key(&session.friend_id, &suffix)
 }
 
+/// The friend's session epoch as stored (`None`: no session made since they were created).
+pub(crate) type Epoch = Option<sled::IVec>;
+
+/// Inside a transaction: a session or link of `friend` is being made. Whoever listed the
+/// friend's sessions before it (to delete or revoke them all) finds the epoch moved on and
+/// lists them again, so no session made meanwhile is left behind.
+fn next_epoch<E>(epochs: &TransactionalTree, friend: &str) -> ConflictableTransactionResult<(), E> {
+    let current = epochs
+        .get(friend.as_bytes())?
+        .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+        .map_or(0, u64::from_be_bytes);
+    epochs.insert(friend.as_bytes(), &current.wrapping_add(1).to_be_bytes())?;
+    Ok(())
+}
+
 impl Store {
+    /// Stores a new link or session; refused (not found) when its friend no longer exists,
+    /// so that a friend deleted meanwhile leaves nothing the next friend given the id
+    /// could use.
     pub async fn create_session(&self, hash: &[u8; 32], session: &Session) -> StoreResult<()> {
         let bytes = encode(session)?;
         let index = index_key(session, hash);
-        (&self.sessions.tree, &self.friend_sessions).transaction(
-            |(sessions, friend_sessions)| {
+        let friend = session.friend_id.as_str();
+        (
+            &self.sessions.tree,
+            &self.friend_sessions,
+            &self.friends.tree,
+            &self.session_epochs,
+        )
+            .transaction(|(sessions, friend_sessions, friends, epochs)| {
+                if friends.get(friend.as_bytes())?.is_none() {
+                    return abort(StoreError::NotFound(format!("no friend '{friend}'")));
+                }
+                next_epoch(epochs, friend)?;
                 sessions.insert(hash.as_slice(), bytes.as_slice())?;
                 friend_sessions.insert(index.as_slice(), &[])?;
                 Ok(())
-            },
-        )?;
+            })?;
         self.flush().await
+    }
+
+    /// The friend's session epoch now (see [`Store::delete_friend`]).
+    pub(crate) fn session_epoch(&self, friend_id: &str) -> StoreResult<Epoch> {
+        Ok(self.session_epochs.get(friend_id.as_bytes())?)
     }
 
     pub fn session(&self, hash: &[u8; 32]) -> StoreResult<Option<Session>> {
@@ -109,7 +143,8 @@ impl Store {
     }
 
     /// Spends the link `link` and creates `session` under `hash`, in one transaction: of
-    /// two exchanges of one link at once, one wins and the other finds it used.
+    /// two exchanges of one link at once, one wins and the other finds it used. The link of
+    /// a friend deleted meanwhile is unknown.
     pub async fn exchange_link(
         &self,
         link: &[u8; 32],
@@ -117,8 +152,13 @@ impl Store {
         hash: &[u8; 32],
         make: impl Fn(&Session) -> Session,
     ) -> StoreResult<Result<Session, LinkRefusal>> {
-        let outcome = (&self.sessions.tree, &self.friend_sessions).transaction(
-            |(sessions, friend_sessions)| {
+        let outcome = (
+            &self.sessions.tree,
+            &self.friend_sessions,
+            &self.friends.tree,
+            &self.session_epochs,
+        )
+            .transaction(|(sessions, friend_sessions, friends, epochs)| {
                 let refuse = |why| Err(ConflictableTransactionError::Abort(why));
                 let Some(bytes) = sessions.get(link.as_slice())? else {
                     return refuse(LinkRefusal::Unknown);
@@ -134,6 +174,10 @@ impl Store {
                     SessionState::Unknown => return refuse(LinkRefusal::Unknown),
                     SessionState::Active(_) => {}
                 }
+                if friends.get(found.friend_id.as_bytes())?.is_none() {
+                    return refuse(LinkRefusal::Unknown);
+                }
+                next_epoch(epochs, &found.friend_id)?;
                 let session = make(&found);
                 found.spent_at = Some(now);
                 let spent = encode(&found)
@@ -144,8 +188,7 @@ impl Store {
                 sessions.insert(hash.as_slice(), made)?;
                 friend_sessions.insert(index_key(&session, hash), &[])?;
                 Ok(session)
-            },
-        );
+            });
         match outcome {
             Ok(session) => {
                 self.flush().await?;
@@ -232,19 +275,37 @@ impl Store {
         Ok(out)
     }
 
+    /// Ends the session or link stored under `hash` if it still works, reading and writing
+    /// in one transaction: a link opened (spent) meanwhile stays spent, and its new session
+    /// is not hidden behind a link marked ended. Returns whether it ended something that
+    /// worked.
     pub async fn revoke_session(&self, hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
-        let Some(mut session) = self.session(hash)? else {
-            return Ok(false);
-        };
-        if session.revoked_at.is_none() {
+        self.pause_point("revoke_session").await;
+        let ended = self.sessions.tree.transaction(|sessions| {
+            let Some(bytes) = sessions.get(hash.as_slice())? else {
+                return Ok(false);
+            };
+            let Ok(mut session) = decode::<Session>(&bytes) else {
+                return Ok(false);
+            };
+            if !session.is_active_at(now) {
+                return Ok(false);
+            }
             session.revoked_at = Some(now);
-            self.sessions.put(hash, &session)?;
+            let bytes = encode(&session).map_err(ConflictableTransactionError::Abort)?;
+            sessions.insert(hash.as_slice(), bytes)?;
+            Ok(true)
+        })?;
+        if ended {
             self.flush().await?;
         }
-        Ok(true)
+        Ok(ended)
     }
 
-    fn friend_session_hashes(&self, friend_id: &str) -> StoreResult<Vec<(sled::IVec, [u8; 32])>> {
+    pub(crate) fn friend_session_hashes(
+        &self,
+        friend_id: &str,
+    ) -> StoreResult<Vec<(sled::IVec, [u8; 32])>> {
         let prefix = prefix_key(friend_id);
         let mut out = Vec::new();
         for key in self.friend_sessions.scan_prefix(&prefix).keys() {
@@ -259,36 +320,45 @@ impl Store {
         Ok(out)
     }
 
-    /// Revokes every live session of the friend; returns how many were live.
+    /// Revokes every live session of the friend; returns how many were live. One
+    /// transaction over the sessions listed, listed again if one was made meanwhile.
     pub async fn revoke_friend_sessions(
         &self,
         friend_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
-        let mut revoked = 0;
-        for (_, hash) in self.friend_session_hashes(friend_id)? {
-            if let Some(mut session) = self.session(&hash)?
-                && session.revoked_at.is_none()
-            {
-                let was_live = session.is_active_at(now);
-                session.revoked_at = Some(now);
-                self.sessions.put(hash, &session)?;
-                if was_live {
-                    revoked += 1;
-                }
+        let revoked = loop {
+            let epoch = self.session_epoch(friend_id)?;
+            let listed = self.friend_session_hashes(friend_id)?;
+            let outcome =
+                (&self.sessions.tree, &self.session_epochs).transaction(|(sessions, epochs)| {
+                    if epochs.get(friend_id.as_bytes())? != epoch {
+                        return Ok(None);
+                    }
+                    let mut revoked = 0;
+                    for (_, hash) in &listed {
+                        let Some(bytes) = sessions.get(hash.as_slice())? else {
+                            continue;
+                        };
+                        let Ok(mut session) = decode::<Session>(&bytes) else {
+                            continue;
+                        };
+                        if session.revoked_at.is_none() {
+                            revoked += usize::from(session.is_active_at(now));
+                            session.revoked_at = Some(now);
+                            let bytes =
+                                encode(&session).map_err(ConflictableTransactionError::Abort)?;
+                            sessions.insert(hash.as_slice(), bytes)?;
+                        }
+                    }
+                    Ok(Some(revoked))
+                });
+            if let Some(revoked) = outcome.map_err(StoreError::from)? {
+                break revoked;
             }
-        }
+        };
         self.flush().await?;
         Ok(revoked)
-    }
-
-    /// Forgets a deleted friend's sessions entirely.
-    pub(crate) fn remove_friend_sessions(&self, friend_id: &str) -> StoreResult<()> {
-        for (index_key, hash) in self.friend_session_hashes(friend_id)? {
-            self.sessions.tree.remove(hash)?;
-            self.friend_sessions.remove(index_key)?;
-        }
-        Ok(())
     }
 
     pub fn live_session_count(&self, friend_id: &str, now: DateTime<Utc>) -> StoreResult<usize> {

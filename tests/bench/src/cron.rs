@@ -85,6 +85,14 @@ pub async fn run(
     let arrivals: Arrivals = Arc::default();
     let gateway = gateway(arrivals.clone()).await?;
     let portal = Arc::new(Portal::start_with(binary, dir, &["--agent-gateway", &gateway]).await?);
+    // A job's session names an agent its friend has a friendship with.
+    portal
+        .post(
+            "/api/agents",
+            ADMIN,
+            json!({"id": "main", "display_name": "Main"}),
+        )
+        .await?;
     let first = unix_now() as u64 + bench.seed_budget;
 
     let seeding = std::time::Instant::now();
@@ -105,10 +113,10 @@ pub async fn run(
                         return anyhow::Ok(());
                     }
                     let id = format!("c{f:05}");
-                    portal.post("/api/friends", ADMIN, json!({"id": id, "display_name": format!("Cron {f}")})).await?;
+                    portal.post("/api/friends", ADMIN, json!({"id": id, "display_name": format!("Cron {f}"), "agent_id": "main"})).await?;
                     let token = portal.session(&id).await?;
                     for k in (f * JOBS_PER_FRIEND..(f + 1) * JOBS_PER_FRIEND).take_while(|k| *k < jobs.len()) {
-                        let job = json!({"name": format!("j{k:06}"), "cron": jobs[k], "message": "tick", "session": format!("agent:main:{id}")});
+                        let job = json!({"name": format!("j{k:06}"), "cron": jobs[k], "message": "tick", "session": format!("agent:main:direct:channel:{id}")});
                         portal.post("/api/portal/workspace/crons", &token, job).await?;
                     }
                 }
