@@ -38,7 +38,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: SharedState) -> Router {
     let request_id = HeaderName::from_static(request_id::HEADER);
-    let routes = crate::api::routes()
+    let routes = crate::api::routes(state.native_echo)
         .merge(plugin_routes::routes(&state))
         .merge(portal_page::routes())
         .route_layer(from_fn_with_state(state.clone(), guard::guard));
@@ -49,6 +49,7 @@ pub fn router(state: SharedState) -> Router {
         })
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::admit))
                 .layer(SetRequestIdLayer::new(request_id.clone(), request_id::RandomId))
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                     let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
@@ -99,6 +100,7 @@ pub fn build_state(
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
+    store.set_audit_kept_per_friend(policy.audit_entries_per_friend);
     let session_policy = crate::auth::policy::SessionPolicy::load(&config.policies)?;
     let scheduler =
         crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
@@ -158,6 +160,7 @@ pub fn build_state(
         session_issue_lock: tokio::sync::Mutex::new(()),
         session_policy,
         public_url: std::sync::OnceLock::new(),
+        native_echo: policy.native_echo,
     };
     Ok((Arc::new(state), admin))
 }
