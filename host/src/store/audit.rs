@@ -6,6 +6,8 @@
 //! Past a bound by [`AUDIT_TRIM_BATCH`], that friend's oldest are dropped down to it in one
 //! batch, so an append costs nothing extra but once per batch. Every entry has an index
 //! line under its friend (`""` for none); the counts are taken at start and kept in memory.
+//! Past [`AUDIT_CEILING`] entries in all (an agent naming ever new friend ids makes ever new
+//! friends' logs), the oldest of all are dropped as well, so the log stays bounded whatever.
 //! Every field is cut to [`AUDIT_FIELD_MAX`] bytes, so no request can make an entry large.
 
 use std::collections::HashMap;
@@ -39,6 +41,8 @@ pub const AUDIT_KEPT: usize = 100_000;
 pub const AUDIT_KEPT_PER_FRIEND: usize = 10_000;
 /// How far past a bound the log grows before the oldest are dropped at once.
 pub const AUDIT_TRIM_BATCH: usize = 1_000;
+/// The most entries kept in all, whoever they are about (some 200 MB).
+pub const AUDIT_CEILING: usize = 1_000_000;
 /// The longest value of any text field of an entry (ids and route templates are shorter).
 pub const AUDIT_FIELD_MAX: usize = 200;
 
@@ -46,6 +50,9 @@ pub const AUDIT_FIELD_MAX: usize = 200;
 pub(crate) struct AuditBound {
     /// Entries per friend id (`""`: about no friend).
     counts: Mutex<HashMap<String, usize>>,
+    /// Entries in all, and the most kept ([`AUDIT_CEILING`]).
+    total: AtomicUsize,
+    ceiling: AtomicUsize,
     kept: AtomicUsize,
     kept_per_friend: AtomicUsize,
     batch: AtomicUsize,
@@ -57,6 +64,8 @@ impl Default for AuditBound {
     fn default() -> Self {
         Self {
             counts: Mutex::new(HashMap::new()),
+            total: AtomicUsize::new(0),
+            ceiling: AtomicUsize::new(AUDIT_CEILING),
             kept: AtomicUsize::new(AUDIT_KEPT),
             kept_per_friend: AtomicUsize::new(AUDIT_KEPT_PER_FRIEND),
             batch: AtomicUsize::new(AUDIT_TRIM_BATCH),
@@ -133,6 +142,8 @@ impl Store {
                 .entry(String::from_utf8_lossy(friend).into_owned())
                 .or_default() += 1;
         }
+        let total = counts.values().sum();
+        self.audit_bound.total.store(total, Ordering::SeqCst);
         *self.audit_bound.counts() = counts;
         Ok(())
     }
@@ -142,6 +153,11 @@ impl Store {
     pub fn set_audit_bound(&self, kept: usize, batch: usize) {
         self.audit_bound.kept.store(kept, Ordering::SeqCst);
         self.audit_bound.batch.store(batch.max(1), Ordering::SeqCst);
+    }
+
+    /// Keeps at most `ceiling` entries in all (tests use a small one).
+    pub fn set_audit_ceiling(&self, ceiling: usize) {
+        self.audit_bound.ceiling.store(ceiling, Ordering::SeqCst);
     }
 
     /// Keeps each friend's newest `kept` entries (`audit_entries_per_friend`).
@@ -167,9 +183,15 @@ impl Store {
             *count += 1;
             *count
         };
+        let total = self.audit_bound.total.fetch_add(1, Ordering::SeqCst) + 1;
         let kept = self.audit_bound.kept_for(&friend);
-        if count >= kept + self.audit_bound.batch.load(Ordering::SeqCst) {
+        let batch = self.audit_bound.batch.load(Ordering::SeqCst);
+        if count >= kept + batch {
             self.trim_audit(&friend, kept)?;
+        }
+        let ceiling = self.audit_bound.ceiling.load(Ordering::SeqCst);
+        if total >= ceiling + batch {
+            self.trim_oldest_audit(ceiling)?;
         }
         self.flush().await
     }
@@ -198,7 +220,37 @@ impl Store {
         if let Some(count) = self.audit_bound.counts().get_mut(friend) {
             *count = count.saturating_sub(dropped);
         }
+        self.audit_bound.total.fetch_sub(dropped, Ordering::SeqCst);
         tracing::info!(dropped, kept, "oldest audit entries of one friend dropped");
+        Ok(())
+    }
+
+    /// Drops the oldest entries of all down to `ceiling`, each with its index line.
+    fn trim_oldest_audit(&self, ceiling: usize) -> StoreResult<()> {
+        let Ok(_trimming) = self.audit_bound.trimming.try_lock() else {
+            return Ok(());
+        };
+        let total = self.audit_bound.total.load(Ordering::SeqCst);
+        let mut dropped: HashMap<String, usize> = HashMap::new();
+        for item in self.audit.tree.iter().take(total.saturating_sub(ceiling)) {
+            let (seq, bytes) = item?;
+            let friend = decode::<AuditEntry>(&bytes)
+                .ok()
+                .and_then(|e| e.subject)
+                .unwrap_or_default();
+            self.audit_by_friend.remove(pair_key(&friend, &seq))?;
+            self.audit.tree.remove(&seq)?;
+            *dropped.entry(friend).or_default() += 1;
+        }
+        let mut counts = self.audit_bound.counts();
+        for (friend, n) in &dropped {
+            if let Some(count) = counts.get_mut(friend) {
+                *count = count.saturating_sub(*n);
+            }
+        }
+        let n: usize = dropped.values().sum();
+        self.audit_bound.total.fetch_sub(n, Ordering::SeqCst);
+        tracing::info!(dropped = n, ceiling, "oldest audit entries of all dropped");
         Ok(())
     }
     /// Newest first.
@@ -337,6 +389,23 @@ mod tests {
             "the old one was counted and dropped"
         );
         assert_eq!(store.audit_by_friend.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn past_the_ceiling_the_oldest_of_all_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_audit_bound(100, 2);
+        store.set_audit_ceiling(5);
+        // One entry each about ever new friends: no friend's own bound is ever reached.
+        let friends: Vec<String> = (0..7).map(|n| format!("f{n}")).collect();
+        for (n, friend) in friends.iter().enumerate() {
+            store.append_audit(&entry(n, Some(friend))).await.unwrap();
+        }
+        assert_eq!(actions(&store, None), newest(2..7), "trimmed to 5 at 7");
+        assert_eq!(store.audit_by_friend.len(), 5);
+        assert!(actions(&store, Some("f0")).is_empty());
+        assert_eq!(actions(&store, Some("f6")), newest(6..7));
     }
 
     #[tokio::test]

@@ -268,8 +268,10 @@ impl Builder {
                 "responses": responses,
                 "headers": {
                     "RequestId": {
-                        "description": "The request's id, as in error bodies and the log",
-                        "schema": {"type": "string"},
+                        "description": "The request's id, as in error bodies and the log: the \
+                            client's x-request-id if it sent one of 1-64 of A-Z a-z 0-9 . _ -, \
+                            else one the portal made",
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
                     },
                 },
                 "securitySchemes": {
