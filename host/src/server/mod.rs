@@ -53,7 +53,8 @@ pub fn router(state: SharedState) -> Router {
                 .layer(SetRequestIdLayer::new(request_id.clone(), request_id::RandomId))
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                     let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path(), caller = tracing::field::Empty)
+                    let path = loggable_path(request.uri().path());
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %path, caller = tracing::field::Empty)
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -64,6 +65,19 @@ pub fn router(state: SharedState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_BODY)),
         )
         .with_state(state)
+}
+
+/// The longest request path written to the log: a client chooses it, and every log line
+/// of the request carries it.
+const LOGGED_PATH_MAX: usize = 256;
+
+/// `path` cut to [`LOGGED_PATH_MAX`] bytes (at a character boundary).
+fn loggable_path(path: &str) -> &str {
+    let mut end = path.len().min(LOGGED_PATH_MAX);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 async fn timeout(
@@ -223,4 +237,15 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
         shutdown: Some(tx),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn logged_paths_are_bounded() {
+        let long = format!("/api/{}", "é".repeat(1000));
+        let logged = super::loggable_path(&long);
+        assert!(logged.len() <= super::LOGGED_PATH_MAX && long.starts_with(logged));
+        assert_eq!(super::loggable_path("/healthz"), "/healthz");
+    }
 }
