@@ -237,11 +237,11 @@ impl ExposurePolicy {
         // What a friend holds already stays theirs; only a new claim is checked for shape.
         if hostnames.owner(hostname).map_err(unavailable)?.is_none() {
             let owner = shape_owner(friend, name, |id| hostnames.friend_exists(id));
-            if let Some(other) = owner.map_err(unavailable)? {
-                let stem = other.strip_suffix(&format!("-{friend}")).unwrap_or(&other);
+            // Said as a hostname already taken is: naming the friend who owns it would
+            // tell one friend another's id.
+            if owner.map_err(unavailable)?.is_some() {
                 return Err(ClaimRefused::Conflict(format!(
-                    "'{name}' would make {hostname}, but every hostname ending in '-{other}' \
-                     belongs to the friend '{other}'; choose a name that does not end in '-{stem}'"
+                    "{hostname} belongs to another friend; choose another name"
                 )));
             }
         }
@@ -251,7 +251,7 @@ impl ExposurePolicy {
             .await
             .map_err(|e| match e {
                 ClaimError::Taken => ClaimRefused::Conflict(format!(
-                    "{hostname} is already in use by another friend"
+                    "{hostname} belongs to another friend; choose another name"
                 )),
                 ClaimError::Limit { max } => ClaimRefused::Conflict(format!(
                     "you already have {max} exposures, the most one friend may have \

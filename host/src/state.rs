@@ -25,6 +25,8 @@ pub struct AppState {
     pub session_policy: crate::auth::policy::SessionPolicy,
     /// Set once the listener is bound (the port may have been chosen by the OS).
     pub public_url: std::sync::OnceLock<String>,
+    /// Serves the benchmarks' native echo (`native_echo` in the plugin policy).
+    pub native_echo: bool,
 }
 
 pub type SharedState = Arc<AppState>;

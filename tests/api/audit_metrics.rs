@@ -74,7 +74,13 @@ async fn metrics_count_requests_by_route_template() {
     p.add_friend(ADMIN, "alice").await;
     p.get("/api/friends/alice", ADMIN).await;
     p.get("/api/friends/nobody", ADMIN).await;
-    let r = p.http.get(p.url("/metrics")).send().await.unwrap();
+    let r = p
+        .http
+        .get(p.url("/metrics"))
+        .bearer_auth(ADMIN)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let text = r.text().await.unwrap();
     assert!(

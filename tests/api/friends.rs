@@ -220,8 +220,13 @@ async fn agents_see_only_their_friends() {
         p.delete("/api/friends/bob", &main).await.status,
         StatusCode::FORBIDDEN
     );
+    // A friend that does not exist reads to an agent as one that is not theirs.
     assert_eq!(
         p.get("/api/friends/nobody", &main).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        p.get("/api/friends/nobody", ADMIN).await.status,
         StatusCode::NOT_FOUND
     );
 

@@ -71,7 +71,17 @@ async fn session_refusals() {
             json!({"friend_id": "nobody"}),
         )
         .await;
-    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // To an agent, a friend that does not exist reads as one that is not theirs: agents
+    // cannot tell which ids are taken. The admin hears 404.
+    assert_eq!(unknown.status, StatusCode::FORBIDDEN, "{}", unknown.text);
+    let by_admin = p
+        .post(
+            "/api/auth/portal-session",
+            ADMIN,
+            json!({"friend_id": "nobody"}),
+        )
+        .await;
+    assert_eq!(by_admin.status, StatusCode::NOT_FOUND);
     let stranger = p
         .post(
             "/api/auth/portal-session",

@@ -262,9 +262,10 @@ for kind in friend agent admin; do
     sed -E "s/^ +//; s/^/fuzz: $kind: /" || true
 done
 # What the portal itself counted, by status (a 5xx here is a failure above, too).
-"$PY" - "$BASE" <<'PYEOF' || true
+"$PY" - "$BASE" "$ADMIN" <<'PYEOF' || true
 import collections, re, sys, urllib.request
-text = urllib.request.urlopen(sys.argv[1] + "/metrics", timeout=10).read().decode()
+metrics = urllib.request.Request(sys.argv[1] + "/metrics", headers={"authorization": "Bearer " + sys.argv[2]})
+text = urllib.request.urlopen(metrics, timeout=10).read().decode()
 by_status, server_errors = collections.Counter(), collections.Counter()
 for labels, n in re.findall(r'^portal_http_requests_total\{(.*?)\} (\d+)', text, re.M):
     labels = dict(re.findall(r'(\w+)="([^"]*)"', labels))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 
 use crate::World;
-use crate::support::Reply;
+use crate::support::{ADMIN, Reply};
 
 /// A fixture plugin that misbehaves (served at `/api/portal/fixtures/{plugin}`), and
 /// what the host must answer when it does.
@@ -67,7 +67,8 @@ impl Fault {
         assert_eq!(failed, 0, "other requests kept succeeding ({ok} ok)");
         assert_eq!(w.plugin_row(self.plugin).await[self.counter], 1);
         if let Some(metric) = self.metric {
-            let metrics = w.p.send(reqwest::Method::GET, "/metrics", None, None);
+            let metrics =
+                w.p.send(reqwest::Method::GET, "/metrics", Some(ADMIN), None);
             let metrics = metrics.await.text;
             let line = format!(r#"{metric}{{plugin="{}"}} 1"#, self.plugin);
             assert!(metrics.contains(&line), "{metrics}");
@@ -170,7 +171,9 @@ async fn occupy_narrow(w: &World) -> tokio::task::JoinHandle<StatusCode> {
 async fn a_full_plugin_answers_503_with_retry_after_when_the_wait_runs_out() {
     let w = World::new().await;
     let occupant = occupy_narrow(&w).await;
-    let refused = w.p.get("/api/portal/fixtures/narrow", &w.alice).await;
+    // Alice holds the one slot: bob waits for it and gets 503 (alice herself, at her own
+    // share of the slots, would get 429: tests/security/fair_share.rs).
+    let refused = w.p.get("/api/portal/fixtures/narrow", &w.bob).await;
     assert_eq!(
         refused.status,
         StatusCode::SERVICE_UNAVAILABLE,

@@ -10,7 +10,10 @@ use crate::portal::KubePortal;
 /// Requests the portal has sent to the API server, from `portal_kube_requests_total`,
 /// without the watches (they are the cache's own, long-lived, renewed every few minutes).
 async fn api_requests(p: &KubePortal) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", p.child.url))
+    let text = reqwest::Client::new()
+        .get(format!("{}/metrics", p.child.url))
+        .bearer_auth(crate::child::ADMIN)
+        .send()
         .await
         .expect("metrics")
         .text()

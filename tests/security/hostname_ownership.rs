@@ -112,9 +112,12 @@ async fn a_name_shaped_like_another_friends_hostname_is_refused() {
     let two = Two::start(true).await;
     let r = two.expose(&two.alice, "shop-x").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    // Said as a taken hostname is, naming no other friend (issue 21, item 8).
     let message = r.message();
-    assert!(message.contains("'-x-alice'"), "{message}");
-    assert!(message.contains("does not end in '-x'"), "{message}");
+    assert_eq!(
+        message,
+        format!("{SHOP} belongs to another friend; choose another name")
+    );
     assert!(two.routes(&two.alice).await.is_empty(), "no IngressRoute");
     assert!(two.records().await.is_empty(), "no DNS record");
     assert_eq!(two.owner(SHOP), None);
@@ -150,10 +153,10 @@ async fn the_first_claim_keeps_its_hostname() {
     // x-alice can neither take it, nor change it, nor delete it.
     let r = two.expose(two.x_alice(), "shop").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert!(
-        r.message().contains("already in use by another friend"),
-        "{}",
-        r.text
+    assert_eq!(
+        r.message(),
+        format!("{SHOP} belongs to another friend; choose another name"),
+        "the same words as a name shaped like another friend's"
     );
     assert!(
         two.routes(two.x_alice()).await.is_empty(),

@@ -337,6 +337,8 @@ fn host_routes() -> Vec<Route> {
         ),
         r(Method::GET, "/api/portal/agents", &[Friend], Body::None),
         r(Method::GET, "/api/admin/audit", &[Admin], Body::None),
+        r(Method::GET, "/metrics", &[Admin], Body::None),
+        r(Method::GET, "/api/portal/echo", &[Friend], Body::None),
         r(Method::GET, "/api/admin/dns", &[Admin], Body::None),
         r(Method::GET, "/api/admin/outbox", &[Admin], Body::None),
         r(Method::GET, "/api/admin/plugins", &[Admin], Body::None),
@@ -421,7 +423,8 @@ fn plugin_routes() -> Vec<Route> {
                 method: field("method").parse().unwrap(),
                 path,
                 body: plugin_body(&name),
-                fixture: ["hello", "spin", "narrow", "hog", "crash"].contains(&plugin.as_str()),
+                fixture: ["hello", "spin", "narrow", "shared", "hog", "crash"]
+                    .contains(&plugin.as_str()),
                 name,
                 callers,
                 subject: path.starts_with("/api/friends/:id/"),
@@ -440,10 +443,4 @@ pub fn all() -> Vec<Route> {
 }
 
 /// Routes that answer anyone, outside the matrix (checked for leaks and traversal).
-pub const PUBLIC_GETS: [&str; 5] = [
-    "/healthz",
-    "/metrics",
-    "/api/openapi.json",
-    "/portal",
-    "/portal/app.js",
-];
+pub const PUBLIC_GETS: [&str; 4] = ["/healthz", "/api/openapi.json", "/portal", "/portal/app.js"];

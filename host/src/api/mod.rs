@@ -226,15 +226,6 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )]),
     R::new(
         Method::GET,
-        "/api/portal/echo",
-        FRIEND,
-        "portal.echo",
-        "The request as a plugin would see it, answered by the host (the hello plugin's native twin)",
-        |m| on(m, portal::echo),
-    )
-    .replies(&[Reply::json(200, "The request", schema::<portal::Echo>)]),
-    R::new(
-        Method::GET,
         "/api/admin/audit",
         ADMIN,
         "admin.audit",
@@ -297,9 +288,14 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         on(m, health::healthz)
     })
     .replies(&[Reply::json(200, "Up", schema::<health::Health>)]),
-    R::new(Method::GET, "/metrics", PUBLIC, "metrics", "Prometheus metrics", |m| {
-        on(m, crate::server::metrics::endpoint)
-    })
+    R::new(
+        Method::GET,
+        "/metrics",
+        ADMIN,
+        "metrics",
+        "Prometheus metrics (the admin token: they describe every friend's traffic)",
+        |m| on(m, crate::server::metrics::endpoint),
+    )
     .replies(&[Reply::text(200, "The metrics", "application/openmetrics-text")]),
     R::new(
         Method::GET,
@@ -316,9 +312,28 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     )]),
 ];
 
-/// The router of [`NATIVE_ROUTES`].
-pub fn routes() -> Router<SharedState> {
-    NATIVE_ROUTES.iter().fold(Router::new(), |router, route| {
+/// Host routes for the benchmarks only, served (and documented) only when the plugin
+/// policy says `native_echo = true`, as the tests' policy does: the host-native twin of the
+/// hello fixture, the baseline the sandbox's cost is measured against.
+pub static BENCH_ROUTES: &[NativeRoute] = &[R::new(
+    Method::GET,
+    "/api/portal/echo",
+    FRIEND,
+    "portal.echo",
+    "The request as a plugin would see it, answered by the host (the hello plugin's native twin)",
+    |m| on(m, portal::echo),
+)
+.replies(&[Reply::json(200, "The request", schema::<portal::Echo>)])];
+
+/// The host's routes a portal serves: [`NATIVE_ROUTES`], and [`BENCH_ROUTES`] with `native_echo`.
+pub fn host_routes(native_echo: bool) -> impl Iterator<Item = &'static NativeRoute> {
+    let bench: &'static [NativeRoute] = if native_echo { BENCH_ROUTES } else { &[] };
+    NATIVE_ROUTES.iter().chain(bench)
+}
+
+/// The router of [`host_routes`].
+pub fn routes(native_echo: bool) -> Router<SharedState> {
+    host_routes(native_echo).fold(Router::new(), |router, route| {
         let filter = MethodFilter::try_from(route.method.clone())
             .unwrap_or_else(|e| panic!("{} {}: {e}", route.method, route.path));
         router.route(route.path, (route.handler)(filter))
@@ -343,7 +358,7 @@ pub fn native_route_clash(path: &str) -> Option<String> {
             .map(|(a, b)| (a, param(a), b, param(b)))
             .collect::<Vec<_>>()
     };
-    let same = NATIVE_ROUTES.iter().find(|native| {
+    let same = host_routes(true).find(|native| {
         native.path.split('/').count() == theirs.len()
             && segments(native)
                 .iter()
@@ -359,7 +374,7 @@ pub fn native_route_clash(path: &str) -> Option<String> {
             native.method, native.path
         ));
     }
-    NATIVE_ROUTES.iter().find_map(|native| {
+    host_routes(true).find_map(|native| {
         for (a, pa, b, pb) in segments(native) {
             match (pa, pb) {
                 (Some(x), Some(y)) if x != y => {

@@ -1,5 +1,6 @@
-//! The subject friend of `/api/friends/:id/*`: it must exist (404), and an agent must
-//! have a friendship with it (403).
+//! The subject friend of `/api/friends/:id/*`. An admin gets 404 for a friend that does
+//! not exist. An agent gets the same 403 for a friend it has no friendship with whether or
+//! not that friend exists, so agents cannot learn which friend ids are taken.
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -8,16 +9,20 @@ use crate::store::Friend;
 
 pub fn operator_subject(state: &AppState, caller: &Caller, friend_id: &str) -> ApiResult<Friend> {
     caller.require_operator()?;
-    let friend = state
-        .store
-        .friend(friend_id)?
-        .ok_or_else(|| ApiError::not_found(format!("no friend '{friend_id}'")))?;
     if let Caller::Agent(agent) = caller
         && !state.store.has_friendship(agent, friend_id)?
     {
-        return Err(ApiError::forbidden(format!(
-            "agent '{agent}' has no friendship with '{friend_id}'"
-        )));
+        return Err(not_yours(friend_id));
     }
-    Ok(friend)
+    state
+        .store
+        .friend(friend_id)?
+        .ok_or_else(|| ApiError::not_found(format!("no friend '{friend_id}'")))
+}
+
+/// What an agent hears about any friend that is not theirs, existing or not.
+fn not_yours(friend_id: &str) -> ApiError {
+    ApiError::forbidden(format!(
+        "'{friend_id}' is not one of your friends (ask the operator to introduce you)"
+    ))
 }

@@ -13,6 +13,11 @@ use crate::runtime::grants::Grant;
 pub struct PluginsPolicy {
     pub file: String,
     pub plugins: BTreeMap<String, PluginPolicy>,
+    /// Each friend's newest audit entries kept (`audit_entries_per_friend`).
+    pub audit_entries_per_friend: usize,
+    /// Serve the host's native echo (`/api/portal/echo`), the benchmarks' baseline: only
+    /// the tests' policy sets it (`native_echo = true`).
+    pub native_echo: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -23,6 +28,9 @@ pub struct PluginPolicy {
     pub memory_mib: u64,
     pub deadline_ms: u64,
     pub concurrency: usize,
+    /// Of those, how many one friend may hold at once; past it the friend's request waits
+    /// `queue_wait_ms` for one of their own, then gets 429.
+    pub concurrency_per_friend: usize,
     pub queue_wait_ms: u64,
     /// Bytes of kv (keys as the plugin names them, plus values) the plugin may keep per
     /// friend; writes past it are refused with the kv interface's error.
@@ -58,6 +66,10 @@ impl RoutePolicy {
 struct RawFile {
     #[serde(default)]
     plugins: BTreeMap<String, RawPlugin>,
+    #[serde(default = "defaults::audit_entries_per_friend")]
+    audit_entries_per_friend: usize,
+    #[serde(default)]
+    native_echo: bool,
 }
 
 #[derive(Deserialize)]
@@ -72,6 +84,8 @@ struct RawPlugin {
     deadline_ms: u64,
     #[serde(default = "defaults::concurrency")]
     concurrency: usize,
+    /// Unset: a quarter of `concurrency` (at least 1).
+    concurrency_per_friend: Option<usize>,
     #[serde(default = "defaults::queue_wait_ms")]
     queue_wait_ms: u64,
     #[serde(default = "defaults::kv_bytes_per_friend")]
@@ -105,7 +119,13 @@ mod defaults {
     pub fn kv_bytes_per_friend() -> u64 {
         super::DEFAULT_KV_BYTES_PER_FRIEND
     }
+    pub fn audit_entries_per_friend() -> usize {
+        crate::store::AUDIT_KEPT_PER_FRIEND
+    }
 }
+
+/// The most `audit_entries_per_friend` may be.
+pub const MAX_AUDIT_ENTRIES_PER_FRIEND: usize = 1_000_000;
 
 /// A plugin's kv per friend unless its policy says otherwise: room for a few of the
 /// largest values (256 KiB), plenty for plugin state.
@@ -137,9 +157,18 @@ impl PluginsPolicy {
             let plugin = check_plugin(file, &name, raw, base, &mut seen_routes)?;
             plugins.insert(name, plugin);
         }
+        if !(1..=MAX_AUDIT_ENTRIES_PER_FRIEND).contains(&raw.audit_entries_per_friend) {
+            return Err(PolicyError::new(
+                file,
+                "audit_entries_per_friend",
+                format!("must be 1-{MAX_AUDIT_ENTRIES_PER_FRIEND}"),
+            ));
+        }
         Ok(Self {
             file: file.to_owned(),
             plugins,
+            audit_entries_per_friend: raw.audit_entries_per_friend,
+            native_echo: raw.native_echo,
         })
     }
 }
@@ -177,6 +206,15 @@ fn check_plugin(
     if !(1..=MAX_CONCURRENCY).contains(&raw.concurrency) {
         return Err(fail("concurrency", format!("must be 1-{MAX_CONCURRENCY}")));
     }
+    let concurrency_per_friend = raw
+        .concurrency_per_friend
+        .unwrap_or((raw.concurrency / 4).max(1));
+    if !(1..=raw.concurrency).contains(&concurrency_per_friend) {
+        return Err(fail(
+            "concurrency_per_friend",
+            format!("must be 1-{} (the plugin's concurrency)", raw.concurrency),
+        ));
+    }
     if raw.kv_bytes_per_friend > MAX_KV_BYTES_PER_FRIEND {
         return Err(fail(
             "kv_bytes_per_friend",
@@ -209,6 +247,7 @@ fn check_plugin(
         memory_mib: raw.memory_mib,
         deadline_ms: raw.deadline_ms,
         concurrency: raw.concurrency,
+        concurrency_per_friend,
         queue_wait_ms: raw.queue_wait_ms,
         kv_bytes_per_friend: raw.kv_bytes_per_friend,
         routes,
@@ -340,6 +379,38 @@ mod tests {
             parse("[plugins.x]\ncomponent = \"builtin:x\"\nkv_bytes_per_friend = 2000000000\n")
                 .unwrap_err();
         assert_eq!(huge.entry, "plugins.x.kv_bytes_per_friend");
+    }
+
+    #[test]
+    fn a_friends_share_of_the_slots_has_a_default_and_a_bound() {
+        let plugin = |extra: &str| {
+            parse(&format!(
+                "[plugins.x]\ncomponent = \"builtin:x\"\nconcurrency = 32\n{extra}"
+            ))
+        };
+        assert_eq!(plugin("").unwrap().plugins["x"].concurrency_per_friend, 8);
+        let set = plugin("concurrency_per_friend = 3\n").unwrap();
+        assert_eq!(set.plugins["x"].concurrency_per_friend, 3);
+        for bad in ["0", "33"] {
+            let e = plugin(&format!("concurrency_per_friend = {bad}\n")).unwrap_err();
+            assert_eq!(e.entry, "plugins.x.concurrency_per_friend");
+        }
+        let one = parse("[plugins.x]\ncomponent = \"builtin:x\"\nconcurrency = 1\n").unwrap();
+        assert_eq!(one.plugins["x"].concurrency_per_friend, 1);
+    }
+
+    #[test]
+    fn the_audit_share_and_the_echo_switch_have_defaults() {
+        let policy = parse(crate::policy::EMBEDDED_PLUGINS_TOML).unwrap();
+        assert_eq!(
+            policy.audit_entries_per_friend,
+            crate::store::AUDIT_KEPT_PER_FRIEND
+        );
+        assert!(!policy.native_echo, "production does not serve the echo");
+        let set = parse("audit_entries_per_friend = 5\nnative_echo = true\n").unwrap();
+        assert_eq!((set.audit_entries_per_friend, set.native_echo), (5, true));
+        let zero = parse("audit_entries_per_friend = 0\n").unwrap_err();
+        assert_eq!(zero.entry, "audit_entries_per_friend");
     }
 
     #[test]

@@ -18,6 +18,9 @@ use crate::server::metrics::Metrics;
 pub enum InvokeError {
     /// No permit within the queue wait.
     Busy { retry_after: u64 },
+    /// The friend holds all of their share of the permits (`concurrency_per_friend`)
+    /// and none came free within the queue wait.
+    FriendBusy { retry_after: u64, share: usize },
     /// Stopped at the deadline.
     Timeout { deadline_ms: u64 },
     /// Died after its memory cap refused to grow.
@@ -37,16 +40,32 @@ impl Runtime {
         let labels = Metrics::plugin(plugin.name());
         let policy = &plugin.policy;
         let wait = Duration::from_millis(policy.queue_wait_ms);
+        let refused = |error: InvokeError| {
+            plugin
+                .stats
+                .rejected
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.metrics().plugin_rejected.get_or_create(&labels).inc();
+            Err(error)
+        };
+        // The friend's own share first, so a friend waiting past it never holds one of
+        // the slots the others need.
+        let _friend_slot = match &scope.friend {
+            Some(friend) => match plugin.friend_slot(friend, wait).await {
+                Some(slot) => Some(slot),
+                None => {
+                    return refused(InvokeError::FriendBusy {
+                        retry_after: 1,
+                        share: policy.concurrency_per_friend,
+                    });
+                }
+            },
+            None => None,
+        };
+        let wait = wait.saturating_sub(started.elapsed());
         let _permit = match tokio::time::timeout(wait, plugin.permits.acquire()).await {
             Ok(Ok(permit)) => permit,
-            _ => {
-                plugin
-                    .stats
-                    .rejected
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                self.metrics().plugin_rejected.get_or_create(&labels).inc();
-                return Err(InvokeError::Busy { retry_after: 1 });
-            }
+            _ => return refused(InvokeError::Busy { retry_after: 1 }),
         };
 
         // Taken once: a hot swap during this call does not affect it.
@@ -117,6 +136,7 @@ impl Runtime {
         let status = match &result {
             Ok(response) => response.status,
             Err(InvokeError::Busy { .. }) => 503,
+            Err(InvokeError::FriendBusy { .. }) => 429,
             Err(InvokeError::Timeout { .. }) => 504,
             Err(_) => 500,
         };

@@ -1,11 +1,13 @@
 //! A plugin: its policy, the version serving now (swapped atomically), its concurrency
-//! permits and its statistics.
+//! permits (with each friend's share of them) and its statistics.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wasmtime::Engine;
 
 use super::bindings::AllCapabilitiesPre;
@@ -30,6 +32,9 @@ pub struct Plugin {
     pub policy: PluginPolicy,
     current: ArcSwap<Version>,
     pub(crate) permits: Semaphore,
+    /// Each friend calling now: their share of the permits (`concurrency_per_friend`), so
+    /// one friend cannot hold them all. Dropped when the friend has no call left.
+    friend_shares: Mutex<HashMap<String, Arc<Semaphore>>>,
     pub stats: PluginStats,
     /// Installs and rollbacks of one plugin happen one at a time.
     pub(crate) swap_lock: tokio::sync::Mutex<()>,
@@ -39,6 +44,7 @@ impl Plugin {
     pub fn new(policy: PluginPolicy, version: Version) -> Self {
         Self {
             permits: Semaphore::new(policy.concurrency),
+            friend_shares: Mutex::new(HashMap::new()),
             policy,
             current: ArcSwap::from_pointee(version),
             stats: PluginStats::default(),
@@ -57,6 +63,38 @@ impl Plugin {
             .saturating_sub(self.permits.available_permits())
     }
 
+    /// One of `friend`'s share of the slots, waiting at most `wait` for one; `None` when
+    /// all of the friend's are still taken by then.
+    pub(crate) async fn friend_slot(&self, friend: &str, wait: Duration) -> Option<FriendSlot<'_>> {
+        let share = self
+            .shares()
+            .entry(friend.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(self.policy.concurrency_per_friend)))
+            .clone();
+        let acquired = tokio::time::timeout(wait, share.acquire_owned()).await;
+        let slot = FriendSlot {
+            plugin: self,
+            friend: friend.to_owned(),
+            permit: acquired.ok().and_then(Result::ok),
+        };
+        if slot.permit.is_some() {
+            Some(slot)
+        } else {
+            None // dropping the slot forgets an idle share
+        }
+    }
+
+    /// How many friends have a call running or waiting now.
+    pub fn friends_calling(&self) -> usize {
+        self.shares().len()
+    }
+
+    fn shares(&self) -> MutexGuard<'_, HashMap<String, Arc<Semaphore>>> {
+        self.friend_shares
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// The version serving now. A request keeps the `Arc` it took, so a swap never
     /// changes the code under a request in flight.
     pub fn current(&self) -> Arc<Version> {
@@ -66,6 +104,28 @@ impl Plugin {
     /// Makes `version` current; returns the one it replaced.
     pub(crate) fn swap(&self, version: Version) -> Arc<Version> {
         self.current.swap(Arc::new(version))
+    }
+}
+
+/// A call's hold on one of its friend's share of the slots.
+pub(crate) struct FriendSlot<'a> {
+    plugin: &'a Plugin,
+    friend: String,
+    permit: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for FriendSlot<'_> {
+    fn drop(&mut self) {
+        self.permit.take();
+        // Nobody else holds or waits on the share (each clones it under this lock): forget
+        // it, so the map holds only friends calling now.
+        let mut shares = self.plugin.shares();
+        if shares
+            .get(&self.friend)
+            .is_some_and(|share| Arc::strong_count(share) == 1)
+        {
+            shares.remove(&self.friend);
+        }
     }
 }
 

@@ -172,12 +172,18 @@ pub async fn record(State(state): State<SharedState>, request: Request, next: Ne
     response
 }
 
-pub async fn endpoint(State(state): State<SharedState>) -> impl IntoResponse {
-    (
+/// Admin only: the figures name routes, plugins and how busy each is, which is no one
+/// else's business (and the portal's own IngressRoute makes this path public).
+pub async fn endpoint(
+    State(state): State<SharedState>,
+    caller: crate::auth::Caller,
+) -> crate::error::ApiResult<impl IntoResponse> {
+    caller.require_admin()?;
+    Ok((
         [(
             axum::http::header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }

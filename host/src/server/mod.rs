@@ -38,7 +38,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: SharedState) -> Router {
     let request_id = HeaderName::from_static(request_id::HEADER);
-    let routes = crate::api::routes()
+    let routes = crate::api::routes(state.native_echo)
         .merge(plugin_routes::routes(&state))
         .merge(portal_page::routes())
         .route_layer(from_fn_with_state(state.clone(), guard::guard));
@@ -49,10 +49,12 @@ pub fn router(state: SharedState) -> Router {
         })
         .layer(
             ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::admit))
                 .layer(SetRequestIdLayer::new(request_id.clone(), request_id::RandomId))
                 .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
                     let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path(), caller = tracing::field::Empty)
+                    let path = loggable_path(request.uri().path());
+                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %path, caller = tracing::field::Empty)
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
@@ -63,6 +65,19 @@ pub fn router(state: SharedState) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_BODY)),
         )
         .with_state(state)
+}
+
+/// The longest request path written to the log: a client chooses it, and every log line
+/// of the request carries it.
+const LOGGED_PATH_MAX: usize = 256;
+
+/// `path` cut to [`LOGGED_PATH_MAX`] bytes (at a character boundary).
+fn loggable_path(path: &str) -> &str {
+    let mut end = path.len().min(LOGGED_PATH_MAX);
+    while !path.is_char_boundary(end) {
+        end -= 1;
+    }
+    &path[..end]
 }
 
 async fn timeout(
@@ -99,6 +114,7 @@ pub fn build_state(
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
+    store.set_audit_kept_per_friend(policy.audit_entries_per_friend);
     let session_policy = crate::auth::policy::SessionPolicy::load(&config.policies)?;
     let scheduler =
         crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
@@ -158,6 +174,7 @@ pub fn build_state(
         session_issue_lock: tokio::sync::Mutex::new(()),
         session_policy,
         public_url: std::sync::OnceLock::new(),
+        native_echo: policy.native_echo,
     };
     Ok((Arc::new(state), admin))
 }
@@ -220,4 +237,15 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
         shutdown: Some(tx),
         task,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn logged_paths_are_bounded() {
+        let long = format!("/api/{}", "é".repeat(1000));
+        let logged = super::loggable_path(&long);
+        assert!(logged.len() <= super::LOGGED_PATH_MAX && long.starts_with(logged));
+        assert_eq!(super::loggable_path("/healthz"), "/healthz");
+    }
 }

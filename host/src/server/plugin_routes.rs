@@ -172,6 +172,13 @@ fn plugin_error(plugin: &str, error: InvokeError) -> ApiError {
             format!("plugin '{plugin}' is at its concurrency limit; retry shortly"),
             retry_after,
         ),
+        InvokeError::FriendBusy { retry_after, share } => ApiError::rate_limited(
+            format!(
+                "you already have {share} requests under way here, as many as one person may \
+                 have at once; try again in {retry_after} s"
+            ),
+            retry_after,
+        ),
         InvokeError::Timeout { deadline_ms } => ApiError::new(
             StatusCode::GATEWAY_TIMEOUT,
             "plugin_timeout",

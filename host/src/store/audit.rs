@@ -1,10 +1,16 @@
 //! The audit log: one entry per mutating request, never a token or a secret value.
 //!
-//! Kept to a bound: past [`AUDIT_KEPT`] entries by [`AUDIT_TRIM_BATCH`], the oldest are
-//! dropped (from the log and from the per-friend index) down to [`AUDIT_KEPT`], in one
-//! batch, so an append costs nothing extra but once per batch. The count is taken at
-//! start and kept in memory.
+//! Kept to a bound per friend, so one friend's flood cannot push out the others' entries:
+//! each friend's newest [`AUDIT_KEPT_PER_FRIEND`] entries (`audit_entries_per_friend` in
+//! `policies/plugins.toml`), and the newest [`AUDIT_KEPT`] of the entries about no friend.
+//! Past a bound by [`AUDIT_TRIM_BATCH`], that friend's oldest are dropped down to it in one
+//! batch, so an append costs nothing extra but once per batch. Every entry has an index
+//! line under its friend (`""` for none); the counts are taken at start and kept in memory.
+//! Past [`AUDIT_CEILING`] entries in all (an agent naming ever new friend ids makes ever new
+//! friends' logs), the oldest of all are dropped as well, so the log stays bounded whatever.
+//! Every field is cut to [`AUDIT_FIELD_MAX`] bytes, so no request can make an entry large.
 
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -29,15 +35,26 @@ pub struct AuditEntry {
     pub request_id: String,
 }
 
-/// Entries kept: at about 200 bytes each, some 20 MB of store.
+/// Entries about no friend kept: at about 200 bytes each, some 20 MB of store.
 pub const AUDIT_KEPT: usize = 100_000;
-/// How far past [`AUDIT_KEPT`] the log grows before the oldest are dropped at once.
+/// Entries kept per friend unless the policy says otherwise: some 2 MB each.
+pub const AUDIT_KEPT_PER_FRIEND: usize = 10_000;
+/// How far past a bound the log grows before the oldest are dropped at once.
 pub const AUDIT_TRIM_BATCH: usize = 1_000;
+/// The most entries kept in all, whoever they are about (some 200 MB).
+pub const AUDIT_CEILING: usize = 1_000_000;
+/// The longest value of any text field of an entry (ids and route templates are shorter).
+pub const AUDIT_FIELD_MAX: usize = 200;
 
-/// The log's size, and its bound (settable for tests).
+/// The log's size per friend, and its bounds (settable for tests and by policy).
 pub(crate) struct AuditBound {
-    count: AtomicUsize,
+    /// Entries per friend id (`""`: about no friend).
+    counts: Mutex<HashMap<String, usize>>,
+    /// Entries in all, and the most kept ([`AUDIT_CEILING`]).
+    total: AtomicUsize,
+    ceiling: AtomicUsize,
     kept: AtomicUsize,
+    kept_per_friend: AtomicUsize,
     batch: AtomicUsize,
     /// Held by the one append that trims; others carry on.
     trimming: Mutex<()>,
@@ -46,10 +63,53 @@ pub(crate) struct AuditBound {
 impl Default for AuditBound {
     fn default() -> Self {
         Self {
-            count: AtomicUsize::new(0),
+            counts: Mutex::new(HashMap::new()),
+            total: AtomicUsize::new(0),
+            ceiling: AtomicUsize::new(AUDIT_CEILING),
             kept: AtomicUsize::new(AUDIT_KEPT),
+            kept_per_friend: AtomicUsize::new(AUDIT_KEPT_PER_FRIEND),
             batch: AtomicUsize::new(AUDIT_TRIM_BATCH),
             trimming: Mutex::new(()),
+        }
+    }
+}
+
+impl AuditBound {
+    fn counts(&self) -> std::sync::MutexGuard<'_, HashMap<String, usize>> {
+        self.counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What is kept of `friend`'s entries (`""`: those about no friend).
+    fn kept_for(&self, friend: &str) -> usize {
+        if friend.is_empty() {
+            self.kept.load(Ordering::SeqCst)
+        } else {
+            self.kept_per_friend.load(Ordering::SeqCst)
+        }
+    }
+}
+
+/// `text` cut to [`AUDIT_FIELD_MAX`] bytes, at a character boundary.
+fn bounded(text: &str) -> String {
+    let mut end = text.len().min(AUDIT_FIELD_MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_owned()
+}
+
+impl AuditEntry {
+    /// The entry as stored: every text field bounded.
+    fn bounded(&self) -> Self {
+        Self {
+            at: self.at,
+            caller: bounded(&self.caller),
+            action: bounded(&self.action),
+            subject: self.subject.as_deref().map(bounded),
+            status: self.status,
+            request_id: bounded(&self.request_id),
         }
     }
 }
@@ -61,65 +121,138 @@ pub struct AuditQuery {
 }
 
 impl Store {
-    /// Counts the log once, at open.
-    pub(crate) fn count_audit(&self) {
-        let count = self.audit.tree.len();
-        self.audit_bound.count.store(count, Ordering::SeqCst);
+    /// Counts the log per friend once, at open; entries written before every entry had
+    /// an index line (or left without one by a stop mid-trim) get theirs first.
+    pub(crate) fn count_audit(&self) -> StoreResult<()> {
+        if self.audit.tree.len() != self.audit_by_friend.len() {
+            for item in self.audit.tree.iter() {
+                let (seq, bytes) = item?;
+                let friend = decode::<AuditEntry>(&bytes)
+                    .ok()
+                    .and_then(|e| e.subject)
+                    .unwrap_or_default();
+                self.audit_by_friend.insert(pair_key(&friend, &seq), &[])?;
+            }
+        }
+        let mut counts = HashMap::new();
+        for key in self.audit_by_friend.iter().keys() {
+            let key = key?;
+            let friend = key.split(|b| *b == 0).next().unwrap_or_default();
+            *counts
+                .entry(String::from_utf8_lossy(friend).into_owned())
+                .or_default() += 1;
+        }
+        let total = counts.values().sum();
+        self.audit_bound.total.store(total, Ordering::SeqCst);
+        *self.audit_bound.counts() = counts;
+        Ok(())
     }
 
-    /// Keeps `kept` entries, trimming once `batch` more have arrived (tests use small ones).
+    /// Keeps `kept` entries about no friend, trimming once `batch` more have arrived
+    /// (tests use small ones).
     pub fn set_audit_bound(&self, kept: usize, batch: usize) {
         self.audit_bound.kept.store(kept, Ordering::SeqCst);
         self.audit_bound.batch.store(batch.max(1), Ordering::SeqCst);
     }
 
+    /// Keeps at most `ceiling` entries in all (tests use a small one).
+    pub fn set_audit_ceiling(&self, ceiling: usize) {
+        self.audit_bound.ceiling.store(ceiling, Ordering::SeqCst);
+    }
+
+    /// Keeps each friend's newest `kept` entries (`audit_entries_per_friend`).
+    pub fn set_audit_kept_per_friend(&self, kept: usize) {
+        self.audit_bound
+            .kept_per_friend
+            .store(kept, Ordering::SeqCst);
+    }
+
     pub async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let entry = entry.bounded();
         let seq = self.generate_id()?.to_be_bytes();
-        let bytes = encode(entry)?;
+        let bytes = encode(&entry)?;
+        let friend = entry.subject.clone().unwrap_or_default();
         (&self.audit.tree, &self.audit_by_friend).transaction(|(audit, by_friend)| {
             audit.insert(seq.as_slice(), bytes.as_slice())?;
-            if let Some(friend) = &entry.subject {
-                by_friend.insert(pair_key(friend, &seq), &[])?;
-            }
+            by_friend.insert(pair_key(&friend, &seq), &[])?;
             Ok(())
         })?;
-        let count = self.audit_bound.count.fetch_add(1, Ordering::SeqCst) + 1;
-        let kept = self.audit_bound.kept.load(Ordering::SeqCst);
-        if count >= kept + self.audit_bound.batch.load(Ordering::SeqCst) {
-            self.trim_audit(kept)?;
+        let count = {
+            let mut counts = self.audit_bound.counts();
+            let count = counts.entry(friend.clone()).or_default();
+            *count += 1;
+            *count
+        };
+        let total = self.audit_bound.total.fetch_add(1, Ordering::SeqCst) + 1;
+        let kept = self.audit_bound.kept_for(&friend);
+        let batch = self.audit_bound.batch.load(Ordering::SeqCst);
+        if count >= kept + batch {
+            self.trim_audit(&friend, kept)?;
+        }
+        let ceiling = self.audit_bound.ceiling.load(Ordering::SeqCst);
+        if total >= ceiling + batch {
+            self.trim_oldest_audit(ceiling)?;
         }
         self.flush().await
     }
 
-    /// Drops the oldest entries down to `kept`, index first: a stop half-way leaves at
-    /// worst an entry without its index line, which the next trim drops as well.
-    fn trim_audit(&self, kept: usize) -> StoreResult<()> {
+    /// Drops `friend`'s oldest entries down to `kept`, index line first: a stop half-way
+    /// leaves at worst an entry without its index line, which the next open indexes again.
+    fn trim_audit(&self, friend: &str, kept: usize) -> StoreResult<()> {
         let Ok(_trimming) = self.audit_bound.trimming.try_lock() else {
             return Ok(());
         };
-        let excess = self
-            .audit_bound
-            .count
-            .load(Ordering::SeqCst)
-            .saturating_sub(kept);
+        let count = self.audit_bound.counts().get(friend).copied().unwrap_or(0);
+        let excess = count.saturating_sub(kept);
+        let prefix = prefix_key(friend);
         let mut dropped = 0;
-        for item in self.audit.tree.iter().take(excess) {
-            let (seq, bytes) = item?;
-            if let Ok(AuditEntry {
-                subject: Some(friend),
-                ..
-            }) = decode::<AuditEntry>(&bytes)
-            {
-                self.audit_by_friend.remove(pair_key(&friend, &seq))?;
-            }
-            self.audit.tree.remove(&seq)?;
+        for key in self
+            .audit_by_friend
+            .scan_prefix(&prefix)
+            .keys()
+            .take(excess)
+        {
+            let key = key?;
+            self.audit_by_friend.remove(&key)?;
+            self.audit.tree.remove(&key[prefix.len()..])?;
             dropped += 1;
         }
-        self.audit_bound.count.fetch_sub(dropped, Ordering::SeqCst);
-        tracing::info!(dropped, kept, "oldest audit entries dropped");
+        if let Some(count) = self.audit_bound.counts().get_mut(friend) {
+            *count = count.saturating_sub(dropped);
+        }
+        self.audit_bound.total.fetch_sub(dropped, Ordering::SeqCst);
+        tracing::info!(dropped, kept, "oldest audit entries of one friend dropped");
         Ok(())
     }
 
+    /// Drops the oldest entries of all down to `ceiling`, each with its index line.
+    fn trim_oldest_audit(&self, ceiling: usize) -> StoreResult<()> {
+        let Ok(_trimming) = self.audit_bound.trimming.try_lock() else {
+            return Ok(());
+        };
+        let total = self.audit_bound.total.load(Ordering::SeqCst);
+        let mut dropped: HashMap<String, usize> = HashMap::new();
+        for item in self.audit.tree.iter().take(total.saturating_sub(ceiling)) {
+            let (seq, bytes) = item?;
+            let friend = decode::<AuditEntry>(&bytes)
+                .ok()
+                .and_then(|e| e.subject)
+                .unwrap_or_default();
+            self.audit_by_friend.remove(pair_key(&friend, &seq))?;
+            self.audit.tree.remove(&seq)?;
+            *dropped.entry(friend).or_default() += 1;
+        }
+        let mut counts = self.audit_bound.counts();
+        for (friend, n) in &dropped {
+            if let Some(count) = counts.get_mut(friend) {
+                *count = count.saturating_sub(*n);
+            }
+        }
+        let n: usize = dropped.values().sum();
+        self.audit_bound.total.fetch_sub(n, Ordering::SeqCst);
+        tracing::info!(dropped = n, ceiling, "oldest audit entries of all dropped");
+        Ok(())
+    }
     /// Newest first.
     pub fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
         let mut out = Vec::with_capacity(query.limit.min(1024));
@@ -152,12 +285,12 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn entry(n: usize) -> AuditEntry {
+    fn entry(n: usize, friend: Option<&str>) -> AuditEntry {
         AuditEntry {
             at: Utc::now(),
             caller: "admin".into(),
             action: format!("POST /n/{n}"),
-            subject: Some(if n.is_multiple_of(2) { "alice" } else { "bob" }.into()),
+            subject: friend.map(str::to_owned),
             status: 200,
             request_id: format!("r{n}"),
         }
@@ -172,37 +305,141 @@ mod tests {
         entries.into_iter().map(|e| e.action).collect()
     }
 
+    fn newest(range: std::ops::Range<usize>) -> Vec<String> {
+        range.rev().map(|n| format!("POST /n/{n}")).collect()
+    }
+
     #[tokio::test]
-    async fn the_oldest_entries_and_their_index_lines_are_dropped_in_batches() {
+    async fn each_friends_oldest_entries_and_their_index_lines_are_dropped_in_batches() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(6, 4);
-        for n in 0..9 {
-            store.append_audit(&entry(n)).await.unwrap();
+        store.set_audit_bound(3, 2);
+        store.set_audit_kept_per_friend(4);
+        // bob's two, then alice's flood: bob's stay.
+        for n in 0..2 {
+            store.append_audit(&entry(n, Some("bob"))).await.unwrap();
         }
-        assert_eq!(store.audit.tree.len(), 9, "below kept + batch: untouched");
-        store.append_audit(&entry(9)).await.unwrap();
-        assert_eq!(store.audit.tree.len(), 6, "trimmed to kept at once");
-        let newest: Vec<String> = (4..10).rev().map(|n| format!("POST /n/{n}")).collect();
-        assert_eq!(actions(&store, None), newest);
+        for n in 2..7 {
+            store.append_audit(&entry(n, Some("alice"))).await.unwrap();
+        }
+        assert_eq!(store.audit.tree.len(), 7, "below kept + batch: untouched");
+        store.append_audit(&entry(7, Some("alice"))).await.unwrap();
+        assert_eq!(actions(&store, Some("alice")), newest(4..8), "trimmed to 4");
         assert_eq!(
-            store.audit_by_friend.len(),
-            6,
-            "no index line left dangling"
+            actions(&store, Some("bob")),
+            newest(0..2),
+            "bob's untouched"
         );
-        assert_eq!(
-            actions(&store, Some("alice")),
-            ["POST /n/8", "POST /n/6", "POST /n/4"]
-        );
+        assert_eq!(store.audit.tree.len(), 6);
+        assert_eq!(store.audit_by_friend.len(), 6, "no index line left over");
 
-        // The count is taken again at open.
+        // Entries about no friend have their own bound.
+        for n in 8..13 {
+            store.append_audit(&entry(n, None)).await.unwrap();
+        }
+        assert_eq!(
+            store.audit.tree.len(),
+            9,
+            "3 about no friend, bob's 2, alice's 4"
+        );
+        assert_eq!(actions(&store, Some("bob")), newest(0..2));
+
+        // The counts are taken again at open.
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(6, 4);
-        for n in 10..14 {
-            store.append_audit(&entry(n)).await.unwrap();
+        store.set_audit_bound(3, 2);
+        store.set_audit_kept_per_friend(4);
+        store.append_audit(&entry(13, Some("alice"))).await.unwrap();
+        assert_eq!(
+            actions(&store, Some("alice")).len(),
+            5,
+            "below kept + batch"
+        );
+        store.append_audit(&entry(14, Some("alice"))).await.unwrap();
+        let alice = ["POST /n/14", "POST /n/13", "POST /n/7", "POST /n/6"];
+        assert_eq!(
+            actions(&store, Some("alice")),
+            alice,
+            "trimmed after the restart too"
+        );
+        assert_eq!(store.audit_by_friend.len(), store.audit.tree.len());
+    }
+
+    #[tokio::test]
+    async fn entries_from_before_the_index_of_entries_about_no_friend_are_indexed_at_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // As an older version wrote it: an entry about no friend, with no index line.
+        let old = entry(0, None);
+        store
+            .audit
+            .tree
+            .insert(
+                store.generate_id().unwrap().to_be_bytes(),
+                encode(&old).unwrap(),
+            )
+            .unwrap();
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        store.set_audit_bound(1, 1);
+        store.append_audit(&entry(1, None)).await.unwrap();
+        assert_eq!(
+            actions(&store, None),
+            ["POST /n/1"],
+            "the old one was counted and dropped"
+        );
+        assert_eq!(store.audit_by_friend.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn past_the_ceiling_the_oldest_of_all_are_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.set_audit_bound(100, 2);
+        store.set_audit_ceiling(5);
+        // One entry each about ever new friends: no friend's own bound is ever reached.
+        let friends: Vec<String> = (0..7).map(|n| format!("f{n}")).collect();
+        for (n, friend) in friends.iter().enumerate() {
+            store.append_audit(&entry(n, Some(friend))).await.unwrap();
         }
-        assert_eq!(store.audit.tree.len(), 6);
-        assert_eq!(store.audit_by_friend.len(), 6);
+        assert_eq!(actions(&store, None), newest(2..7), "trimmed to 5 at 7");
+        assert_eq!(store.audit_by_friend.len(), 5);
+        assert!(actions(&store, Some("f0")).is_empty());
+        assert_eq!(actions(&store, Some("f6")), newest(6..7));
+    }
+
+    #[tokio::test]
+    async fn every_field_is_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let huge = "é".repeat(100_000);
+        let entry = AuditEntry {
+            at: Utc::now(),
+            caller: huge.clone(),
+            action: huge.clone(),
+            subject: Some(huge.clone()),
+            status: 200,
+            request_id: huge,
+        };
+        store.append_audit(&entry).await.unwrap();
+        let stored = &store
+            .audit_entries(&AuditQuery {
+                friend: None,
+                limit: 1,
+            })
+            .unwrap()[0];
+        for field in [&stored.caller, &stored.action, &stored.request_id] {
+            assert!(
+                field.len() <= AUDIT_FIELD_MAX && field.starts_with('é'),
+                "{}",
+                field.len()
+            );
+        }
+        assert!(
+            stored
+                .subject
+                .as_ref()
+                .is_some_and(|s| s.len() <= AUDIT_FIELD_MAX)
+        );
     }
 }

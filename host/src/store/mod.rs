@@ -15,7 +15,9 @@ mod table;
 use std::path::Path;
 
 pub use agents::Agent;
-pub use audit::{AUDIT_KEPT, AUDIT_TRIM_BATCH, AuditEntry, AuditQuery};
+pub use audit::{
+    AUDIT_FIELD_MAX, AUDIT_KEPT, AUDIT_KEPT_PER_FRIEND, AUDIT_TRIM_BATCH, AuditEntry, AuditQuery,
+};
 pub use flusher::Flusher;
 pub use friends::{
     Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
@@ -134,7 +136,7 @@ impl Store {
         };
         store.migrate()?;
         platform_ids::legacy_numbers(&store.friends.tree)?;
-        store.count_audit();
+        store.count_audit()?;
         Ok(store)
     }
 

@@ -163,6 +163,7 @@ impl Portal {
         Ok(self
             .http
             .get(format!("{}/metrics", self.url))
+            .bearer_auth(ADMIN)
             .send()
             .await?
             .text()

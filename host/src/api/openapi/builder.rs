@@ -220,11 +220,7 @@ impl Builder {
         }
         let mut responses = Map::new();
         let mut all: Vec<u16> = PLUGIN_ERROR_STATUSES.to_vec();
-        all.extend(
-            crate::api::NATIVE_ROUTES
-                .iter()
-                .flat_map(NativeRoute::error_statuses),
-        );
+        all.extend(crate::api::host_routes(true).flat_map(NativeRoute::error_statuses));
         all.sort_unstable();
         all.dedup();
         for status in all {
@@ -272,8 +268,10 @@ impl Builder {
                 "responses": responses,
                 "headers": {
                     "RequestId": {
-                        "description": "The request's id, as in error bodies and the log",
-                        "schema": {"type": "string"},
+                        "description": "The request's id, as in error bodies and the log: the \
+                            client's x-request-id if it sent one of 1-64 of A-Z a-z 0-9 . _ -, \
+                            else one the portal made",
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$"},
                     },
                 },
                 "securitySchemes": {
@@ -384,8 +382,7 @@ pub(super) fn plugin_operation_ids(routes: &[PluginRoute<'_>]) -> Vec<String> {
     for (_, route, _) in routes {
         *count.entry(route.name.as_str()).or_default() += 1;
     }
-    let mut taken: std::collections::HashSet<String> = crate::api::NATIVE_ROUTES
-        .iter()
+    let mut taken: std::collections::HashSet<String> = crate::api::host_routes(true)
         .map(|r| r.operation_id.to_owned())
         .collect();
     routes

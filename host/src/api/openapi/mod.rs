@@ -41,10 +41,14 @@ pub use route::*;
 /// One plugin route: its plugin, its policy entry, and what the plugin documents of it.
 pub type PluginRoute<'a> = (&'a str, &'a RoutePolicy, Option<&'a RouteDoc>);
 
-/// The document for the host's routes and these plugin routes.
-pub fn build<'a>(plugin_routes: impl IntoIterator<Item = PluginRoute<'a>>) -> Value {
+/// The document for the host's routes (the benchmarks' too with `native_echo`) and these
+/// plugin routes.
+pub fn build<'a>(
+    native_echo: bool,
+    plugin_routes: impl IntoIterator<Item = PluginRoute<'a>>,
+) -> Value {
     let mut builder = Builder::new();
-    for route in crate::api::NATIVE_ROUTES {
+    for route in crate::api::host_routes(native_echo) {
         builder.native(route);
     }
     let plugin_routes: Vec<_> = plugin_routes.into_iter().collect();
@@ -62,12 +66,15 @@ pub async fn document(state: &AppState) -> Value {
     for plugin in state.runtime.plugins() {
         plugins.push((plugin, state.runtime.docs(plugin).await));
     }
-    build(plugins.iter().flat_map(|(plugin, docs)| {
-        plugin.policy.routes.iter().map(move |route| {
-            let doc = docs.as_ref().and_then(|d| d.route(&route.name));
-            (plugin.policy.name.as_str(), route, doc)
-        })
-    }))
+    build(
+        state.native_echo,
+        plugins.iter().flat_map(|(plugin, docs)| {
+            plugin.policy.routes.iter().map(move |route| {
+                let doc = docs.as_ref().and_then(|d| d.route(&route.name));
+                (plugin.policy.name.as_str(), route, doc)
+            })
+        }),
+    )
 }
 
 pub async fn serve(State(state): State<SharedState>) -> Json<Value> {
