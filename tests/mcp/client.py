@@ -75,6 +75,10 @@ async def as_agent(seed, out):
               "crons_create's body schema is the plugin's own")
         check(all(t.description and len(t.description) > 20 for t in tools.values()),
               "every tool is described")
+        # A plugin route without plain words (host/src/mcp/words.rs) shows the document's
+        # technical summary, "crons.list (plugin crons)": none may.
+        undescribed = [t.name for t in tools.values() if "(plugin " in (t.title or "") + t.description]
+        check(not undescribed, f"every plugin tool has plain words ({undescribed})")
 
         link = await client.call_tool("send_portal_link", {"friend_id": friend})
         check(not link.is_error, f"send_portal_link works: {text_of(link)}")

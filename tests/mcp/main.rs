@@ -40,6 +40,19 @@ async fn ok(portal: &Child, method: Method, path: &str, token: &str, body: Optio
     answer
 }
 
+/// A magic link for alice, as her agent asks for one.
+async fn new_link(portal: &Child, agent: &str) -> Value {
+    let body = json!({"friend_id": "alice"});
+    ok(
+        portal,
+        Method::POST,
+        "/api/auth/portal-session",
+        agent,
+        Some(body),
+    )
+    .await
+}
+
 struct Seed {
     agent: String,
     stranger: String,
@@ -50,38 +63,22 @@ struct Seed {
 /// An agent `main` with a friendship with alice (Signal preferred, an app `web`, a MEMORY.md
 /// she wrote herself), a stranger agent with none, alice's session and an unopened link.
 async fn seed(portal: &Child) -> Seed {
-    let agent = ok(
-        portal,
-        Method::POST,
-        "/api/agents",
-        ADMIN,
-        Some(json!({"id": "main", "display_name": "Main"})),
-    )
-    .await;
-    let stranger = ok(
-        portal,
-        Method::POST,
-        "/api/agents",
-        ADMIN,
-        Some(json!({"id": "other", "display_name": "Other"})),
-    )
-    .await;
-    let agent = agent["token"].as_str().unwrap().to_owned();
-    let stranger = stranger["token"].as_str().unwrap().to_owned();
-    ok(
-        portal,
-        Method::POST,
-        "/api/friends",
-        &agent,
-        Some(json!({"id": "alice", "display_name": "Alice", "signal": "+15550001111"})),
-    )
-    .await;
+    let add_agent = |id: &'static str| async move {
+        let body = json!({"id": id, "display_name": id});
+        let made = ok(portal, Method::POST, "/api/agents", ADMIN, Some(body)).await;
+        made["token"].as_str().unwrap().to_owned()
+    };
+    let agent = add_agent("main").await;
+    let stranger = add_agent("other").await;
+    let alice = json!({"id": "alice", "display_name": "Alice", "signal": "+15550001111"});
+    ok(portal, Method::POST, "/api/friends", &agent, Some(alice)).await;
+    let signal = json!({"preferred_channel": "signal"});
     ok(
         portal,
         Method::PUT,
         "/api/friends/alice",
         &agent,
-        Some(json!({"preferred_channel": "signal"})),
+        Some(signal),
     )
     .await;
     ok(portal, Method::POST, "/api/friends/alice/namespace/apply", &agent, Some(json!({"manifests": [
@@ -89,14 +86,7 @@ async fn seed(portal: &Child) -> Seed {
          "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "web"}},
                   "template": {"metadata": {"labels": {"app": "web"}},
                                "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}}]}))).await;
-    let link = ok(
-        portal,
-        Method::POST,
-        "/api/auth/portal-session",
-        &agent,
-        Some(json!({"friend_id": "alice"})),
-    )
-    .await;
+    let link = new_link(portal, &agent).await;
     let opened = reqwest::Client::new()
         .post(format!("{}/api/auth/exchange", portal.url))
         .json(&json!({"link_token": link["session_token"]}))
@@ -108,22 +98,16 @@ async fn seed(portal: &Child) -> Seed {
         .as_str()
         .unwrap()
         .to_owned();
+    let memory = json!({"content": "# Alice\nTea, no sugar.\n"});
     ok(
         portal,
         Method::PUT,
         "/api/portal/workspace/memory",
         &session,
-        Some(json!({"content": "# Alice\nTea, no sugar.\n"})),
+        Some(memory),
     )
     .await;
-    let unopened = ok(
-        portal,
-        Method::POST,
-        "/api/auth/portal-session",
-        &agent,
-        Some(json!({"friend_id": "alice"})),
-    )
-    .await;
+    let unopened = new_link(portal, &agent).await;
     Seed {
         agent,
         stranger,

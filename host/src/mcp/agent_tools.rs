@@ -205,32 +205,26 @@ async fn needs_attention(
         return Outcome::Refused(profile);
     }
     let mut unchecked = Vec::new();
-    let status = dispatch::send(
+    let status = format!("/api/friends/{id}/namespace/status");
+    let apps = findings(
         app,
         forwarded,
-        Call::get(format!("/api/friends/{id}/namespace/status")),
+        status,
+        "apps",
+        &mut unchecked,
+        apps_not_running,
     )
     .await;
-    let apps = match (&status.body, status.ok()) {
-        (Some(overview), true) => apps_not_running(overview),
-        _ => {
-            unchecked.push(json!({"what": "apps", "why": status.message()}));
-            Vec::new()
-        }
-    };
-    let crons = dispatch::send(
+    let crons = format!("/api/friends/{id}/workspace/crons");
+    let failed = findings(
         app,
         forwarded,
-        Call::get(format!("/api/friends/{id}/workspace/crons")),
+        crons,
+        "scheduled messages",
+        &mut unchecked,
+        failed_deliveries,
     )
     .await;
-    let failed = match (&crons.body, crons.ok()) {
-        (Some(jobs), true) => failed_deliveries(jobs),
-        _ => {
-            unchecked.push(json!({"what": "scheduled messages", "why": crons.message()}));
-            Vec::new()
-        }
-    };
     let edits = match friend_edits(state, &id, since) {
         Ok(edits) => edits,
         Err(why) => {
@@ -240,35 +234,19 @@ async fn needs_attention(
     };
     let all_clear =
         apps.is_empty() && failed.is_empty() && edits.is_empty() && unchecked.is_empty();
-    let mut lines = Vec::new();
-    for app in &apps {
-        lines.push(format!(
-            "App {} is not running ({} ready).",
-            app["app"].as_str().unwrap_or("?"),
-            app["ready"].as_str().unwrap_or("?")
-        ));
-    }
-    for job in &failed {
-        lines.push(format!(
-            "Scheduled message {} failed to deliver: {}.",
-            job["name"].as_str().unwrap_or("?"),
-            job["error"].as_str().unwrap_or("no reason given")
-        ));
-    }
-    for edit in &edits {
-        lines.push(format!(
-            "The friend changed {} at {}.",
-            edit["file"].as_str().unwrap_or("?"),
-            edit["changed_at"].as_str().unwrap_or("?")
-        ));
-    }
-    for what in &unchecked {
-        lines.push(format!(
-            "Could not check {}: {}",
-            what["what"].as_str().unwrap_or("?"),
-            what["why"].as_str().unwrap_or("?")
-        ));
-    }
+    let mut lines: Vec<String> = Vec::new();
+    lines.extend(lines_of(&apps, ("app", "ready"), |app, ready| {
+        format!("App {app} is not running ({ready} ready).")
+    }));
+    lines.extend(lines_of(&failed, ("name", "error"), |name, error| {
+        format!("Scheduled message {name} failed to deliver: {error}.")
+    }));
+    lines.extend(lines_of(&edits, ("file", "changed_at"), |file, at| {
+        format!("The friend changed {file} at {at}.")
+    }));
+    lines.extend(lines_of(&unchecked, ("what", "why"), |what, why| {
+        format!("Could not check {what}: {why}")
+    }));
     if all_clear {
         lines.push("Nothing needs your attention.".into());
     }
@@ -284,6 +262,40 @@ async fn needs_attention(
         }),
         text: lines.join("\n"),
     }
+}
+
+/// What `find` makes of the answer to `GET path`; a read that fails is noted in `unchecked`
+/// (what could not be checked, and REST's words why) rather than failing the whole tool.
+async fn findings(
+    app: &Router,
+    forwarded: &Forwarded,
+    path: String,
+    what: &str,
+    unchecked: &mut Vec<Value>,
+    find: fn(&Value) -> Vec<Value>,
+) -> Vec<Value> {
+    let answer = dispatch::send(app, forwarded, Call::get(path)).await;
+    match (&answer.body, answer.ok()) {
+        (Some(body), true) => find(body),
+        _ => {
+            unchecked.push(json!({"what": what, "why": answer.message()}));
+            Vec::new()
+        }
+    }
+}
+
+/// One line of text per item, made of two of its fields.
+fn lines_of<'a>(
+    items: &'a [Value],
+    (first, second): (&'a str, &'a str),
+    words: impl Fn(&str, &str) -> String + 'a,
+) -> impl Iterator<Item = String> + 'a {
+    items.iter().map(move |item| {
+        words(
+            item[first].as_str().unwrap_or("?"),
+            item[second].as_str().unwrap_or("no reason given"),
+        )
+    })
 }
 
 /// Apps with fewer ready pods than they want, with their pods' state.
