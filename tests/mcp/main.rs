@@ -279,3 +279,42 @@ async fn the_inspector_cli_lists_the_tools() {
         "{overview}"
     );
 }
+
+/// A tool call's REST request carries the MCP request's id, so the audit entry (and the
+/// log) name the request the agent made. Raw JSON-RPC here: the SDKs hide the headers.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_entry_names_the_mcp_request() {
+    let data = tempfile::tempdir().unwrap();
+    let portal = Child::serve(data.path()).await;
+    let seed = seed(&portal).await;
+    let call = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                      "params": {"name": "send_portal_link", "arguments": {"friend_id": "alice"}}});
+    let response = reqwest::Client::new()
+        .post(format!("{}/mcp", portal.url))
+        .bearer_auth(&seed.agent)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-06-18")
+        .json(&call)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    let audit = ok(
+        &portal,
+        Method::GET,
+        "/api/admin/audit?friend=alice",
+        ADMIN,
+        None,
+    )
+    .await;
+    let entry = &audit[0];
+    assert_eq!(entry["action"], "POST /api/auth/portal-session", "{audit}");
+    assert_eq!(entry["caller"], "agent:main", "{entry}");
+    assert_eq!(entry["request_id"], id.as_str(), "{entry}");
+}
