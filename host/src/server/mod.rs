@@ -41,7 +41,8 @@ pub fn router(state: SharedState) -> Router {
     let routes = crate::api::routes(state.native_echo)
         .merge(plugin_routes::routes(&state))
         .merge(portal_page::routes())
-        .route_layer(from_fn_with_state(state.clone(), guard::guard));
+        .route_layer(from_fn_with_state(state.clone(), guard::guard))
+        .merge(crate::mcp::routes(&state));
     routes
         .fallback(|| async { ApiError::not_found("no such route") })
         .method_not_allowed_fallback(|| async {
