@@ -22,19 +22,9 @@ fail() {
   exit 1
 }
 
-APT_UPDATED=0
-apt_install() {
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    return 1
-  fi
-  if [ "$APT_UPDATED" = 0 ]; then
-    echo "browser tests: apt-get update" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
-    APT_UPDATED=1
-  fi
-  echo "browser tests: apt-get install -y $*" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-}
+APT_LABEL="browser tests"
+# shellcheck source=../support/apt.sh
+. "$REPO/tests/support/apt.sh"
 
 # node (with the built-in test runner: 18 or newer) and npm.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -17,18 +17,9 @@ fail() {
   exit 1
 }
 
-APT_UPDATED=0
-apt_install() {
-  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-    return 1
-  fi
-  if [ "$APT_UPDATED" = 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 || return 1
-    APT_UPDATED=1
-  fi
-  echo "mcp tests: apt-get install -y $*" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
-}
+APT_LABEL="mcp tests"
+# shellcheck source=../support/apt.sh
+. "$REPO/tests/support/apt.sh"
 
 # python3 with venv, and the SDK pinned in its own venv.
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
