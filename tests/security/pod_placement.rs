@@ -1,4 +1,4 @@
-//! Where a friend's pods may run: `nodeName` and `affinity` never; a toleration or a
+//! Where a friend's pods may run: `nodeName`, `affinity` and a scheduler of their own never; a toleration or a
 //! `nodeSelector` only as cluster.toml's `allowed_tolerations` and `allowed_node_selectors`
 //! list them (none by default), so no pod of a friend reaches a tainted node (a control
 //! plane's). Each refusal is a 422 naming the document and the field.
@@ -57,6 +57,7 @@ async fn pods_choose_no_node_by_default() {
             "nodeSelector[node-role.kubernetes.io/control-plane]",
         ),
         (json!({"nodeName": "control-plane-0"}), "nodeName"),
+        (json!({"schedulerName": "my-scheduler"}), "schedulerName"),
         (
             json!({"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
                 "nodeSelectorTerms": [{"matchExpressions": [{"key": CONTROL_PLANE, "operator": "Exists"}]}]}}}}),
@@ -74,7 +75,10 @@ async fn pods_choose_no_node_by_default() {
     // Empty ones choose nothing.
     let r = apply(
         &p,
-        deployment(json!({"tolerations": [], "nodeSelector": {}, "affinity": {}})),
+        deployment(
+            json!({"tolerations": [], "nodeSelector": {}, "affinity": {},
+                          "schedulerName": "default-scheduler"}),
+        ),
     )
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);

@@ -159,3 +159,44 @@ async fn inherited(p: &TestPortal) -> Vec<String> {
     }
     found
 }
+
+#[tokio::test]
+async fn a_friendship_made_while_its_friend_is_deleted_dies_with_the_friend() {
+    let p = TestPortal::start().await;
+    let agent = p.add_agent("main").await;
+    let ops = p.add_agent("ops").await;
+    p.add_friend(&agent, "alice").await;
+
+    let mut gate = p.server.state.store.pause_next("friend_agents_listed");
+    let delete = spawn_request(&p, Method::DELETE, "/api/friends/alice?purge=true", ADMIN);
+    gate.reached().await;
+    // In the gap: the admin introduces another agent to alice.
+    let linked = p
+        .send(
+            Method::PUT,
+            "/api/friends/alice/agents/ops",
+            Some(ADMIN),
+            None,
+        )
+        .await;
+    gate.release();
+    let r = delete.await.unwrap();
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert!(
+        linked.status.is_success() || linked.status == StatusCode::NOT_FOUND,
+        "{}",
+        linked.text
+    );
+
+    // A new friend is given the id, with no agent: ops is not theirs.
+    let new = json!({"id": "alice", "display_name": "New Alice"});
+    let r = p.post("/api/friends", ADMIN, new).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = p.get("/api/friends/alice", &ops).await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the old alice's new friendship passed to the new alice: {}",
+        r.text
+    );
+}

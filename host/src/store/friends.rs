@@ -253,14 +253,17 @@ impl Store {
     /// made after it: a session never outlives its friend, even for an instant, so none is
     /// ever valid for the next friend given the id.
     pub async fn delete_friend(&self, id: &str, retire: Option<&Retired>) -> StoreResult<bool> {
-        let agents: Vec<String> = self
-            .agents_of_friend(id)?
-            .into_iter()
-            .map(|f| f.agent_id)
-            .collect();
         let tombstone = retire.map(encode).transpose()?;
         let existed = loop {
+            // Sessions, links and friendships made after this epoch bump it: the
+            // transaction then finds it changed and everything is listed again.
             let epoch = self.session_epoch(id)?;
+            let agents: Vec<String> = self
+                .agents_of_friend(id)?
+                .into_iter()
+                .map(|f| f.agent_id)
+                .collect();
+            self.pause_point("friend_agents_listed").await;
             let listed = self.friend_session_hashes(id)?;
             self.pause_point("friend_sessions_listed").await;
             let outcome = (
@@ -340,16 +343,27 @@ impl Store {
             return Ok(existing);
         }
         let bytes = encode(friendship)?;
-        (&self.friendships.tree, &self.agent_friends).transaction(
-            |(friendships, agent_friends)| {
+        let friend = friendship.friend_id.as_str();
+        (
+            &self.friendships.tree,
+            &self.agent_friends,
+            &self.friends.tree,
+            &self.session_epochs,
+        )
+            .transaction(|(friendships, agent_friends, friends, epochs)| {
+                // A friend deleted meanwhile gets no friendship the next friend given the
+                // id would inherit; one being deleted lists its friendships again.
+                if friends.get(friend.as_bytes())?.is_none() {
+                    return abort(StoreError::NotFound(format!("no friend '{friend}'")));
+                }
+                super::sessions::next_epoch(epochs, friend)?;
                 friendships.insert(key.as_slice(), bytes.as_slice())?;
                 agent_friends.insert(
                     pair_key(&friendship.agent_id, friendship.friend_id.as_bytes()),
                     &[],
                 )?;
                 Ok(())
-            },
-        )?;
+            })?;
         self.flush().await?;
         Ok(friendship.clone())
     }

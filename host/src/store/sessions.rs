@@ -98,7 +98,10 @@ pub(crate) type Epoch = Option<sled::IVec>;
 /// Inside a transaction: a session or link of `friend` is being made. Whoever listed the
 /// friend's sessions before it (to delete or revoke them all) finds the epoch moved on and
 /// lists them again, so no session made meanwhile is left behind.
-fn next_epoch<E>(epochs: &TransactionalTree, friend: &str) -> ConflictableTransactionResult<(), E> {
+pub(super) fn next_epoch<E>(
+    epochs: &TransactionalTree,
+    friend: &str,
+) -> ConflictableTransactionResult<(), E> {
     let current = epochs
         .get(friend.as_bytes())?
         .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())

@@ -2,15 +2,29 @@
 //! toleration or a `nodeSelector` lets a pod onto nodes kept for something else (a control
 //! plane's, tainted `NoSchedule`): all refused, but for the tolerations and node labels the
 //! operator lists in `cluster.toml` (`allowed_tolerations`, `allowed_node_selectors`).
+//! `schedulerName` other than the default hands the pod to another scheduler, which need
+//! not respect taints at all: refused too.
 
 use serde_json::Value;
 
 use super::{Pod, items, not_allowed, text};
 use crate::cluster::policy::{AllowedToleration, ApplyPolicy};
 
+/// The name Kubernetes gives a pod that names no scheduler.
+const DEFAULT_SCHEDULER: &str = "default-scheduler";
+
 pub(super) fn check(pod: &Pod, policy: &ApplyPolicy) -> Result<(), String> {
     if text(&pod.spec["nodeName"], &pod.field("nodeName"))?.is_some_and(|n| !n.is_empty()) {
         return Err(not_allowed(&pod.field("nodeName"), "choosing a node"));
+    }
+    if let Some(name) = text(&pod.spec["schedulerName"], &pod.field("schedulerName"))?
+        && !name.is_empty()
+        && name != DEFAULT_SCHEDULER
+    {
+        return Err(not_allowed(
+            &pod.field("schedulerName"),
+            format!("a scheduler other than '{DEFAULT_SCHEDULER}'"),
+        ));
     }
     match &pod.spec["affinity"] {
         Value::Null => {}
