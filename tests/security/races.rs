@@ -18,14 +18,7 @@ fn spawn_request(p: &TestPortal, method: Method, path: &str, token: &str) -> Joi
 
 /// Opens a link as a browser does; the new session's token when it worked.
 async fn exchange(p: &TestPortal, link: &str) -> Option<String> {
-    let r = p
-        .send(
-            Method::POST,
-            "/api/auth/exchange",
-            None,
-            Some(json!({"link_token": link})),
-        )
-        .await;
+    let r = p.exchange(link).await;
     (r.status == StatusCode::CREATED).then(|| r.body["session_token"].as_str().unwrap().to_owned())
 }
 

@@ -173,17 +173,21 @@ impl TestPortal {
         r.body["session_token"].as_str().unwrap().to_owned()
     }
 
+    /// Opens a magic link as the page does (`POST /api/auth/exchange`).
+    pub async fn exchange(&self, link: &str) -> Reply {
+        self.send(
+            Method::POST,
+            "/api/auth/exchange",
+            None,
+            Some(json!({"link_token": link})),
+        )
+        .await
+    }
+
     /// A friend's session, made as the page makes one: a link, opened (exchanged).
     pub async fn session_for(&self, token: &str, friend: &str) -> String {
         let link = self.link_for(token, friend).await;
-        let r = self
-            .send(
-                Method::POST,
-                "/api/auth/exchange",
-                None,
-                Some(json!({"link_token": link})),
-            )
-            .await;
+        let r = self.exchange(&link).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         r.body["session_token"].as_str().unwrap().to_owned()
     }

@@ -353,10 +353,12 @@ impl Store {
             .transaction(|(friendships, agent_friends, friends, epochs)| {
                 // A friend deleted meanwhile gets no friendship the next friend given the
                 // id would inherit; one being deleted lists its friendships again.
-                if friends.get(friend.as_bytes())?.is_none() {
-                    return abort(StoreError::NotFound(format!("no friend '{friend}'")));
-                }
-                super::sessions::next_epoch(epochs, friend)?;
+                super::sessions::attach_to_friend(
+                    friends,
+                    epochs,
+                    friend,
+                    super::sessions::no_friend(friend),
+                )?;
                 friendships.insert(key.as_slice(), bytes.as_slice())?;
                 agent_friends.insert(
                     pair_key(&friendship.agent_id, friendship.friend_id.as_bytes()),

@@ -10,7 +10,7 @@ use sled::transaction::{
 };
 
 use super::table::{decode, encode};
-use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
+use super::{Store, StoreError, StoreResult, pair_key, prefix_key};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -95,19 +95,30 @@ fn index_key(session: &Session, hash: &[u8; 32]) -> Vec<u8> {
 /// The friend's session epoch as stored (`None`: no session made since they were created).
 pub(crate) type Epoch = Option<sled::IVec>;
 
-/// Inside a transaction: a session or link of `friend` is being made. Whoever listed the
-/// friend's sessions before it (to delete or revoke them all) finds the epoch moved on and
-/// lists them again, so no session made meanwhile is left behind.
-pub(super) fn next_epoch<E>(
+/// Inside a transaction: something of `friend` (a session, a link, a friendship) is being
+/// made. Aborts with `missing` when the friend no longer exists, so nothing is left for the
+/// next friend given the id; otherwise moves the friend's epoch on, so whoever listed the
+/// friend's belongings before it (to delete or revoke them all) lists them again.
+pub(super) fn attach_to_friend<E>(
+    friends: &TransactionalTree,
     epochs: &TransactionalTree,
     friend: &str,
+    missing: impl FnOnce() -> E,
 ) -> ConflictableTransactionResult<(), E> {
+    if friends.get(friend.as_bytes())?.is_none() {
+        return Err(ConflictableTransactionError::Abort(missing()));
+    }
     let current = epochs
         .get(friend.as_bytes())?
         .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
         .map_or(0, u64::from_be_bytes);
     epochs.insert(friend.as_bytes(), &current.wrapping_add(1).to_be_bytes())?;
     Ok(())
+}
+
+/// Refusal of [`attach_to_friend`] for a friend who no longer exists.
+pub(super) fn no_friend(friend: &str) -> impl FnOnce() -> StoreError + '_ {
+    move || StoreError::NotFound(format!("no friend '{friend}'"))
 }
 
 impl Store {
@@ -125,10 +136,7 @@ impl Store {
             &self.session_epochs,
         )
             .transaction(|(sessions, friend_sessions, friends, epochs)| {
-                if friends.get(friend.as_bytes())?.is_none() {
-                    return abort(StoreError::NotFound(format!("no friend '{friend}'")));
-                }
-                next_epoch(epochs, friend)?;
+                attach_to_friend(friends, epochs, friend, no_friend(friend))?;
                 sessions.insert(hash.as_slice(), bytes.as_slice())?;
                 friend_sessions.insert(index.as_slice(), &[])?;
                 Ok(())
@@ -177,10 +185,7 @@ impl Store {
                     SessionState::Unknown => return refuse(LinkRefusal::Unknown),
                     SessionState::Active(_) => {}
                 }
-                if friends.get(found.friend_id.as_bytes())?.is_none() {
-                    return refuse(LinkRefusal::Unknown);
-                }
-                next_epoch(epochs, &found.friend_id)?;
+                attach_to_friend(friends, epochs, &found.friend_id, || LinkRefusal::Unknown)?;
                 let session = make(&found);
                 found.spent_at = Some(now);
                 let spent = encode(&found)
