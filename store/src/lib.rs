@@ -34,6 +34,7 @@ pub struct Store {
     pub crons: Arc<dyn CronStore>,
     pub outbox: Arc<dyn OutboxStore>,
     pub audit: Arc<dyn AuditLog>,
+    pub records: Arc<dyn Records>,
     /// Points where tests hold an operation between its steps (see [`Pauses`]).
     pub pauses: Arc<Pauses>,
     /// `"sled"` or `"kube"`, for logs and `/api/admin` answers.
@@ -42,12 +43,28 @@ pub struct Store {
 
 /// Everything a backend implements.
 pub trait Backend:
-    Directory + Sessions + HostnameClaims + KvStore + CronStore + OutboxStore + AuditLog + 'static
+    Directory
+    + Sessions
+    + HostnameClaims
+    + KvStore
+    + CronStore
+    + OutboxStore
+    + AuditLog
+    + Records
+    + 'static
 {
 }
 
 impl<B> Backend for B where
-    B: Directory + Sessions + HostnameClaims + KvStore + CronStore + OutboxStore + AuditLog + 'static
+    B: Directory
+        + Sessions
+        + HostnameClaims
+        + KvStore
+        + CronStore
+        + OutboxStore
+        + AuditLog
+        + Records
+        + 'static
 {
 }
 
@@ -61,7 +78,8 @@ impl Store {
             kv: backend.clone(),
             crons: backend.clone(),
             outbox: backend.clone(),
-            audit: backend,
+            audit: backend.clone(),
+            records: backend,
             pauses,
             backend: name,
         }

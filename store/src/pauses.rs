@@ -9,8 +9,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::oneshot;
 
-
-
 /// The points operations pause at, by name.
 #[derive(Default)]
 pub struct Pauses {

@@ -8,9 +8,10 @@ mod directory;
 mod hostnames;
 mod kv;
 mod outbox;
+mod records;
 mod sessions;
 
-pub use audit::{AuditBounds, AuditEntry, AuditLog, AuditQuery, AUDIT_FIELD_MAX};
+pub use audit::{AUDIT_FIELD_MAX, AuditBounds, AuditEntry, AuditLog, AuditQuery};
 pub use crons::{CronStore, Job, JobRefusal, Run, RunId, RunStatus, Trigger};
 pub use directory::{
     Agent, Directory, Friend, FriendPage, Friendship, NAMESPACE_PREFIX, Retired, StoredFriend,
@@ -19,4 +20,5 @@ pub use directory::{
 pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, HostnameClaims};
 pub use kv::{KvFull, KvStore, kv_entry_bytes};
 pub use outbox::{OUTBOX_KEPT, OutboxEntry, OutboxStore};
+pub use records::{Record, Records};
 pub use sessions::{LinkRefusal, Session, SessionKind, SessionState, Sessions, TokenHash};

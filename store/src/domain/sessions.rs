@@ -131,8 +131,11 @@ pub trait Sessions: Send + Sync {
 
     /// Revokes every active session and link of the friend, including any made while it
     /// runs; how many.
-    async fn revoke_friend_sessions(&self, friend_id: &str, now: DateTime<Utc>)
-    -> StoreResult<usize>;
+    async fn revoke_friend_sessions(
+        &self,
+        friend_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<usize>;
 
     async fn live_session_count(&self, friend_id: &str, now: DateTime<Utc>) -> StoreResult<usize>;
 
