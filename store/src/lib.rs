@@ -14,6 +14,8 @@
 //! The host holds a [`Store`]: one handle per trait, all backed by the same backend. Nothing
 //! outside this crate names the backend's storage.
 
+#[doc(hidden)]
+pub mod conformance;
 pub mod domain;
 mod error;
 mod pauses;

@@ -77,8 +77,9 @@ pub trait HostnameClaims: Send + Sync {
     async fn hostname_count(&self, friend: &str) -> StoreResult<u64>;
 
     /// Claims `part` of the hostname for the friend: `Taken` if another friend owns it,
-    /// `Limit` if it is new to them and they already hold `max`. `Ok(true)` when the
-    /// hostname was newly claimed, `Ok(false)` when they held it already.
+    /// `Limit` if it is new to them and they already hold `max`. `Ok(true)` when the part
+    /// was newly marked, `Ok(false)` when they held it already, so a caller whose next step
+    /// fails undoes only what it did.
     async fn claim(
         &self,
         request: ClaimRequest<'_>,

@@ -111,7 +111,8 @@ pub trait Sessions: Send + Sync {
         browser: Option<String>,
     ) -> StoreResult<()>;
 
-    /// The friend's sessions (not links) active at `now`, oldest first, with their hashes.
+    /// The friend's sessions and links that still work at `now`, oldest first, with their
+    /// hashes.
     async fn live_sessions(
         &self,
         friend_id: &str,
