@@ -286,25 +286,29 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store =
             Arc::new(SledStore::open(dir.path(), super::super::DEFAULT_CACHE_BYTES).unwrap());
+        // All at once: each waits for the others before it creates.
+        let start = Arc::new(tokio::sync::Barrier::new(16));
         let creates: Vec<_> = (0..16)
             .map(|i| {
-                let store = store.clone();
-                tokio::spawn(
-                    async move { store.create_job(&job("alice", &format!("j{i}")), 5).await },
-                )
+                let (store, start) = (store.clone(), start.clone());
+                tokio::spawn(async move {
+                    start.wait().await;
+                    let name = format!("j{i}");
+                    (store.create_job(&job("alice", &name), 5).await, name)
+                })
             })
             .collect();
-        let mut made = 0;
+        let mut made = Vec::new();
         for create in creates {
-            match create.await.unwrap().unwrap() {
-                Ok(()) => made += 1,
-                Err(refusal) => assert_eq!(refusal, JobRefusal::Limit { max: 5 }),
+            match create.await.unwrap() {
+                (Ok(Ok(())), name) => made.push(name),
+                (refused, _) => assert_eq!(refused.unwrap(), Err(JobRefusal::Limit { max: 5 })),
             }
         }
-        assert_eq!(made, 5);
+        assert_eq!(made.len(), 5);
         assert_eq!(store.job_count("alice").await.unwrap(), 5);
         assert_eq!(
-            store.create_job(&job("alice", "j0"), 50).await.unwrap(),
+            store.create_job(&job("alice", &made[0]), 50).await.unwrap(),
             Err(JobRefusal::Exists)
         );
     }

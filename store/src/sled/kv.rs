@@ -10,7 +10,10 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use super::{SledStore, be_u64};
-use crate::{KvFull, KvStore, StoreError, StoreResult, kv_entry_bytes};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use crate::{KvFull, KvStore, Record, StoreError, StoreResult, kv_entry_bytes};
 
 /// In the totals tree, marks that the totals cover every entry (plugin names never start
 /// with NUL, so no prefix collides with it).
@@ -126,8 +129,8 @@ impl KvTrees {
             .map_err(StoreError::from)
     }
 
-    /// Every entry as (plugin, friend, key, value), in key order (for export).
-    pub(super) fn entries(&self) -> StoreResult<Vec<(String, String, String, Vec<u8>)>> {
+    /// Every entry as a record, in key order (for export).
+    pub(super) fn records(&self) -> StoreResult<Vec<Record>> {
         let mut out = Vec::new();
         for item in self.data.iter() {
             let (key, value) = item?;
@@ -137,8 +140,12 @@ impl KvTrees {
             let mut parts = key[..len - 1].split(|b| *b == 0);
             let plugin = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
             let friend = String::from_utf8_lossy(parts.next().unwrap_or_default()).into_owned();
-            let name = String::from_utf8_lossy(&key[len..]).into_owned();
-            out.push((plugin, friend, name, value.to_vec()));
+            out.push(Record::Kv {
+                plugin,
+                friend,
+                key: String::from_utf8_lossy(&key[len..]).into_owned(),
+                value_base64: BASE64.encode(value),
+            });
         }
         Ok(out)
     }

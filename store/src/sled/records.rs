@@ -67,14 +67,7 @@ impl SledStore {
         for (hostname, claim) in self.hostnames.all()? {
             out.push(Record::HostnameClaim { hostname, claim });
         }
-        for (plugin, friend, key, value) in self.kv.entries()? {
-            out.push(Record::Kv {
-                plugin,
-                friend,
-                key,
-                value_base64: BASE64.encode(value),
-            });
-        }
+        out.extend(self.kv.records()?);
         for job in self.crons.jobs.iter().values() {
             out.push(Record::Job {
                 job: decode(&job?)?,
