@@ -1,10 +1,10 @@
 //! Work the server does on its own, on a timer: sessions and links that ended long enough
 //! ago are removed, so the store does not grow with every link ever sent.
 
+use std::sync::Weak;
 use std::time::Duration;
 
 use crate::state::AppState;
-use crate::state::SharedState;
 
 /// How often ended sessions are swept.
 const SWEEP_EVERY: Duration = Duration::from_secs(60 * 60);
@@ -33,12 +33,17 @@ pub async fn sweep_ended_sessions(state: &AppState) -> usize {
     }
 }
 
-/// Sweeps once at start, then every hour, until the task is aborted (at shutdown).
-pub async fn sweep_hourly(state: SharedState) {
+/// Sweeps once at start, then every hour, until the task is aborted (at shutdown) or the
+/// state is gone. Holds the state only while it sweeps, so that a stopped server's store
+/// closes (and its data dir can be opened again) whether or not the abort has landed.
+pub async fn sweep_hourly(state: Weak<AppState>) {
     let mut every = tokio::time::interval(SWEEP_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        let Some(state) = state.upgrade() else {
+            return;
+        };
         sweep_ended_sessions(&state).await;
     }
 }

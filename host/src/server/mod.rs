@@ -220,7 +220,7 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     state.scheduler.start();
-    let sweeper = tokio::spawn(housekeeping::sweep_hourly(state.clone()));
+    let sweeper = tokio::spawn(housekeeping::sweep_hourly(Arc::downgrade(&state)));
     let task_state = state.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service())
