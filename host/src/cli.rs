@@ -94,7 +94,7 @@ struct ServeArgs {
     agent_gateway: Option<String>,
     /// sled's page cache in MiB: more keeps more of a large store in memory, less keeps
     /// the process smaller (what is not cached comes from the OS's file cache).
-    #[arg(long, env = "PORTAL_STORE_CACHE_MIB", default_value_t = crate::store::DEFAULT_CACHE_BYTES >> 20,
+    #[arg(long, env = "PORTAL_STORE_CACHE_MIB", default_value_t = portal_store::DEFAULT_CACHE_BYTES >> 20,
           value_parser = clap::value_parser!(u64).range(8..=65_536))]
     store_cache_mib: u64,
     /// The bearer token sent to the agent gateway. Prefer the environment or
@@ -199,7 +199,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.agent_gateway_token_file.as_deref(),
         "agent gateway token",
     )?;
-    let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock))?;
+    let (state, admin) = crate::server::build_state(config, Arc::new(SystemClock)).await?;
     if let AdminToken::Generated { token, path } = &admin {
         // Printed once, on the terminal only: tokens never go to the log.
         eprintln!(
@@ -239,24 +239,25 @@ async fn shutdown_signal() {
 /// so with a running portal use `POST /api/agents` instead. They refuse a data dir that
 /// does not exist: a mistyped path would otherwise become a new, empty portal.
 async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
-    let open = |data: &DataDirArg| -> anyhow::Result<crate::state::SharedState> {
+    async fn open(data: &DataDirArg) -> anyhow::Result<crate::state::SharedState> {
         existing_data_dir(&data.data_dir)?;
         let config = ServeConfig::new(([127, 0, 0, 1], 0).into(), data.data_dir.clone());
         crate::server::build_state(config, Arc::new(SystemClock))
+            .await
             .map(|(state, _)| state)
             .map_err(|e| {
                 anyhow::anyhow!(
                     "{e}\n(is `portal serve` running on this data dir? then use POST /api/agents)"
                 )
             })
-    };
+    }
     match cmd {
         AgentCommand::Add {
             id,
             display_name,
             data,
         } => {
-            let state = open(&data)?;
+            let state = open(&data).await?;
             let (agent, token) = crate::api::register_agent(&state, id, display_name)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -264,8 +265,8 @@ async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
             println!("{token}");
         }
         AgentCommand::List { data } => {
-            let state = open(&data)?;
-            for agent in state.store.agents()? {
+            let state = open(&data).await?;
+            for agent in state.store.directory.agents().await? {
                 println!(
                     "{}\t{}\t{}",
                     agent.id,
@@ -275,8 +276,8 @@ async fn agent(cmd: AgentCommand) -> anyhow::Result<()> {
             }
         }
         AgentCommand::Revoke { id, data } => {
-            let state = open(&data)?;
-            if !state.store.revoke_agent(&id).await? {
+            let state = open(&data).await?;
+            if !state.store.directory.revoke_agent(&id).await? {
                 anyhow::bail!("no agent '{id}'");
             }
             eprintln!("Agent '{id}' revoked.");

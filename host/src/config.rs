@@ -22,7 +22,7 @@ pub struct ServeConfig {
     pub cloudflare: Option<crate::dns::CloudflareConfig>,
     /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
     pub compiled_cache: Option<PathBuf>,
-    /// sled's page cache, in bytes.
+    /// The embedded store's page cache, in bytes.
     pub store_cache_bytes: u64,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
     pub scheduler: crate::scheduler::SchedulerConfig,
@@ -41,7 +41,7 @@ impl ServeConfig {
             dns: crate::dns::DnsMode::Local,
             domains: None,
             cloudflare: None,
-            store_cache_bytes: crate::store::DEFAULT_CACHE_BYTES,
+            store_cache_bytes: portal_store::DEFAULT_CACHE_BYTES,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
             data_dir,

@@ -119,9 +119,9 @@ impl std::fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        use crate::store::StoreError;
+impl From<portal_store::StoreError> for ApiError {
+    fn from(e: portal_store::StoreError) -> Self {
+        use portal_store::StoreError;
         match e {
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::NotFound(m) => ApiError::not_found(m),

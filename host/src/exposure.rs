@@ -6,7 +6,7 @@
 //!
 //! The shape is ambiguous when friend ids end alike: alice's `shop-x` and x-alice's `shop`
 //! are both `shop-x-alice`. So every hostname has one owner, recorded in the store
-//! ([`Hostnames`]), and a friend owns every label ending in `-<their id>`: alice may not
+//! ([`portal_store::HostnameClaims`]), and a friend owns every label ending in `-<their id>`: alice may not
 //! claim `shop-x-alice` while friend `x-alice` exists. If alice claimed it first, it stays
 //! hers (x-alice's `shop` is refused, and x-alice can neither change nor delete it) until
 //! she deletes it.
@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use crate::dns::{RecordSpec, RecordType};
 use crate::policy::{PolicyError, PolicySource};
-use crate::store::{ClaimError, ClaimPart, ClaimRequest, Hostnames, StoreResult};
+use portal_store::{ClaimError, ClaimPart, ClaimRequest, Store};
 
 const EMBEDDED_EXPOSURE_TOML: &str = include_str!("../../policies/exposure.toml");
 
@@ -161,25 +161,15 @@ impl ExposurePolicy {
     }
 }
 
-/// The other existing friend who owns `<name>-<friend>` by its shape: friend `x-alice`
-/// owns every label ending in `-x-alice`, so alice's `shop-x` is theirs. One lookup per
-/// hyphen in the name, longest candidate first.
-pub fn shape_owner(
-    friend: &str,
-    name: &str,
-    mut friend_exists: impl FnMut(&str) -> StoreResult<bool>,
-) -> StoreResult<Option<String>> {
-    for (at, _) in name.match_indices('-') {
-        let stem = &name[at + 1..];
-        if stem.is_empty() || stem.starts_with('-') {
-            continue;
-        }
-        let candidate = format!("{stem}-{friend}");
-        if friend_exists(&candidate)? {
-            return Ok(Some(candidate));
-        }
-    }
-    Ok(None)
+/// The friend ids that would own `<name>-<friend>` by its shape: friend `x-alice` owns
+/// every label ending in `-x-alice`, so alice's `shop-x` is theirs. One lookup per hyphen
+/// in the name, longest candidate first.
+fn shape_candidates(friend: &str, name: &str) -> Vec<String> {
+    name.match_indices('-')
+        .map(|(at, _)| &name[at + 1..])
+        .filter(|stem| !stem.is_empty() && !stem.starts_with('-'))
+        .map(|stem| format!("{stem}-{friend}"))
+        .collect()
 }
 
 /// Why a hostname could not be claimed, in words for the friend.
@@ -195,19 +185,19 @@ impl ExposurePolicy {
     /// claim (nothing was tried), the inner result `make`'s.
     pub async fn claimed<T, E>(
         &self,
-        hostnames: &Hostnames,
+        store: &Store,
         request: ClaimRequest<'_>,
         part: ClaimPart,
         now: chrono::DateTime<chrono::Utc>,
         make: impl std::future::Future<Output = Result<T, E>>,
     ) -> Result<Result<T, E>, ClaimRefused> {
-        let newly = self.claim(hostnames, request, part, now).await?;
+        let newly = self.claim(store, request, part, now).await?;
         let made = make.await;
         if made.is_err() && newly {
             let ClaimRequest {
                 hostname, friend, ..
             } = request;
-            if let Err(e) = hostnames.release(hostname, friend, part).await {
+            if let Err(e) = store.hostnames.release(hostname, friend, part).await {
                 tracing::warn!(%hostname, error = %e, "could not release a hostname claim");
             }
         }
@@ -220,12 +210,12 @@ impl ExposurePolicy {
     /// marked (what a failed next step must release).
     pub async fn claim(
         &self,
-        hostnames: &Hostnames,
+        store: &Store,
         request: ClaimRequest<'_>,
         part: ClaimPart,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, ClaimRefused> {
-        let unavailable = |e: crate::store::StoreError| {
+        let unavailable = |e: portal_store::StoreError| {
             ClaimRefused::Unavailable(format!("hostname ownership: {e}"))
         };
         let ClaimRequest {
@@ -235,18 +225,32 @@ impl ExposurePolicy {
             ..
         } = request;
         // What a friend holds already stays theirs; only a new claim is checked for shape.
-        if hostnames.owner(hostname).map_err(unavailable)?.is_none() {
-            let owner = shape_owner(friend, name, |id| hostnames.friend_exists(id));
-            // Said as a hostname already taken is: naming the friend who owns it would
-            // tell one friend another's id.
-            if owner.map_err(unavailable)?.is_some() {
-                return Err(ClaimRefused::Conflict(format!(
-                    "{hostname} belongs to another friend; choose another name"
-                )));
+        if store
+            .hostnames
+            .owner(hostname)
+            .await
+            .map_err(unavailable)?
+            .is_none()
+        {
+            for candidate in shape_candidates(friend, name) {
+                // Said as a hostname already taken is: naming the friend who owns it
+                // would tell one friend another's id.
+                if store
+                    .directory
+                    .friend(&candidate)
+                    .await
+                    .map_err(unavailable)?
+                    .is_some()
+                {
+                    return Err(ClaimRefused::Conflict(format!(
+                        "{hostname} belongs to another friend; choose another name"
+                    )));
+                }
             }
         }
         let max = self.max_exposures_per_friend;
-        hostnames
+        store
+            .hostnames
             .claim(request, part, max, now)
             .await
             .map_err(|e| match e {
@@ -265,6 +269,23 @@ impl ExposurePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use portal_store::StoreResult;
+
+    /// The other existing friend who owns `<name>-<friend>` by its shape: friend `x-alice`
+    /// owns every label ending in `-x-alice`, so alice's `shop-x` is theirs. One lookup per
+    /// hyphen in the name, longest candidate first.
+    fn shape_owner(
+        friend: &str,
+        name: &str,
+        mut friend_exists: impl FnMut(&str) -> StoreResult<bool>,
+    ) -> StoreResult<Option<String>> {
+        for candidate in shape_candidates(friend, name) {
+            if friend_exists(&candidate)? {
+                return Ok(Some(candidate));
+            }
+        }
+        Ok(None)
+    }
 
     fn policy() -> ExposurePolicy {
         ExposurePolicy::load(

@@ -1,8 +1,8 @@
 //! Friend Portal: a WebAssembly plugin host that runs an AI agent's self-service portal.
 //!
 //! A request passes `server` (layers, routing), `auth` (who is calling), then either a
-//! host-native handler in `api` or a sandboxed plugin. State lives in `store` (sled)
-//! and the shared `workspace` folder.
+//! host-native handler in `api` or a sandboxed plugin. State lives in the `portal_store` crate
+//! (behind its domain traits) and the shared `workspace` folder.
 
 pub mod api;
 pub mod auth;
@@ -23,6 +23,6 @@ pub mod runtime;
 pub mod scheduler;
 pub mod server;
 pub mod state;
-pub mod store;
+
 pub mod validate;
 pub mod workspace;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::clock::SharedClock;
 use crate::config::ServeConfig;
 use crate::server::metrics::Metrics;
-use crate::store::Store;
 use crate::workspace::Workspace;
+use portal_store::Store;
 
 pub struct AppState {
     pub runtime: crate::runtime::Runtime,
@@ -41,7 +41,7 @@ impl AppState {
     pub async fn secret_count(&self, friend_id: &str) -> usize {
         match self
             .cluster
-            .list_secrets(&crate::store::namespace_of(friend_id))
+            .list_secrets(&portal_store::namespace_of(friend_id))
             .await
         {
             Ok(secrets) => secrets.len(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::ApiError;
 use crate::fsutil::nofollow::{Folder, Refusal};
-use crate::store::Friend;
+use portal_store::Friend;
 
 #[derive(Debug, Clone)]
 pub struct Workspace {

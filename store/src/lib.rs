@@ -19,9 +19,11 @@ pub mod conformance;
 pub mod domain;
 mod error;
 mod pauses;
+pub mod sled;
 
 use std::sync::Arc;
 
+pub use self::sled::{DEFAULT_CACHE_BYTES, Flusher, LocalTree, LocalTrees, open_embedded};
 pub use domain::*;
 pub use error::{StoreError, StoreResult};
 pub use pauses::{Paused, Pauses};
@@ -41,6 +43,9 @@ pub struct Store {
     pub pauses: Arc<Pauses>,
     /// `"sled"` or `"kube"`, for logs and `/api/admin` answers.
     pub backend: &'static str,
+    /// The embedded database's own trees, for the single-node simulations (the embedded
+    /// cluster, local DNS); `None` with any other backend.
+    pub local: Option<LocalTrees>,
 }
 
 /// Everything a backend implements.
@@ -84,6 +89,18 @@ impl Store {
             records: backend,
             pauses,
             backend: name,
+            local: None,
+        }
+    }
+
+    /// The embedded database's tree `name` (see [`Store::local`]); refused with a
+    /// backend that keeps no local trees.
+    pub fn local_tree(&self, name: &str) -> StoreResult<LocalTree> {
+        match &self.local {
+            Some(local) => local.tree(name),
+            None => Err(StoreError::backend(format!(
+                "'{name}' is kept only by the embedded store (--store sled)"
+            ))),
         }
     }
 

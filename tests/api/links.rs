@@ -235,3 +235,30 @@ async fn the_session_settings_come_from_the_policy() {
     let late = p.get("/api/portal/me", &session).await;
     assert_eq!(late.status, StatusCode::UNAUTHORIZED, "{}", late.text);
 }
+
+/// A link opened (spent) is still known as used for a day; the hourly sweep then removes
+/// it from the store, and the session it opened stays.
+#[tokio::test]
+async fn ended_links_are_swept_from_the_store_a_day_after_they_ended() {
+    let p = TestPortal::start().await;
+    p.add_friend(ADMIN, "alice").await;
+    let link = p.link_for(ADMIN, "alice").await;
+    let r = exchange(&p, &link).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let session = r.body["session_token"].as_str().unwrap().to_owned();
+    let state = &p.server.state;
+    let sweep = || portal::server::housekeeping::sweep_ended_sessions(state);
+    assert_eq!(sweep().await, 0, "ended just now: kept");
+    p.clock.advance(Duration::hours(23));
+    assert_eq!(sweep().await, 0, "kept for a day");
+    assert_eq!(p.get("/api/portal/me", &link).await.code(), "link_used");
+
+    p.clock.advance(Duration::hours(1) + Duration::seconds(1));
+    assert_eq!(sweep().await, 1, "the spent link goes");
+    let gone = p.get("/api/portal/me", &link).await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    assert_ne!(gone.code(), "link_used", "no longer on record");
+    let me = p.get("/api/portal/me", &session).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!(sweep().await, 0);
+}

@@ -20,6 +20,7 @@ async fn greedy_is_refused_at_start_up() {
     config.policies = portal::policy::PolicySource::Dir(policies);
     let clock = std::sync::Arc::new(portal::clock::SystemClock);
     let error = portal::server::build_state(config, clock)
+        .await
         .err()
         .expect("greedy must not load")
         .to_string();
@@ -49,6 +50,7 @@ async fn an_invalid_policy_stops_the_start_naming_file_entry_and_problem() {
     config.policies = portal::policy::PolicySource::Dir(policies.clone());
     let error =
         portal::server::build_state(config, std::sync::Arc::new(portal::clock::SystemClock))
+            .await
             .err()
             .unwrap()
             .to_string();

@@ -123,7 +123,15 @@ async fn one_friends_flood_does_not_push_out_anothers_audit_entries() {
     let p = TestPortal::start().await;
     let (alice, bob) = portal(&p).await;
     // A log of 20 (trimmed 5 at a time): before, that bound was shared by everyone.
-    p.server.state.store.set_audit_bound(20, 5);
+    p.server
+        .state
+        .store
+        .audit
+        .set_audit_bounds(portal_store::AuditBounds {
+            kept: 20,
+            batch: 5,
+            ..Default::default()
+        });
     let mut bobs = Vec::new();
     for n in 0..3 {
         bobs.push(write_memory(&p, &bob, n).await);
@@ -158,7 +166,11 @@ async fn each_friends_audit_entries_are_kept_to_the_policys_bound() {
     let (alice, bob) = portal(&p).await;
     // Trimmed 5 at a time (rather than 1,000), so that 40 writes pass the bound.
     let store = &p.server.state.store;
-    store.set_audit_bound(portal::store::AUDIT_KEPT, 5);
+    store.audit.set_audit_bounds(portal_store::AuditBounds {
+        kept_per_friend: 10,
+        batch: 5,
+        ..Default::default()
+    });
     let bobs = [write_memory(&p, &bob, 0).await];
     let mut last = String::new();
     for n in 0..40 {

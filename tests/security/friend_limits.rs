@@ -143,8 +143,16 @@ async fn plugin_kv_bytes_are_bounded_per_friend_across_overwrites_and_restarts()
 async fn the_audit_log_keeps_the_newest_entries_only() {
     let (p, alice, _bob) = portal().await;
     // Each friend's newest 20, trimmed 5 at a time (alice's are all about her).
-    p.server.state.store.set_audit_bound(20, 5);
-    p.server.state.store.set_audit_kept_per_friend(20);
+    p.server
+        .state
+        .store
+        .audit
+        .set_audit_bounds(portal_store::AuditBounds {
+            kept: 20,
+            kept_per_friend: 20,
+            batch: 5,
+            ..Default::default()
+        });
     let mut last_request = String::new();
     for n in 0..40 {
         let r = p

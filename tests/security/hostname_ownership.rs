@@ -9,7 +9,6 @@ use serde_json::{Value, json};
 
 use crate::support::{ADMIN, TestPortal};
 use portal::cluster::ingress::Exposure;
-use portal::store::Hostnames;
 
 const SHOP: &str = "shop-x-alice.your-domain.net";
 
@@ -81,9 +80,14 @@ impl Two {
             .collect()
     }
 
-    fn owner(&self, hostname: &str) -> Option<String> {
-        let hostnames = Hostnames::open(&self.p.server.state.store).unwrap();
-        hostnames.owner(hostname).unwrap().map(|c| c.friend)
+    async fn owner(&self, hostname: &str) -> Option<String> {
+        let store = &self.p.server.state.store;
+        store
+            .hostnames
+            .owner(hostname)
+            .await
+            .unwrap()
+            .map(|c| c.friend)
     }
 }
 
@@ -120,7 +124,7 @@ async fn a_name_shaped_like_another_friends_hostname_is_refused() {
     );
     assert!(two.routes(&two.alice).await.is_empty(), "no IngressRoute");
     assert!(two.records().await.is_empty(), "no DNS record");
-    assert_eq!(two.owner(SHOP), None);
+    assert_eq!(two.owner(SHOP).await, None);
     // Any case of the name, and the agent's route, the same.
     let r = two.expose(&two.alice, "Shop-X").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -137,7 +141,7 @@ async fn a_name_shaped_like_another_friends_hostname_is_refused() {
     assert_eq!(r.body["hostname"], SHOP);
     let r = two.expose(&two.alice, "shop-y").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(two.owner(SHOP).as_deref(), Some("x-alice"));
+    assert_eq!(two.owner(SHOP).await.as_deref(), Some("x-alice"));
 }
 
 #[tokio::test]
@@ -173,7 +177,7 @@ async fn the_first_claim_keeps_its_hostname() {
     assert_eq!(by_agent.status, StatusCode::NOT_FOUND, "{}", by_agent.text);
     assert_eq!(two.records().await, before, "alice's record is untouched");
     assert_eq!(two.routes(&two.alice).await, [SHOP]);
-    assert_eq!(two.owner(SHOP).as_deref(), Some("alice"));
+    assert_eq!(two.owner(SHOP).await.as_deref(), Some("alice"));
 
     // alice still deletes her own; while x-alice exists she cannot make it again.
     assert_eq!(
@@ -181,7 +185,7 @@ async fn the_first_claim_keeps_its_hostname() {
         StatusCode::NO_CONTENT
     );
     assert!(two.records().await.is_empty());
-    assert_eq!(two.owner(SHOP), None);
+    assert_eq!(two.owner(SHOP).await, None);
     let r = two.expose(&two.alice, "shop-x").await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     let r = two.expose(two.x_alice(), "shop").await;
@@ -205,7 +209,7 @@ async fn a_delete_of_another_friends_hostname_touches_nothing() {
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
         assert_eq!(two.records().await, records, "{path}: x-alice's record");
         assert_eq!(two.routes(two.x_alice()).await, [SHOP], "{path}: route");
-        assert_eq!(two.owner(SHOP).as_deref(), Some("x-alice"), "{path}");
+        assert_eq!(two.owner(SHOP).await.as_deref(), Some("x-alice"), "{path}");
     }
 
     // A record made before ownership was recorded has no claim: the DNS provider itself
@@ -235,7 +239,7 @@ async fn exposures_per_friend_are_limited() {
     assert!(message.contains("max_exposures_per_friend"), "{message}");
     assert_eq!(two.routes(&two.alice).await.len(), 10, "no 11th route");
     assert_eq!(two.records().await.len(), 10, "no 11th record");
-    assert_eq!(two.owner("app10-alice.your-domain.net"), None);
+    assert_eq!(two.owner("app10-alice.your-domain.net").await, None);
 
     // Another friend is not held back by alice's count; a delete makes room.
     let r = two.expose(two.x_alice(), "app").await;
@@ -277,7 +281,7 @@ async fn the_ingress_capability_checks_service_and_port() {
     }
     assert!(two.routes(&two.alice).await.is_empty());
     assert!(two.records().await.is_empty());
-    assert_eq!(two.owner("app-alice.your-domain.net"), None);
+    assert_eq!(two.owner("app-alice.your-domain.net").await, None);
 
     // Below any plugin: the cluster side of the capability refuses on its own, and a
     // Service of another namespace is not one of the friend's.
@@ -316,9 +320,9 @@ async fn a_purged_friend_leaves_no_hostname_behind() {
     let r = two.p.delete("/api/friends/x-alice?purge=true", ADMIN).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     assert!(two.records().await.is_empty(), "x-alice's record went");
-    assert_eq!(two.owner(SHOP), None, "and so did the claim");
+    assert_eq!(two.owner(SHOP).await, None, "and so did the claim");
     // With x-alice gone, the name is alice's to take.
     let r = two.expose(&two.alice, "shop-x").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    assert_eq!(two.owner(SHOP).as_deref(), Some("alice"));
+    assert_eq!(two.owner(SHOP).await.as_deref(), Some("alice"));
 }

@@ -122,7 +122,9 @@ impl World {
         std::fs::create_dir_all(&data_dir).unwrap();
         let clock =
             portal::clock::ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap());
-        let (state, _) = portal::server::build_state(config_for(&data_dir), clock.clone()).unwrap();
+        let (state, _) = portal::server::build_state(config_for(&data_dir), clock.clone())
+            .await
+            .unwrap();
         let server = portal::server::start(state).await.unwrap();
         let p = TestPortal {
             server,

@@ -82,7 +82,7 @@ impl TestPortal {
         let clock = ManualClock::new(now);
         let mut config = config_for(data);
         tune(&mut config);
-        let (state, _) = server::build_state(config, clock.clone()).unwrap();
+        let (state, _) = server::build_state(config, clock.clone()).await.unwrap();
         let server = server::start(state).await.unwrap();
         Self {
             server,

@@ -330,6 +330,7 @@ async fn alice_and_bob_cannot_touch_each_others_jobs() {
     assert_eq!(
         w.scheduler()
             .runs("alice", "morning-check", 10)
+            .await
             .unwrap()
             .len(),
         1

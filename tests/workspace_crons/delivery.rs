@@ -195,6 +195,7 @@ async fn a_bad_gateway_url_stops_the_start() {
     let mut config = crate::support::config_for(dir.path());
     config.scheduler.gateway = Some("ftp://gateway".into());
     let error = portal::server::build_state(config, Arc::new(portal::clock::SystemClock))
+        .await
         .err()
         .expect("refused")
         .to_string();
@@ -202,7 +203,7 @@ async fn a_bad_gateway_url_stops_the_start() {
 }
 
 /// The store as a crash would leave it: its files copied as they are on disk now.
-fn crash_image(w: &World) -> (tempfile::TempDir, portal::store::Store) {
+fn crash_image(w: &World) -> (tempfile::TempDir, portal_store::Store) {
     fn copy(from: &std::path::Path, to: &std::path::Path) {
         std::fs::create_dir_all(to).unwrap();
         for entry in std::fs::read_dir(from).unwrap() {
@@ -217,13 +218,13 @@ fn crash_image(w: &World) -> (tempfile::TempDir, portal::store::Store) {
     }
     let image = tempfile::tempdir().unwrap();
     copy(&w.p.server.state.config.store_dir(), image.path());
-    let store = portal::store::Store::open(image.path()).unwrap();
+    let store =
+        portal_store::open_embedded(image.path(), portal_store::DEFAULT_CACHE_BYTES).unwrap();
     (image, store)
 }
 
-fn runs_on_disk(store: &portal::store::Store, name: &str) -> Vec<portal::scheduler::Run> {
-    let jobs = portal::scheduler::jobs::JobStore::open(store, 50).unwrap();
-    jobs.runs("alice", name, 10).unwrap()
+async fn runs_on_disk(store: &portal_store::Store, name: &str) -> Vec<portal::scheduler::Run> {
+    store.crons.runs("alice", name, 10).await.unwrap()
 }
 
 #[tokio::test]
@@ -244,7 +245,7 @@ async fn a_run_is_on_disk_before_its_delivery_starts() {
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     gw.wait_for(1).await;
     let (_image, store) = crash_image(&w);
-    let runs = runs_on_disk(&store, "held");
+    let runs = runs_on_disk(&store, "held").await;
     assert_eq!(runs.len(), 1, "the manual run is on disk: {runs:?}");
     assert_eq!(runs[0].status, portal::scheduler::RunStatus::Pending);
     assert_eq!(last_run(&w, "held").await["status"], "pending");
@@ -255,7 +256,7 @@ async fn a_run_is_on_disk_before_its_delivery_starts() {
     assert_eq!(w.scheduler().tick().await, 1);
     gw.wait_for(2).await;
     let (_image, store) = crash_image(&w);
-    let runs = runs_on_disk(&store, "held");
+    let runs = runs_on_disk(&store, "held").await;
     assert_eq!(runs.len(), 2, "the scheduled run is on disk: {runs:?}");
     assert_eq!(runs[0].trigger, portal::scheduler::Trigger::Scheduled);
     assert_eq!(runs[0].status, portal::scheduler::RunStatus::Pending);
@@ -272,7 +273,8 @@ async fn no_delivery_starts_before_its_run_is_on_disk() {
     let gw = Receiver::start(&[], 200).await;
     let w = World::with(gateway(gw.url.clone())).await;
     w.alice_job("ordered", "0 11 * * *").await;
-    let flusher = w.p.server.state.store.flusher();
+    let local = w.p.server.state.store.local.as_ref();
+    let flusher = local.expect("the embedded store").flusher();
     let held = flusher.hold().await;
     let post = {
         let (http, url, token) = (
@@ -293,6 +295,7 @@ async fn no_delivery_starts_before_its_run_is_on_disk() {
         while w
             .scheduler()
             .runs("alice", "ordered", 1)
+            .await
             .unwrap()
             .is_empty()
             || !flusher.is_waiting()

@@ -138,7 +138,7 @@ async fn one_friends_backlog_cannot_hold_every_delivery_slot() {
 #[tokio::test]
 async fn a_job_stored_before_the_limits_runs_at_most_once_per_minimum_interval() {
     let w = World::new().await;
-    let jobs = portal::scheduler::jobs::JobStore::open(&w.p.server.state.store, 50).unwrap();
+    let jobs = portal::scheduler::jobs::JobStore::open(&w.p.server.state.store, 50);
     let due = crate::at("2026-03-01T10:05:00Z");
     let legacy = portal::scheduler::Job {
         friend: "alice".into(),
@@ -151,8 +151,7 @@ async fn a_job_stored_before_the_limits_runs_at_most_once_per_minimum_interval()
         created_at: due,
         next_run: Some(due),
     };
-    jobs.put(&legacy).unwrap();
-    jobs.flush().await.unwrap();
+    jobs.put(&legacy).await.unwrap();
     drop(jobs);
     let w = w.restart("2026-03-01T10:05:00Z", |_| {}).await;
     w.fire().await;

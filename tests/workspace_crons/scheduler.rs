@@ -268,7 +268,7 @@ async fn the_last_fifty_runs_are_kept() {
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     w.scheduler().settle().await;
-    let runs = w.scheduler().runs("alice", "chatty", 100).unwrap();
+    let runs = w.scheduler().runs("alice", "chatty", 100).await.unwrap();
     assert_eq!(runs.len(), 50);
     assert_eq!(runs[0].at, at("2026-03-01T10:54:00Z"), "newest first");
     assert_eq!(runs[49].at, at("2026-03-01T10:05:00Z"));
@@ -356,8 +356,9 @@ async fn with_the_system_clock_a_due_job_fires_once_a_second_never_early() {
     // Every second, past the policy's pace limits, for this measurement only.
     config.scheduler.min_interval = Duration::from_secs(1);
     config.scheduler.max_runs_per_minute = 60;
-    let (state, _) =
-        portal::server::build_state(config, Arc::new(portal::clock::SystemClock)).unwrap();
+    let (state, _) = portal::server::build_state(config, Arc::new(portal::clock::SystemClock))
+        .await
+        .unwrap();
     let server = portal::server::start(state).await.unwrap();
     let p = crate::support::TestPortal {
         server,

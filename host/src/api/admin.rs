@@ -9,7 +9,7 @@ use super::paging::{DEFAULT_LIMIT, MAX_LIMIT, checked_limit};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
-use crate::store::{AuditEntry, AuditQuery};
+use portal_store::{AuditEntry, AuditQuery};
 
 #[derive(Deserialize, JsonSchema)]
 pub struct AuditParams {
@@ -31,7 +31,7 @@ pub async fn audit(
         friend: params.friend.filter(|f| !f.is_empty()),
         limit,
     };
-    Ok(Json(state.store.audit_entries(&query)?))
+    Ok(Json(state.store.audit.audit_entries(&query).await?))
 }
 
 /// `GET /api/admin/dns`: the portal's DNS records in every allowed domain.

@@ -10,8 +10,8 @@ use crate::auth::{Caller, tokens};
 use crate::error::{ApiError, ApiResult};
 use crate::server::json::JsonBody;
 use crate::state::SharedState;
-use crate::store::{Agent, StoreError};
 use crate::validate;
+use portal_store::{Agent, StoreError};
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -68,6 +68,7 @@ pub async fn register(
     let token = tokens::generate();
     match state
         .store
+        .directory
         .create_agent(&agent, &tokens::hash(&token))
         .await
     {
@@ -79,7 +80,7 @@ pub async fn register(
 
 pub async fn list(State(state): State<SharedState>, caller: Caller) -> ApiResult<Json<Vec<Agent>>> {
     caller.require_admin()?;
-    Ok(Json(state.store.agents()?))
+    Ok(Json(state.store.directory.agents().await?))
 }
 
 pub async fn revoke(
@@ -88,7 +89,7 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    if state.store.revoke_agent(&id).await? {
+    if state.store.directory.revoke_agent(&id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!("no agent '{id}'")))

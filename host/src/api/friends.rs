@@ -9,14 +9,15 @@ use serde::{Deserialize, Serialize};
 
 use super::operator_subject;
 use super::paging::{MAX_LIMIT, checked_limit};
+use crate::api::friend_patch::FriendPatch;
 use crate::auth::Caller;
 use crate::cluster::ClusterError;
 use crate::error::{ApiError, ApiResult};
 use crate::server::guard::AuditSubject;
 use crate::server::json::JsonBody;
 use crate::state::{AppState, SharedState};
-use crate::store::{Friend, FriendPatch, Friendship, Retired, StoredFriend, namespace_of};
 use crate::validate;
+use portal_store::{Friend, Friendship, Retired, StoredFriend, namespace_of};
 
 /// A friend's profile, with their namespace and (for one friend) their agents.
 #[derive(Serialize, JsonSchema)]
@@ -46,15 +47,17 @@ impl FriendView {
 }
 
 /// The friend's agents, with display names, oldest friendship first.
-pub fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink>> {
+pub async fn agent_links(state: &AppState, friend_id: &str) -> ApiResult<Vec<AgentLink>> {
     let mut links = Vec::new();
     for Friendship {
         agent_id, since, ..
-    } in state.store.agents_of_friend(friend_id)?
+    } in state.store.directory.agents_of_friend(friend_id).await?
     {
         let display_name = state
             .store
-            .agent(&agent_id)?
+            .directory
+            .agent(&agent_id)
+            .await?
             .map_or_else(|| agent_id.clone(), |a| a.display_name);
         links.push(AgentLink {
             agent_id,
@@ -155,9 +158,13 @@ pub async fn create(
     if friend.preferred_channel.is_none() {
         friend.preferred_channel = friend.channels().first().map(|c| (*c).to_owned());
     }
-    let agent = befriending_agent(&state, &caller, body.agent_id.as_deref())?;
+    let agent = befriending_agent(&state, &caller, body.agent_id.as_deref()).await?;
     namespace_is_free(&state, &friend.id).await?;
-    state.store.create_friend(&friend, agent.as_deref()).await?;
+    state
+        .store
+        .directory
+        .create_friend(&friend, agent.as_deref())
+        .await?;
     state.workspace.write_profile(&friend).await?;
     if let Err(e) = state.cluster.provision(&friend.id).await {
         // The friend exists either way; POST .../namespace/provision retries.
@@ -166,7 +173,7 @@ pub async fn create(
     tracing::info!(friend = %friend.id, "friend created");
     let subject = AuditSubject(friend.id.clone());
     let mut view = FriendView::of(friend);
-    view.agents = Some(agent_links(&state, &view.friend.id)?);
+    view.agents = Some(agent_links(&state, &view.friend.id).await?);
     let mut response = (StatusCode::CREATED, Json(view)).into_response();
     response.extensions_mut().insert(subject);
     Ok(response)
@@ -174,7 +181,7 @@ pub async fn create(
 
 /// The agent a new friend's friendship is with: the calling agent, or the admin's
 /// `agent_id` (which must name a registered agent).
-fn befriending_agent(
+async fn befriending_agent(
     state: &AppState,
     caller: &Caller,
     agent_id: Option<&str>,
@@ -187,7 +194,7 @@ fn befriending_agent(
             "an agent makes friendships only for itself; leave agent_id out",
         )),
         (_, None) => Ok(None),
-        (_, Some(named)) => match state.store.agent(named)? {
+        (_, Some(named)) => match state.store.directory.agent(named).await? {
             Some(_) => Ok(Some(named.to_owned())),
             None => Err(ApiError::invalid(
                 "agent_id",
@@ -222,7 +229,9 @@ pub async fn list(
     let after = params.after.as_deref().filter(|a| !a.is_empty());
     let page = state
         .store
-        .stored_friends_page(agent, after, limit.unwrap_or(usize::MAX))?;
+        .directory
+        .friends_page(agent, after, limit.unwrap_or(usize::MAX))
+        .await?;
     let next = match (limit, page.more, page.friends.last()) {
         (Some(limit), true, Some(last)) => Some(next_link(limit, &last.id)),
         _ => None,
@@ -285,9 +294,9 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<FriendView>> {
-    let friend = operator_subject(&state, &caller, &id)?;
+    let friend = operator_subject(&state, &caller, &id).await?;
     let mut view = FriendView::of(friend);
-    view.agents = Some(agent_links(&state, &id)?);
+    view.agents = Some(agent_links(&state, &id).await?);
     Ok(Json(view))
 }
 
@@ -297,15 +306,15 @@ pub async fn update(
     Path(id): Path<String>,
     JsonBody(patch): JsonBody<FriendPatch>,
 ) -> ApiResult<Json<FriendView>> {
-    let mut friend = operator_subject(&state, &caller, &id)?;
+    let mut friend = operator_subject(&state, &caller, &id).await?;
     let before = friend.clone();
     patch.apply(&mut friend);
     check(&friend, Some(&before))?;
     friend.updated_at = state.clock.now();
-    state.store.put_friend(&friend).await?;
+    state.store.directory.put_friend(&friend).await?;
     state.workspace.write_profile(&friend).await?;
     let mut view = FriendView::of(friend);
-    view.agents = Some(agent_links(&state, &id)?);
+    view.agents = Some(agent_links(&state, &id).await?);
     Ok(Json(view))
 }
 
@@ -326,12 +335,12 @@ pub async fn delete(
     Path(id): Path<String>,
     Query(params): Query<DeleteParams>,
 ) -> ApiResult<StatusCode> {
-    let existing = match operator_subject(&state, &caller, &id) {
+    let existing = match operator_subject(&state, &caller, &id).await {
         Ok(friend) => Some(friend),
         Err(e)
             if params.purge
                 && caller.require_admin().is_ok()
-                && state.store.retired(&id)?.is_some() =>
+                && state.store.directory.retired(&id).await?.is_some() =>
         {
             drop(e);
             None
@@ -364,7 +373,11 @@ pub async fn delete(
         // Retired even for a purge, until what was theirs is gone: a new friend given the
         // id in between would otherwise see the old one's jobs and workspace files.
         let retired = Retired { deleted_at: now };
-        state.store.delete_friend(&id, Some(&retired)).await?;
+        state
+            .store
+            .directory
+            .delete_friend(&id, Some(&retired))
+            .await?;
     }
     // Nothing of theirs may pass to a friend later given the same id. For a retired id
     // being purged this finishes a delete that stopped half way.
@@ -375,7 +388,7 @@ pub async fn delete(
         .map_err(|e| ApiError::internal(format!("removing cron jobs: {e:?}")))?;
     state.workspace.archive(&id, now).await?;
     if params.purge {
-        state.store.unretire(&id).await?;
+        state.store.directory.unretire(&id).await?;
     }
     if existing.is_none() {
         tracing::info!(friend = %id, "retired friend purged; the id is free");
@@ -408,8 +421,8 @@ pub async fn link_agent(
     Path((id, agent_id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<AgentLink>>> {
     caller.require_admin()?;
-    operator_subject(&state, &caller, &id)?;
-    if state.store.agent(&agent_id)?.is_none() {
+    operator_subject(&state, &caller, &id).await?;
+    if state.store.directory.agent(&agent_id).await?.is_none() {
         return Err(ApiError::not_found(format!("no agent '{agent_id}'")));
     }
     let friendship = Friendship {
@@ -417,8 +430,8 @@ pub async fn link_agent(
         friend_id: id.clone(),
         since: state.clock.now(),
     };
-    state.store.add_friendship(&friendship).await?;
-    Ok(Json(agent_links(&state, &id)?))
+    state.store.directory.add_friendship(&friendship).await?;
+    Ok(Json(agent_links(&state, &id).await?))
 }
 
 pub async fn unlink_agent(
@@ -427,8 +440,13 @@ pub async fn unlink_agent(
     Path((id, agent_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
     caller.require_admin()?;
-    operator_subject(&state, &caller, &id)?;
-    if state.store.remove_friendship(&agent_id, &id).await? {
+    operator_subject(&state, &caller, &id).await?;
+    if state
+        .store
+        .directory
+        .remove_friendship(&agent_id, &id)
+        .await?
+    {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found(format!(
@@ -447,7 +465,6 @@ async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
             format!("could not delete the friend's DNS records: {e}"),
         )
     };
-    let hostnames = crate::store::Hostnames::open(&state.store)?;
     for zone in &state.exposure.domains {
         for record in state.dns.list(zone).await.map_err(dns_error)? {
             if record.spec.friend == friend_id && record.spec.zone == *zone {
@@ -459,7 +476,7 @@ async fn purge_dns(state: &AppState, friend_id: &str) -> ApiResult<()> {
             }
         }
     }
-    hostnames.release_all(friend_id).await?;
+    state.store.hostnames.release_all(friend_id).await?;
     Ok(())
 }
 

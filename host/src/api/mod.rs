@@ -4,6 +4,7 @@
 
 mod admin;
 mod agents;
+pub mod friend_patch;
 mod friends;
 pub mod health;
 pub mod openapi;
@@ -38,7 +39,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
     R::new(Method::GET, "/api/agents", ADMIN, "agents.list", "The registered agents", |m| {
         on(m, agents::list)
     })
-    .replies(&[Reply::json(200, "The agents", schema::<Vec<crate::store::Agent>>)]),
+    .replies(&[Reply::json(200, "The agents", schema::<Vec<portal_store::Agent>>)]),
     R::new(
         Method::POST,
         "/api/agents",
@@ -151,7 +152,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         "Partial update of a friend's profile (null clears a field)",
         |m| on(m, friends::update),
     )
-    .json_body(schema::<crate::store::FriendPatch>)
+    .json_body(schema::<crate::api::friend_patch::FriendPatch>)
     .replies(&[Reply::json(200, "The friend", schema::<friends::FriendView>)])
     .errors(&[404, 409]),
     R::new(
@@ -233,7 +234,7 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         |m| on(m, admin::audit),
     )
     .query(inline::<admin::AuditParams>)
-    .replies(&[Reply::json(200, "The entries", schema::<Vec<crate::store::AuditEntry>>)])
+    .replies(&[Reply::json(200, "The entries", schema::<Vec<portal_store::AuditEntry>>)])
     .errors(&[422]),
     R::new(Method::GET, "/api/admin/dns", ADMIN, "admin.dns", "The portal's DNS records", |m| {
         on(m, admin::dns)

@@ -29,7 +29,7 @@ pub async fn list(
     caller.require_admin()?;
     let limit = checked_limit(params.limit.unwrap_or(DEFAULT_LIMIT))?;
     let friend = params.friend.as_deref().filter(|f| !f.is_empty());
-    match state.scheduler.outbox(friend, limit) {
+    match state.scheduler.outbox(friend, limit).await {
         Ok(entries) => Ok(Json(entries)),
         Err(e @ JobError::Unavailable) => Err(ApiError::internal(e)),
         Err(e) => Err(ApiError::bad_request(e.to_string())),

@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::scheduler::sessions::{SessionChoice, session_choices};
 use crate::server::json::JsonBody;
 use crate::state::{AppState, SharedState};
-use crate::store::Friend;
+use portal_store::Friend;
 
 /// The friend's own profile, as the portal page shows it.
 #[derive(Serialize, JsonSchema)]
@@ -42,7 +42,9 @@ pub async fn me(State(state): State<SharedState>, caller: Caller) -> ApiResult<J
     let id = caller.require_friend()?;
     let friend = state
         .store
-        .friend(id)?
+        .directory
+        .friend(id)
+        .await?
         .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
     Ok(Json(me_view(&state, friend).await))
 }
@@ -64,7 +66,9 @@ pub async fn update_me(
     let id = caller.require_friend()?;
     let mut friend = state
         .store
-        .friend(id)?
+        .directory
+        .friend(id)
+        .await?
         .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
     friend.preferred_channel = Some(patch.preferred_channel);
     check_preferred_channel(&friend).map_err(|_| {
@@ -82,7 +86,7 @@ pub async fn update_me(
         ApiError::invalid("preferred_channel", message)
     })?;
     friend.updated_at = state.clock.now();
-    state.store.put_friend(&friend).await?;
+    state.store.directory.put_friend(&friend).await?;
     state.workspace.write_profile(&friend).await?;
     Ok(Json(me_view(&state, friend).await))
 }
@@ -119,9 +123,12 @@ pub async fn agents(
     let id = caller.require_friend()?;
     let friend = state
         .store
-        .friend(id)?
+        .directory
+        .friend(id)
+        .await?
         .ok_or_else(|| ApiError::not_found("your friend profile no longer exists"))?;
-    let agents = agent_links(&state, id)?
+    let agents = agent_links(&state, id)
+        .await?
         .into_iter()
         .map(|link| PortalAgent {
             sessions: session_choices(&friend, &link.agent_id, &link.display_name),

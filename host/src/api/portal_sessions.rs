@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::SharedState;
-use crate::store::{Session, SessionKind};
+use portal_store::{Session, SessionKind};
 
 /// One of the friend's live sessions.
 #[derive(Serialize, JsonSchema)]
@@ -69,7 +69,11 @@ pub async fn list(
     caller: Caller,
 ) -> ApiResult<Json<Vec<SessionView>>> {
     let (friend, current) = friend_session(&caller)?;
-    let sessions = state.store.live_sessions(friend, state.clock.now())?;
+    let sessions = state
+        .store
+        .sessions
+        .live_sessions(friend, state.clock.now())
+        .await?;
     Ok(Json(
         sessions
             .into_iter()
@@ -89,7 +93,9 @@ pub async fn end(
     let now = state.clock.now();
     let found = state
         .store
-        .live_sessions(friend, now)?
+        .sessions
+        .live_sessions(friend, now)
+        .await?
         .into_iter()
         .find(|(hash, _)| session_id(hash) == id);
     let Some((hash, _)) = found else {
@@ -98,7 +104,7 @@ pub async fn end(
         ));
     };
     // Ended meanwhile, or a link opened meanwhile: its new session is in the list now.
-    if !state.store.revoke_session(&hash, now).await? {
+    if !state.store.sessions.revoke_session(&hash, now).await? {
         return Err(ApiError::not_found(
             "no such session (it ended, or the link was opened, just now)",
         ));

@@ -14,7 +14,7 @@ use crate::error::ApiResult;
 use crate::server::guard::AuditSubject;
 use crate::server::json::JsonBody;
 use crate::state::SharedState;
-use crate::store::AuditEntry;
+use portal_store::AuditEntry;
 
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -62,7 +62,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<NewSession>,
 ) -> ApiResult<Response> {
-    let friend = operator_subject(&state, &caller, &body.friend_id)?;
+    let friend = operator_subject(&state, &caller, &body.friend_id).await?;
     let issued = sessions::issue(&state, &friend.id, caller.label()).await?;
     tracing::info!(friend = %friend.id, "portal session issued");
     let body = PortalSession {
@@ -98,7 +98,7 @@ pub async fn exchange(
         status: StatusCode::CREATED.as_u16(),
         request_id: crate::server::request_id::current().unwrap_or_default(),
     };
-    if let Err(e) = state.store.append_audit(&entry).await {
+    if let Err(e) = state.store.audit.append_audit(&entry).await {
         tracing::error!(error = %e, "could not write the audit entry");
     }
     let body = ExchangedSession {
@@ -116,6 +116,7 @@ pub async fn revoke_own(State(state): State<SharedState>, caller: Caller) -> Api
     if let Caller::Friend { session, .. } = &caller {
         state
             .store
+            .sessions
             .revoke_session(session, state.clock.now())
             .await?;
     }
@@ -127,9 +128,10 @@ pub async fn revoke_friend(
     caller: Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Revoked>> {
-    operator_subject(&state, &caller, &id)?;
+    operator_subject(&state, &caller, &id).await?;
     let revoked = state
         .store
+        .sessions
         .revoke_friend_sessions(&id, state.clock.now())
         .await?;
     Ok(Json(Revoked { revoked }))

@@ -5,18 +5,28 @@
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::Friend;
+use portal_store::Friend;
 
-pub fn operator_subject(state: &AppState, caller: &Caller, friend_id: &str) -> ApiResult<Friend> {
+pub async fn operator_subject(
+    state: &AppState,
+    caller: &Caller,
+    friend_id: &str,
+) -> ApiResult<Friend> {
     caller.require_operator()?;
     if let Caller::Agent(agent) = caller
-        && !state.store.has_friendship(agent, friend_id)?
+        && !state
+            .store
+            .directory
+            .has_friendship(agent, friend_id)
+            .await?
     {
         return Err(not_yours(friend_id));
     }
     state
         .store
-        .friend(friend_id)?
+        .directory
+        .friend(friend_id)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no friend '{friend_id}'")))
 }
 

@@ -13,10 +13,10 @@ pub use caller::{Caller, CallerKind};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::SessionState;
+use portal_store::SessionState;
 
 /// Resolves the caller from `Authorization: Bearer`. `Ok(None)` when no header was sent.
-pub fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
+pub async fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
@@ -40,14 +40,14 @@ pub fn resolve(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, 
         return Ok(Some(Caller::Admin));
     }
     let hash = tokens::hash(token);
-    if let Some(agent) = state.store.agent_by_token_hash(&hash)? {
+    if let Some(agent) = state.store.directory.agent_by_token_hash(&hash).await? {
         return Ok(Some(Caller::Agent(agent)));
     }
-    let session = state.store.session(&hash)?;
+    let session = state.store.sessions.session(&hash).await?;
     let now = state.clock.now();
     match session.map_or(SessionState::Unknown, |s| s.state_at(now)) {
         SessionState::Active(s) => {
-            note_use(state, headers, &hash, &s, now);
+            note_use(state, headers, &hash, &s, now).await;
             Ok(Some(Caller::Friend {
                 id: s.friend_id,
                 session: hash,
@@ -78,11 +78,11 @@ const TOUCH_EVERY: chrono::Duration = chrono::Duration::minutes(1);
 
 /// Records when and from which browser a session was used, so the friend can tell their
 /// sessions apart. A failure to record it never fails the request.
-fn note_use(
+async fn note_use(
     state: &AppState,
     headers: &HeaderMap,
     hash: &[u8; 32],
-    session: &crate::store::Session,
+    session: &portal_store::Session,
     now: chrono::DateTime<chrono::Utc>,
 ) {
     let browser = headers
@@ -95,7 +95,7 @@ fn note_use(
     if fresh && (browser.is_none() || browser == session.browser) {
         return;
     }
-    if let Err(e) = state.store.touch_session(hash, now, browser) {
+    if let Err(e) = state.store.sessions.touch_session(hash, now, browser).await {
         tracing::warn!(error = %e, "could not record a session's use");
     }
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::tokens;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::store::{LinkRefusal, Session, SessionKind};
+use portal_store::{LinkRefusal, Session, SessionKind};
 
 /// The window of the links-per-friend limit (`links_per_hour` of `sessions.toml`).
 pub const LINK_WINDOW: Duration = Duration::hours(1);
@@ -30,7 +30,9 @@ pub async fn issue(
     // A link made exactly one window ago no longer counts.
     let recent = state
         .store
-        .links_created_since(friend_id, now - LINK_WINDOW + Duration::milliseconds(1))?;
+        .sessions
+        .links_created_since(friend_id, now - LINK_WINDOW + Duration::milliseconds(1))
+        .await?;
     let limit = state.session_policy.links_per_hour;
     if recent.len() >= limit {
         let oldest = recent[recent.len() - limit];
@@ -56,6 +58,7 @@ pub async fn issue(
     };
     state
         .store
+        .sessions
         .create_session(&tokens::hash(&token), &session)
         .await?;
     Ok(IssuedSession {
@@ -76,11 +79,12 @@ pub async fn exchange(
     let token = tokens::generate();
     let made = state
         .store
+        .sessions
         .exchange_link(
             &tokens::hash(link_token),
             now,
             &tokens::hash(&token),
-            |link| Session {
+            &|link: &Session| Session {
                 friend_id: link.friend_id.clone(),
                 created_at: now,
                 expires_at: now + state.session_policy.session_lifetime(),

@@ -125,6 +125,7 @@ impl Host for StoreData {
         let (friend, scheduler) = self.cron_scope()?;
         let runs = scheduler
             .runs(&friend, &name, ALL_KEPT_RUNS)
+            .await
             .map_err(error)?;
         Ok(runs.into_iter().map(run_record).collect())
     }

@@ -6,7 +6,7 @@ use crate::dns::DnsError;
 use crate::exposure::ClaimRefused;
 use crate::runtime::bindings::friend::portal::dns::{Error, Host};
 use crate::runtime::store_data::{NO_SUBJECT, StoreData};
-use crate::store::{ClaimPart, ClaimRequest};
+use portal_store::{ClaimPart, ClaimRequest};
 
 fn error(e: DnsError) -> Error {
     match e {
@@ -59,7 +59,7 @@ impl Host for StoreData {
         services
             .exposure
             .claimed(
-                &services.hostnames,
+                &services.store,
                 request,
                 ClaimPart::Record,
                 now,
@@ -83,8 +83,10 @@ impl Host for StoreData {
         };
         let hostname = format!("{name}-{friend}.{zone}");
         let owner = services
+            .store
             .hostnames
             .owner(&hostname)
+            .await
             .map_err(ownership_unavailable)?;
         if owner.is_some_and(|claim| claim.friend != friend) {
             tracing::warn!(%friend, %hostname, "refused to delete another friend's hostname");
@@ -98,6 +100,7 @@ impl Host for StoreData {
             .await
             .map_err(error)?;
         services
+            .store
             .hostnames
             .release(&hostname, &friend, ClaimPart::Record)
             .await

@@ -6,7 +6,7 @@ use crate::cluster::ingress::Exposure;
 use crate::exposure::{ClaimRefused, exposure_name};
 use crate::runtime::bindings::friend::portal::ingress::{Error, Host, Route};
 use crate::runtime::store_data::{NO_SUBJECT, StoreData};
-use crate::store::{ClaimPart, ClaimRequest};
+use portal_store::{ClaimPart, ClaimRequest};
 
 fn error(e: ClusterError) -> Error {
     match e {
@@ -90,7 +90,7 @@ impl Host for StoreData {
         let now = services.clock.now();
         services
             .exposure
-            .claimed(&services.hostnames, request, ClaimPart::Route, now, create)
+            .claimed(&services.store, request, ClaimPart::Route, now, create)
             .await
             .map_err(refused)?
             .map_err(error)?;
@@ -108,6 +108,7 @@ impl Host for StoreData {
         };
         // The route is gone (or never was): the claim no longer counts it.
         self.services
+            .store
             .hostnames
             .release_name(&friend, &name, ClaimPart::Route)
             .await

@@ -23,8 +23,8 @@ pub struct Services {
     /// Exposure rules and the DNS provider (`ingress` and `dns` interfaces).
     pub exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
     pub dns: std::sync::Arc<crate::dns::Dns>,
-    /// Who owns each hostname (`ingress` and `dns` interfaces).
-    pub hostnames: crate::store::Hostnames,
+    /// The store: who owns each hostname, and which friends exist (`ingress` and `dns`).
+    pub store: portal_store::Store,
     /// Timestamps a capability writes (secrets' `created_at`/`updated_at`).
     pub clock: crate::clock::SharedClock,
 }
@@ -32,7 +32,7 @@ pub struct Services {
 impl Services {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        store: &crate::store::Store,
+        store: &portal_store::Store,
         kv_limits: std::collections::HashMap<String, u64>,
         workspace: crate::workspace::Workspace,
         scheduler: crate::scheduler::Scheduler,
@@ -40,16 +40,16 @@ impl Services {
         exposure: std::sync::Arc<crate::exposure::ExposurePolicy>,
         dns: std::sync::Arc<crate::dns::Dns>,
         clock: crate::clock::SharedClock,
-    ) -> crate::store::StoreResult<Self> {
-        Ok(Self {
-            kv: kv::PluginKv::open(store, kv_limits)?,
+    ) -> Self {
+        Self {
+            kv: kv::PluginKv::open(store, kv_limits),
             files: workspace::Files::new(workspace),
             scheduler,
             cluster,
             exposure,
             dns,
-            hostnames: crate::store::Hostnames::open(store)?,
+            store: store.clone(),
             clock,
-        })
+        }
     }
 }

@@ -116,7 +116,7 @@ impl Cluster {
 /// Connects in the configured mode, with the policy from the same place as the plugins'.
 pub fn connect(
     mode: ClusterMode,
-    store: &crate::store::Store,
+    store: &portal_store::Store,
     clock: SharedClock,
     policies: &crate::policy::PolicySource,
     kube_requests: counting::KubeRequests,

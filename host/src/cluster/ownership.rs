@@ -43,7 +43,7 @@ fn owned_by(namespace: &Value, friend_id: &str) -> bool {
 
 /// The friend id a `friend-<id>` namespace name stands for.
 fn friend_of(namespace: &str) -> Option<&str> {
-    namespace.strip_prefix(crate::store::NAMESPACE_PREFIX)
+    namespace.strip_prefix(portal_store::NAMESPACE_PREFIX)
 }
 
 /// Whether the API server has begun deleting the object.
@@ -60,7 +60,7 @@ impl Cluster {
             NamespaceState::Terminating => Err(ClusterError::Conflict(format!(
                 "namespace '{}' is still being deleted; the id '{friend_id}' can be used \
                  again once it is gone (usually within seconds)",
-                crate::store::namespace_of(friend_id)
+                portal_store::namespace_of(friend_id)
             ))),
             state => Ok(state),
         }
@@ -69,7 +69,7 @@ impl Cluster {
     /// The state of `friend_id`'s namespace, Terminating included; one that is not
     /// theirs is a conflict, named in the error.
     pub async fn namespace_lookup(&self, friend_id: &str) -> Result<NamespaceState, ClusterError> {
-        let name = crate::store::namespace_of(friend_id);
+        let name = portal_store::namespace_of(friend_id);
         let (resource, _) = api_resource("Namespace")
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);

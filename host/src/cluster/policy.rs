@@ -117,7 +117,7 @@ impl ClusterPolicy {
         let mut policy: ClusterPolicy = source.parse()?;
         if policy
             .portal_namespace
-            .starts_with(crate::store::NAMESPACE_PREFIX)
+            .starts_with(portal_store::NAMESPACE_PREFIX)
         {
             return Err(PolicyError::new(
                 &file,
@@ -125,7 +125,7 @@ impl ClusterPolicy {
                 format!(
                     "'{}' begins with '{}', which every friend's namespace does: a friend could be given it",
                     policy.portal_namespace,
-                    crate::store::NAMESPACE_PREFIX
+                    portal_store::NAMESPACE_PREFIX
                 ),
             ));
         }

@@ -25,7 +25,7 @@ impl Cluster {
     /// Refuses (409) a namespace of the friend's name that the portal did not make for
     /// them, before anything is written.
     pub async fn provision(&self, friend_id: &str) -> Result<Vec<Applied>, ClusterError> {
-        let namespace = crate::store::namespace_of(friend_id);
+        let namespace = portal_store::namespace_of(friend_id);
         self.namespace_state(friend_id).await?;
         let mut applied = Vec::new();
         for (file, template) in &self.policy.templates {
@@ -118,11 +118,11 @@ impl Cluster {
             .ok_or_else(|| ClusterError::Unavailable("Namespace kind missing".into()))?;
         let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &resource);
         match api
-            .delete(&crate::store::namespace_of(friend_id), &Default::default())
+            .delete(&portal_store::namespace_of(friend_id), &Default::default())
             .await
         {
             Ok(_) => {
-                self.stop_watching(&crate::store::namespace_of(friend_id));
+                self.stop_watching(&portal_store::namespace_of(friend_id));
                 Ok(true)
             }
             Err(e) => match ClusterError::from(e) {

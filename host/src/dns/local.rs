@@ -1,11 +1,10 @@
-//! The `local` provider: records kept in sled. What an operator sees with
+//! The `local` provider: records kept in the embedded store. What an operator sees with
 //! `GET /api/admin/dns` is what a real zone would hold.
 
 use super::{DnsError, Record, RecordSpec};
 
 pub struct LocalDns {
-    tree: sled::Tree,
-    flusher: crate::store::Flusher,
+    tree: portal_store::LocalTree,
     clock: crate::clock::SharedClock,
 }
 
@@ -15,12 +14,11 @@ fn unavailable(e: impl std::fmt::Display) -> DnsError {
 
 impl LocalDns {
     pub fn open(
-        store: &crate::store::Store,
+        store: &portal_store::Store,
         clock: crate::clock::SharedClock,
-    ) -> crate::store::StoreResult<Self> {
+    ) -> portal_store::StoreResult<Self> {
         Ok(Self {
-            tree: store.tree("dns_records")?,
-            flusher: store.flusher(),
+            tree: store.local_tree("dns_records")?,
             clock,
         })
     }
@@ -33,20 +31,17 @@ impl LocalDns {
         };
         let bytes = serde_json::to_vec(&record).map_err(unavailable)?;
         let key = spec.hostname.to_ascii_lowercase();
-        match self
+        let created = self
             .tree
-            .compare_and_swap(key.as_bytes(), None as Option<&[u8]>, Some(bytes))
-            .map_err(unavailable)?
-        {
-            Ok(()) => {}
-            Err(_) => {
-                return Err(DnsError::Conflict(format!(
-                    "a DNS record for {} already exists",
-                    spec.hostname
-                )));
-            }
+            .compare_and_swap(key.as_bytes(), None, Some(bytes))
+            .map_err(unavailable)?;
+        if !created {
+            return Err(DnsError::Conflict(format!(
+                "a DNS record for {} already exists",
+                spec.hostname
+            )));
         }
-        self.flusher.flush().await.map_err(unavailable)?;
+        self.tree.flush().await.map_err(unavailable)?;
         Ok(record)
     }
 
@@ -64,17 +59,18 @@ impl LocalDns {
         // Only the record just read goes: one written meanwhile is left alone.
         let swapped = self
             .tree
-            .compare_and_swap(key.as_bytes(), Some(current), None as Option<&[u8]>)
+            .compare_and_swap(key.as_bytes(), Some(&current), None)
             .map_err(unavailable)?;
-        self.flusher.flush().await.map_err(unavailable)?;
-        Ok(usize::from(swapped.is_ok()))
+        self.tree.flush().await.map_err(unavailable)?;
+        Ok(usize::from(swapped))
     }
 
     pub fn list(&self) -> Result<Vec<Record>, DnsError> {
         self.tree
+            .values_with_prefix(b"")
+            .map_err(unavailable)?
             .iter()
-            .values()
-            .map(|v| serde_json::from_slice(&v.map_err(unavailable)?).map_err(unavailable))
+            .map(|v| serde_json::from_slice(v).map_err(unavailable))
             .collect()
     }
 }

@@ -1,4 +1,4 @@
-//! DNS records for exposed services: `local` (kept in sled, listed by
+//! DNS records for exposed services: `local` (kept in the embedded store, listed by
 //! `GET /api/admin/dns`) or `cloudflare` (Cloudflare API v4). Every record carries the
 //! friend it is for; a delete names the friend (from the request's scope) and removes only
 //! that friend's records, never another friend's nor one the portal did not create.

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::catalog::Hints;
 use super::dispatch::{self, Answer, Call, Forwarded};
 use crate::state::AppState;
-use crate::store::AuditQuery;
+use portal_store::AuditQuery;
 
 pub const SEND_PORTAL_LINK: &str = "send_portal_link";
 pub const NEEDS_ATTENTION: &str = "needs_attention";
@@ -225,7 +225,7 @@ async fn needs_attention(
         failed_deliveries,
     )
     .await;
-    let edits = match friend_edits(state, &id, since) {
+    let edits = match friend_edits(state, &id, since).await {
         Ok(edits) => edits,
         Err(why) => {
             unchecked.push(json!({"what": "the friend's files", "why": why}));
@@ -341,17 +341,19 @@ fn failed_deliveries(jobs: &Value) -> Vec<Value> {
 
 /// The friend's own writes of their files since `since`, the latest per file, from the
 /// audit log (where every write is recorded with who made it).
-fn friend_edits(
+async fn friend_edits(
     state: &AppState,
     friend: &str,
     since: DateTime<Utc>,
 ) -> Result<Vec<Value>, String> {
     let entries = state
         .store
+        .audit
         .audit_entries(&AuditQuery {
             friend: Some(friend.to_owned()),
             limit: AUDIT_SCAN,
         })
+        .await
         .map_err(|e| e.to_string())?;
     let by_friend = format!("friend:{friend}");
     let mut edits: Vec<Value> = Vec::new();

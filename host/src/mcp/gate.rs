@@ -13,7 +13,7 @@ use crate::server::guard::RouteTemplate;
 use crate::state::SharedState;
 
 pub async fn gate(State(state): State<SharedState>, mut request: Request, next: Next) -> Response {
-    let mut response = match auth::resolve(&state, request.headers()) {
+    let mut response = match auth::resolve(&state, request.headers()).await {
         Ok(Some(Caller::Friend { .. })) => ApiError::forbidden(
             "a friend's portal session cannot use /mcp: it is for agents and the operator; \
              friends use the portal page",

@@ -120,7 +120,7 @@ mod defaults {
         super::DEFAULT_KV_BYTES_PER_FRIEND
     }
     pub fn audit_entries_per_friend() -> usize {
-        crate::store::AUDIT_KEPT_PER_FRIEND
+        portal_store::AuditBounds::default().kept_per_friend
     }
 }
 
@@ -404,7 +404,7 @@ mod tests {
         let policy = parse(crate::policy::EMBEDDED_PLUGINS_TOML).unwrap();
         assert_eq!(
             policy.audit_entries_per_friend,
-            crate::store::AUDIT_KEPT_PER_FRIEND
+            portal_store::AuditBounds::default().kept_per_friend
         );
         assert!(!policy.native_echo, "production does not serve the echo");
         let set = parse("audit_entries_per_friend = 5\nnative_echo = true\n").unwrap();

@@ -27,13 +27,13 @@ pub const NO_SUBJECT: &str = "this route has no subject friend";
 
 impl Scope {
     pub fn namespace(&self) -> Option<String> {
-        self.friend.as_deref().map(crate::store::namespace_of)
+        self.friend.as_deref().map(portal_store::namespace_of)
     }
 
     /// The subject friend and their namespace, when the route has one.
     pub fn subject(&self) -> Option<(String, String)> {
         let friend = self.friend.clone()?;
-        let namespace = crate::store::namespace_of(&friend);
+        let namespace = portal_store::namespace_of(&friend);
         Some((friend, namespace))
     }
 }

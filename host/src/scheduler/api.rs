@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::jobs::JobRefusal;
 use super::session_rules;
 use super::validate::{self, JobError, JobUpdate, NewJob};
 use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
@@ -17,29 +18,32 @@ fn known_name(name: &str) -> Result<(), JobError> {
 impl Scheduler {
     /// The friend's jobs, by name.
     pub async fn list(&self, friend: &str) -> Result<Vec<JobView>, JobError> {
-        let jobs = self.inner.jobs.of_friend(friend)?;
-        jobs.into_iter()
-            .map(|job| Ok(self.inner.jobs.view(job)?))
-            .collect()
+        let jobs = self.inner.jobs.of_friend(friend).await?;
+        let mut views = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            views.push(self.inner.jobs.view(job).await?);
+        }
+        Ok(views)
     }
 
     pub async fn get(&self, friend: &str, name: &str) -> Result<JobView, JobError> {
-        let job = self.find(friend, name)?;
-        Ok(self.inner.jobs.view(job)?)
+        let job = self.find(friend, name).await?;
+        Ok(self.inner.jobs.view(job).await?)
     }
 
-    fn find(&self, friend: &str, name: &str) -> Result<Job, JobError> {
+    async fn find(&self, friend: &str, name: &str) -> Result<Job, JobError> {
         known_name(name)?;
         self.inner
             .jobs
-            .get(friend, name)?
+            .get(friend, name)
+            .await?
             .ok_or_else(|| JobError::NotFound(format!("no cron job '{name}'")))
     }
 
     /// That every part of `session` is the friend's own (an agent they have a friendship
     /// with, one of their chats) and, when an agent acts (`agent`), the agent's own: 403
     /// otherwise, for every caller.
-    fn check_session(
+    async fn check_session(
         &self,
         friend: &str,
         session: &str,
@@ -48,16 +52,18 @@ impl Scheduler {
         let profile = self
             .inner
             .store
-            .friend(friend)?
+            .directory
+            .friend(friend)
+            .await?
             .ok_or_else(|| JobError::NotFound(format!("no friend '{friend}'")))?;
-        let agents = self.agents_of(friend)?;
+        let agents = self.agents_of(friend).await?;
         session_rules::check(&profile, &agents, agent, session)
             .map_err(|refusal| JobError::Forbidden(refusal.explain(session)))
     }
 
     /// That a job of `friend` on `schedule` (replacing the job `replacing`, on edit) keeps
     /// the pace limits of crons.toml (422 naming the limit). Caller holds the lock.
-    fn check_pace(
+    async fn check_pace(
         &self,
         friend: &str,
         replacing: Option<&str>,
@@ -66,7 +72,8 @@ impl Scheduler {
         let others: Vec<_> = self
             .inner
             .jobs
-            .of_friend(friend)?
+            .of_friend(friend)
+            .await?
             .iter()
             .filter(|job| Some(job.name.as_str()) != replacing)
             .filter_map(|job| parse(job).map(|(schedule, _)| schedule))
@@ -79,11 +86,13 @@ impl Scheduler {
     }
 
     /// The agents the friend has a friendship with.
-    pub(super) fn agents_of(&self, friend: &str) -> Result<Vec<String>, JobError> {
+    pub(super) async fn agents_of(&self, friend: &str) -> Result<Vec<String>, JobError> {
         Ok(self
             .inner
             .store
-            .agents_of_friend(friend)?
+            .directory
+            .agents_of_friend(friend)
+            .await?
             .into_iter()
             .map(|f| f.agent_id)
             .collect())
@@ -100,22 +109,24 @@ impl Scheduler {
     ) -> Result<JobView, JobError> {
         let now = self.inner.clock.now();
         let checked = validate::check(&input, now)?;
-        self.check_session(friend, &input.session, agent)?;
+        self.check_session(friend, &input.session, agent).await?;
         let _guard = self.inner.lock.lock().await;
-        if self.inner.jobs.get(friend, &input.name)?.is_some() {
-            return Err(JobError::Conflict(format!(
-                "a cron job named '{}' already exists",
-                input.name
-            )));
-        }
-        let max = self.inner.config.max_jobs_per_friend;
-        if self.inner.jobs.count_of_friend(friend) >= max {
-            return Err(JobError::invalid(
+        let exists =
+            |name: &str| JobError::Conflict(format!("a cron job named '{name}' already exists"));
+        let too_many = |max: usize| {
+            JobError::invalid(
                 "jobs",
                 format!("at most {max} cron jobs per friend; delete one first"),
-            ));
+            )
+        };
+        if self.inner.jobs.get(friend, &input.name).await?.is_some() {
+            return Err(exists(&input.name));
         }
-        self.check_pace(friend, None, &checked.schedule)?;
+        let max = self.inner.config.max_jobs_per_friend;
+        if self.inner.jobs.count_of_friend(friend).await? >= max {
+            return Err(too_many(max));
+        }
+        self.check_pace(friend, None, &checked.schedule).await?;
         let enabled = input.enabled.unwrap_or(true);
         let job = Job {
             friend: friend.to_owned(),
@@ -128,8 +139,12 @@ impl Scheduler {
             created_at: now,
             next_run: enabled.then_some(checked.next_run),
         };
-        self.inner.jobs.put(&job)?;
-        self.inner.jobs.flush().await?;
+        // The store keeps the maximum even against a create that did not take the lock.
+        match self.inner.jobs.create(&job, max).await? {
+            Ok(()) => {}
+            Err(JobRefusal::Exists) => return Err(exists(&job.name)),
+            Err(JobRefusal::Limit { max }) => return Err(too_many(max)),
+        }
         self.timer()
             .set((job.friend.clone(), job.name.clone()), job.next_run);
         self.changed();
@@ -161,31 +176,30 @@ impl Scheduler {
         };
         let checked = validate::check(&as_new, now)?;
         let _guard = self.inner.lock.lock().await;
-        let mut job = self.find(friend, name)?;
-        self.check_session(friend, &as_new.session, agent)?;
-        self.check_pace(friend, Some(name), &checked.schedule)?;
+        let mut job = self.find(friend, name).await?;
+        self.check_session(friend, &as_new.session, agent).await?;
+        self.check_pace(friend, Some(name), &checked.schedule)
+            .await?;
         job.message = as_new.message;
         job.cron = as_new.cron.split_whitespace().collect::<Vec<_>>().join(" ");
         job.session = as_new.session;
         job.tz = checked.tz.name().to_owned();
         job.next_run = job.enabled.then_some(checked.next_run);
-        self.inner.jobs.put(&job)?;
-        self.inner.jobs.flush().await?;
+        self.inner.jobs.put(&job).await?;
         self.timer()
             .set((job.friend.clone(), job.name.clone()), job.next_run);
         self.changed();
         tracing::info!(%friend, job = %name, next_run = ?job.next_run, "cron job updated");
-        Ok(self.inner.jobs.view(job)?)
+        Ok(self.inner.jobs.view(job).await?)
     }
 
     /// Removes the job and its runs; it never fires again.
     pub async fn delete(&self, friend: &str, name: &str) -> Result<(), JobError> {
         known_name(name)?;
         let _guard = self.inner.lock.lock().await;
-        if !self.inner.jobs.remove(friend, name)? {
+        if !self.inner.jobs.remove(friend, name).await? {
             return Err(JobError::NotFound(format!("no cron job '{name}'")));
         }
-        self.inner.jobs.flush().await?;
         self.timer().remove(&(friend.to_owned(), name.to_owned()));
         self.changed();
         tracing::info!(%friend, job = %name, "cron job deleted");
@@ -195,12 +209,11 @@ impl Scheduler {
     /// Removes every job of a friend who is being deleted; returns how many there were.
     pub async fn delete_friend(&self, friend: &str) -> Result<usize, JobError> {
         let _guard = self.inner.lock.lock().await;
-        let jobs = self.inner.jobs.of_friend(friend)?;
+        let jobs = self.inner.jobs.of_friend(friend).await?;
         for job in &jobs {
-            self.inner.jobs.remove(friend, &job.name)?;
+            self.inner.jobs.remove(friend, &job.name).await?;
             self.timer().remove(&(friend.to_owned(), job.name.clone()));
         }
-        self.inner.jobs.flush().await?;
         self.changed();
         Ok(jobs.len())
     }
@@ -214,7 +227,7 @@ impl Scheduler {
         enabled: bool,
     ) -> Result<JobView, JobError> {
         let _guard = self.inner.lock.lock().await;
-        let mut job = self.find(friend, name)?;
+        let mut job = self.find(friend, name).await?;
         if enabled != job.enabled {
             job.enabled = enabled;
             job.next_run = if enabled {
@@ -223,14 +236,13 @@ impl Scheduler {
             } else {
                 None
             };
-            self.inner.jobs.put(&job)?;
-            self.inner.jobs.flush().await?;
+            self.inner.jobs.put(&job).await?;
             self.timer()
                 .set((job.friend.clone(), job.name.clone()), job.next_run);
             self.changed();
             tracing::info!(%friend, job = %name, enabled, "cron job toggled");
         }
-        Ok(self.inner.jobs.view(job)?)
+        Ok(self.inner.jobs.view(job).await?)
     }
 
     /// Runs the job now, enabled or not; returns the pending run, on disk before its
@@ -238,25 +250,29 @@ impl Scheduler {
     /// (`[manual_runs]` in crons.toml), refused with the seconds to wait.
     pub async fn run_now(&self, friend: &str, name: &str) -> Result<Run, JobError> {
         let _guard = self.inner.lock.lock().await;
-        let job = self.find(friend, name)?;
+        let job = self.find(friend, name).await?;
         let now = self.inner.clock.now();
         if let Err(retry_after) = self.inner.run_limit.take(friend, now) {
             tracing::info!(%friend, job = %name, retry_after, "manual cron run refused: too many lately");
             return Err(JobError::RateLimited { retry_after });
         }
-        let run = self.start_run(&job, Trigger::Manual, now, None)?;
-        self.flush_and_deliver().await?;
+        let run = self.start_run(&job, Trigger::Manual, now, None).await?;
+        self.deliver_recorded();
         Ok(run)
     }
 
     /// The newest `limit` runs of a job, newest first.
-    pub fn runs(&self, friend: &str, name: &str, limit: usize) -> Result<Vec<Run>, JobError> {
-        self.find(friend, name)?;
-        Ok(self.inner.jobs.runs(friend, name, limit)?)
+    pub async fn runs(&self, friend: &str, name: &str, limit: usize) -> Result<Vec<Run>, JobError> {
+        self.find(friend, name).await?;
+        Ok(self.inner.jobs.runs(friend, name, limit).await?)
     }
 
     /// The local outbox, newest first.
-    pub fn outbox(&self, friend: Option<&str>, limit: usize) -> Result<Vec<OutboxEntry>, JobError> {
-        Ok(self.inner.outbox.list(friend, limit)?)
+    pub async fn outbox(
+        &self,
+        friend: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<OutboxEntry>, JobError> {
+        Ok(self.inner.outbox.list(friend, limit).await?)
     }
 }

@@ -1,4 +1,4 @@
-//! The cron scheduler: friends' jobs, persisted in sled, fired by one timer task and
+//! The cron scheduler: friends' jobs, kept in the store, fired by one timer task and
 //! delivered to the agent (its gateway, or the local outbox).
 //!
 //! * **Timer.** Enabled jobs sit in a [`timer::Timer`] ordered by next fire time. The task
@@ -50,10 +50,11 @@ pub use outbox::OutboxEntry;
 pub use validate::{JobError, JobUpdate, NewJob};
 
 use crate::clock::SharedClock;
-use crate::store::Store;
 use delivery::Delivery;
+use futures::StreamExt;
 use jobs::JobStore;
 use outbox::Outbox;
+use portal_store::Store;
 use runs::Recorded;
 use schedule::Schedule;
 use timer::Timer;
@@ -135,6 +136,10 @@ impl std::fmt::Debug for SchedulerConfig {
     }
 }
 
+/// Due jobs fired at once in a tick: their writes share flushes, so a burst of due jobs
+/// costs a few flushes rather than two each.
+const FIRING_AT_ONCE: usize = 32;
+
 #[derive(Clone)]
 pub struct Scheduler {
     inner: Arc<Inner>,
@@ -157,7 +162,7 @@ struct Inner {
     delivering: slots::Slots,
     /// Manual runs per friend ([`SchedulerConfig::manual_run_burst`]).
     run_limit: run_limit::RunLimit,
-    /// Runs recorded under the lock and not yet durable: delivered only once flushed.
+    /// Runs recorded (durably) under the lock, delivered before the lock is let go.
     recorded: Mutex<Vec<Recorded>>,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -191,20 +196,20 @@ fn parse(job: &Job) -> Option<(Schedule, Tz)> {
 
 impl Scheduler {
     /// Opens the jobs and builds the timer; nothing fires until [`Scheduler::start`].
-    pub fn open(
+    pub async fn open(
         store: &Store,
         clock: SharedClock,
         config: SchedulerConfig,
     ) -> anyhow::Result<Self> {
-        let jobs = JobStore::open(store, config.runs_kept)?;
-        let outbox = Outbox::open(store)?;
+        let jobs = JobStore::open(store, config.runs_kept);
+        let outbox = Outbox::open(store);
         let delivery = Delivery::new(&config, outbox.clone())?;
         let delivering = slots::Slots::new(
             config.max_concurrent_deliveries,
             config.max_concurrent_deliveries_per_friend,
         );
         let run_limit = run_limit::RunLimit::new(config.manual_run_burst, config.manual_run_every);
-        let interrupted = jobs.fail_interrupted_runs()?;
+        let interrupted = jobs.fail_interrupted_runs().await?;
         if interrupted > 0 {
             tracing::warn!(
                 runs = interrupted,
@@ -212,7 +217,7 @@ impl Scheduler {
             );
         }
         let mut timer = Timer::default();
-        for job in jobs.all()? {
+        for job in jobs.all().await? {
             if job.enabled {
                 timer.set((job.friend.clone(), job.name.clone()), job.next_run);
             }
@@ -305,9 +310,6 @@ impl Scheduler {
                 "cron deliveries still in flight at shutdown; they are marked failed at the next start"
             );
         }
-        if let Err(e) = self.inner.jobs.flush().await {
-            tracing::error!(error = %e, "could not flush the scheduler's store");
-        }
     }
 
     /// Fires every job due at the clock's now. Returns how many runs started.
@@ -323,9 +325,18 @@ impl Scheduler {
             // Every create, toggle and delete wakes the timer; nothing to write then.
             return 0;
         }
+        // Fired together, so that their writes share flushes (each is durable on its own).
+        let fired: Vec<_> = futures::stream::iter(due)
+            .map(|(_, (friend, name))| async move {
+                let outcome = self.fire_due(now, &friend, &name).await;
+                (friend, name, outcome)
+            })
+            .buffered(FIRING_AT_ONCE)
+            .collect()
+            .await;
         let mut started = 0;
-        for (_, (friend, name)) in due {
-            match self.fire_due(now, &friend, &name) {
+        for (friend, name, outcome) in fired {
+            match outcome {
                 Ok(true) => started += 1,
                 Ok(false) => {}
                 Err(e) => {
@@ -335,16 +346,20 @@ impl Scheduler {
                 }
             }
         }
-        if let Err(e) = self.flush_and_deliver().await {
-            tracing::error!(error = %e, "could not flush the scheduler's store");
-        }
+        self.deliver_recorded();
         started
     }
 
-    /// One job taken from the timer as due. Caller holds the lock.
-    fn fire_due(&self, now: DateTime<Utc>, friend: &str, name: &str) -> Result<bool, JobError> {
+    /// One job taken from the timer as due. Caller holds the lock; other due jobs fire
+    /// meanwhile.
+    async fn fire_due(
+        &self,
+        now: DateTime<Utc>,
+        friend: &str,
+        name: &str,
+    ) -> Result<bool, JobError> {
         let id = (friend.to_owned(), name.to_owned());
-        let Some(mut job) = self.inner.jobs.get(friend, name)? else {
+        let Some(mut job) = self.inner.jobs.get(friend, name).await? else {
             return Ok(false);
         };
         let scheduled = match job.next_run {
@@ -355,8 +370,8 @@ impl Scheduler {
                 return Ok(false);
             }
         };
-        if self.inner.store.friend(friend)?.is_none() {
-            self.inner.jobs.remove(friend, name)?;
+        if self.inner.store.directory.friend(friend).await?.is_none() {
+            self.inner.jobs.remove(friend, name).await?;
             tracing::info!(%friend, job = %name, "cron job removed: its friend no longer exists");
             return Ok(false);
         }
@@ -364,7 +379,7 @@ impl Scheduler {
             tracing::error!(%friend, job = %name, "stored cron job does not parse; disabled");
             job.enabled = false;
             job.next_run = None;
-            self.inner.jobs.put(&job)?;
+            self.inner.jobs.put(&job).await?;
             return Ok(false);
         };
         let due = self.due_within_grace(&schedule, tz, scheduled, now);
@@ -377,10 +392,11 @@ impl Scheduler {
             .checked_add_signed(interval - TimeDelta::seconds(1))
             .map_or(now, |t| t.max(now));
         job.next_run = schedule.next_after(not_before, tz);
-        self.inner.jobs.put(&job)?;
+        self.inner.jobs.put(&job).await?;
         self.timer().set(id, job.next_run);
         if let Some(due) = due {
-            self.start_run(&job, Trigger::Scheduled, now, Some(due))?;
+            self.start_run(&job, Trigger::Scheduled, now, Some(due))
+                .await?;
         } else {
             tracing::warn!(%friend, job = %name, %scheduled, grace_secs = self.inner.config.grace.as_secs(),
                 "cron run skipped: missed by more than the grace window");

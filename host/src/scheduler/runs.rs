@@ -12,22 +12,25 @@ use super::{JobError, Scheduler, session_rules};
 
 /// A run on record (pending) and what its delivery sends.
 pub(super) struct Recorded {
-    key: jobs::RunKey,
+    key: jobs::RunId,
     message: Message,
 }
 
 impl Scheduler {
-    /// Records a pending run; [`Scheduler::flush_and_deliver`] delivers it once the record
-    /// is on disk. Caller holds the lock (and flushes before releasing it). A run whose
+    /// Records a pending run, on disk when this returns; [`Scheduler::deliver_recorded`]
+    /// delivers it. Caller holds the lock (and delivers before releasing it). A run whose
     /// session is no longer its friend's is recorded as failed instead, and nothing is sent.
-    pub(super) fn start_run(
+    pub(super) async fn start_run(
         &self,
         job: &Job,
         trigger: Trigger,
         now: DateTime<Utc>,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Run, JobError> {
-        if let Some(refused) = self.refuse_foreign_session(job, trigger, now, scheduled_for)? {
+        if let Some(refused) = self
+            .refuse_foreign_session(job, trigger, now, scheduled_for)
+            .await?
+        {
             return Ok(refused);
         }
         let run = Run {
@@ -38,9 +41,13 @@ impl Scheduler {
             scheduled_for,
             attempts: 0,
         };
-        let key = self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
+        let key = self
+            .inner
+            .jobs
+            .add_run(&job.friend, &job.name, &run)
+            .await?;
         let message = Message {
-            run_id: key.id(),
+            run_id: key.seq,
             friend: job.friend.clone(),
             name: job.name.clone(),
             session_key: job.session.clone(),
@@ -60,28 +67,15 @@ impl Scheduler {
             .unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Makes the runs just recorded durable, then starts their deliveries: a crash once a
-    /// delivery has begun still finds its run (pending, then failed at the next start). If
-    /// the flush fails, nothing is delivered and the runs are marked failed.
-    pub(super) async fn flush_and_deliver(&self) -> Result<(), JobError> {
-        let flushed = self.inner.jobs.flush().await;
+    /// Starts the deliveries of the runs just recorded. Each record was durable before
+    /// `add_run` returned, so a crash once a delivery has begun still finds its run
+    /// (pending, then failed at the next start); a run that could not be recorded was
+    /// refused there and is never delivered.
+    pub(super) fn deliver_recorded(&self) {
         let recorded = std::mem::take(&mut *self.recorded());
-        if let Err(e) = flushed {
-            for run in &recorded {
-                let error = "the run could not be recorded on disk, so it was not delivered";
-                let _ = self.inner.jobs.finish_run(
-                    &run.key,
-                    RunStatus::Failed,
-                    Some(error.into()),
-                    Some(0),
-                );
-            }
-            return Err(e.into());
-        }
         for run in recorded {
             self.deliver(run);
         }
-        Ok(())
     }
 
     /// Delivers a recorded run in the background and records how it ended.
@@ -101,11 +95,9 @@ impl Scheduler {
             if let Err(e) = inner
                 .jobs
                 .finish_run(&key, status, error, Some(outcome.attempts))
+                .await
             {
                 tracing::error!(error = %e, "could not record a cron run's outcome");
-            }
-            if let Err(e) = inner.jobs.flush().await {
-                tracing::error!(error = %e, "could not flush the scheduler's store");
             }
             if inner.inflight.count.fetch_sub(1, Ordering::SeqCst) == 1 {
                 inner.inflight.idle.notify_waiters();
@@ -121,16 +113,16 @@ impl Scheduler {
     /// The session was the friend's when the job was made, but platform ids change hands
     /// (a friend drops a number, another takes it) and friendships end: every part of it is
     /// checked again at every run.
-    fn refuse_foreign_session(
+    async fn refuse_foreign_session(
         &self,
         job: &Job,
         trigger: Trigger,
         now: DateTime<Utc>,
         scheduled_for: Option<DateTime<Utc>>,
     ) -> Result<Option<Run>, JobError> {
-        let refusal = match self.inner.store.friend(&job.friend)? {
+        let refusal = match self.inner.store.directory.friend(&job.friend).await? {
             Some(friend) => {
-                let agents = self.agents_of(&job.friend)?;
+                let agents = self.agents_of(&job.friend).await?;
                 session_rules::check(&friend, &agents, None, &job.session).err()
             }
             None => Some(session_rules::Refusal::NotTheirChat),
@@ -147,7 +139,10 @@ impl Scheduler {
             scheduled_for,
             attempts: 0,
         };
-        self.inner.jobs.add_run(&job.friend, &job.name, &run)?;
+        self.inner
+            .jobs
+            .add_run(&job.friend, &job.name, &run)
+            .await?;
         Ok(Some(run))
     }
 }

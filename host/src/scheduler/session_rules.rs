@@ -12,8 +12,8 @@
 //! that agent itself). Every part is checked, whoever asks, on create, on edit and again
 //! at every run: a friendship ended or a platform id given up stops the job's runs.
 
-use crate::store::Friend;
 use crate::validate::phone_key;
+use portal_store::Friend;
 
 /// The chat a key names, by channel: a Discord id never matches a phone number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

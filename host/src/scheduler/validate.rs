@@ -78,8 +78,8 @@ impl std::fmt::Display for JobError {
     }
 }
 
-impl From<crate::store::StoreError> for JobError {
-    fn from(e: crate::store::StoreError) -> Self {
+impl From<portal_store::StoreError> for JobError {
+    fn from(e: portal_store::StoreError) -> Self {
         tracing::error!(error = %e, "scheduler storage failed");
         JobError::Unavailable
     }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use super::request_id;
 use crate::auth::{self, Caller};
 use crate::state::SharedState;
-use crate::store::AuditEntry;
+use portal_store::AuditEntry;
 
 /// The route template that served a response (`/api/friends/{id}`), for metrics.
 #[derive(Debug, Clone)]
@@ -26,7 +26,7 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let template = matched.map(|m| m.as_str().to_owned()).unwrap_or_default();
-    let caller = match auth::resolve(&state, request.headers()) {
+    let caller = match auth::resolve(&state, request.headers()).await {
         Ok(caller) => caller,
         Err(e) => return tag(e.into_response(), template),
     };
@@ -56,7 +56,7 @@ pub async fn guard(
             status: response.status().as_u16(),
             request_id: request_id::current().unwrap_or_default(),
         };
-        if let Err(e) = state.store.append_audit(&entry).await {
+        if let Err(e) = state.store.audit.append_audit(&entry).await {
             tracing::error!(error = %e, "could not write the audit entry");
         }
     }

@@ -1,6 +1,7 @@
 //! HTTP: the router, the tower layers every request passes, and the server's lifecycle.
 
 pub mod guard;
+pub mod housekeeping;
 pub mod json;
 mod json_errors;
 pub mod metrics;
@@ -28,7 +29,6 @@ use crate::clock::SharedClock;
 use crate::config::ServeConfig;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
-use crate::store::Store;
 use crate::workspace::Workspace;
 
 /// Request bodies larger than this get 413 (plugin uploads have their own cap).
@@ -98,13 +98,13 @@ async fn timeout(
 }
 
 /// Opens the state a server runs on: store, workspace, admin token.
-pub fn build_state(
+pub async fn build_state(
     config: ServeConfig,
     clock: SharedClock,
 ) -> anyhow::Result<(SharedState, AdminToken)> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let store =
-        Store::open_with_cache(&config.store_dir(), config.store_cache_bytes).map_err(|e| {
+    let store = portal_store::open_embedded(&config.store_dir(), config.store_cache_bytes)
+        .map_err(|e| {
             anyhow::anyhow!(
                 "cannot open the store in {}: {e}",
                 config.store_dir().display()
@@ -115,10 +115,13 @@ pub fn build_state(
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
     let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
-    store.set_audit_kept_per_friend(policy.audit_entries_per_friend);
+    store.audit.set_audit_bounds(portal_store::AuditBounds {
+        kept_per_friend: policy.audit_entries_per_friend,
+        ..Default::default()
+    });
     let session_policy = crate::auth::policy::SessionPolicy::load(&config.policies)?;
     let scheduler =
-        crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone())?;
+        crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone()).await?;
     let cluster = Arc::new(crate::cluster::connect(
         config.cluster,
         &store,
@@ -151,7 +154,7 @@ pub fn build_state(
         exposure.clone(),
         dns.clone(),
         clock.clone(),
-    )?);
+    ));
     let runtime = crate::runtime::Runtime::start(
         &policy,
         &config.data_dir,
@@ -217,6 +220,7 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     state.scheduler.start();
+    let sweeper = tokio::spawn(housekeeping::sweep_hourly(Arc::downgrade(&state)));
     let task_state = state.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service())
@@ -228,7 +232,11 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
         task_state.scheduler.shutdown().await;
         task_state.cluster.close();
         served?;
-        task_state.store.flush().await?;
+        sweeper.abort();
+        // What is not flushed as it is written (a session's last use) is flushed here.
+        if let Some(local) = &task_state.store.local {
+            local.flusher().flush().await?;
+        }
         tracing::info!("stopped; store flushed");
         Ok(())
     });

@@ -91,7 +91,7 @@ async fn call(
             .find(|(k, _)| k == "id")
             .map(|(_, v)| v.as_str())
             .unwrap_or_default();
-        Some(crate::api::operator_subject(&state, &caller, id)?.id)
+        Some(crate::api::operator_subject(&state, &caller, id).await?.id)
     } else {
         None
     };

@@ -33,7 +33,7 @@ pub struct EmbeddedApi {
 type Reply = Result<(StatusCode, Value), Status>;
 
 impl EmbeddedApi {
-    pub fn new(store: &crate::store::Store, clock: SharedClock) -> crate::store::StoreResult<Self> {
+    pub fn new(store: &portal_store::Store, clock: SharedClock) -> portal_store::StoreResult<Self> {
         Ok(Self {
             objects: Arc::new(std::sync::RwLock::new(Some(Objects::open(store)?))),
             clock,

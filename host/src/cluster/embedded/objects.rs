@@ -1,15 +1,15 @@
-//! Objects of the embedded cluster, kept in sled so a restart keeps every one.
+//! Objects of the embedded cluster, kept in the embedded store so a restart keeps every one.
 //! Key: `<kind> \0 <namespace> \0 <name>`; value: the object as JSON.
 
+use portal_store::{LocalTree, StoreResult};
 use serde_json::Value;
 
 use super::resources::ResourceType;
 
 #[derive(Clone)]
 pub struct Objects {
-    tree: sled::Tree,
-    meta: sled::Tree,
-    flusher: crate::store::Flusher,
+    tree: LocalTree,
+    meta: LocalTree,
 }
 
 fn key(kind: &str, namespace: Option<&str>, name: &str) -> Vec<u8> {
@@ -28,11 +28,10 @@ fn prefix(kind: &str, namespace: Option<&str>) -> Vec<u8> {
 }
 
 impl Objects {
-    pub fn open(store: &crate::store::Store) -> crate::store::StoreResult<Self> {
+    pub fn open(store: &portal_store::Store) -> StoreResult<Self> {
         Ok(Self {
-            tree: store.tree("cluster_objects")?,
-            meta: store.tree("cluster_meta")?,
-            flusher: store.flusher(),
+            tree: store.local_tree("cluster_objects")?,
+            meta: store.local_tree("cluster_meta")?,
         })
     }
 
@@ -41,10 +40,10 @@ impl Objects {
         rt: &ResourceType,
         namespace: Option<&str>,
         name: &str,
-    ) -> sled::Result<Option<Value>> {
+    ) -> StoreResult<Option<Value>> {
         Ok(self
             .tree
-            .get(key(rt.kind, namespace, name))?
+            .get(&key(rt.kind, namespace, name))?
             .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
@@ -54,9 +53,9 @@ impl Objects {
         namespace: Option<&str>,
         name: &str,
         object: &Value,
-    ) -> sled::Result<()> {
+    ) -> StoreResult<()> {
         let bytes = serde_json::to_vec(object).unwrap_or_default();
-        self.tree.insert(key(rt.kind, namespace, name), bytes)?;
+        self.tree.insert(&key(rt.kind, namespace, name), bytes)?;
         Ok(())
     }
 
@@ -65,10 +64,10 @@ impl Objects {
         rt: &ResourceType,
         namespace: Option<&str>,
         name: &str,
-    ) -> sled::Result<Option<Value>> {
+    ) -> StoreResult<Option<Value>> {
         Ok(self
             .tree
-            .remove(key(rt.kind, namespace, name))?
+            .remove(&key(rt.kind, namespace, name))?
             .and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
@@ -83,34 +82,20 @@ impl Objects {
             _ => prefix(rt.kind, namespace),
         };
         self.tree
-            .scan_prefix(scan)
-            .values()
-            .filter_map(Result::ok)
+            .values_with_prefix(&scan)
+            .unwrap_or_default()
+            .into_iter()
             .filter_map(|v| serde_json::from_slice(&v).ok())
             .collect()
     }
 
     /// A new resourceVersion, increasing across restarts.
     pub fn next_resource_version(&self) -> String {
-        let next = self
-            .meta
-            .update_and_fetch("resource_version", |old| {
-                let n = old
-                    .and_then(|b| b.try_into().ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0)
-                    + 1;
-                Some(n.to_be_bytes().to_vec())
-            })
-            .ok()
-            .flatten()
-            .and_then(|b| b.as_ref().try_into().ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(1);
+        let next = self.meta.increment(b"resource_version").unwrap_or(1);
         next.to_string()
     }
 
-    pub async fn flush(&self) -> sled::Result<()> {
-        self.flusher.flush().await
+    pub async fn flush(&self) -> StoreResult<()> {
+        self.tree.flush().await
     }
 }

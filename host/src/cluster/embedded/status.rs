@@ -88,8 +88,8 @@ impl Status {
     }
 }
 
-impl From<sled::Error> for Status {
-    fn from(e: sled::Error) -> Self {
+impl From<portal_store::StoreError> for Status {
+    fn from(e: portal_store::StoreError) -> Self {
         Status::internal(format!("storage: {e}"))
     }
 }

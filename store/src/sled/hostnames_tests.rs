@@ -1,9 +1,10 @@
 use super::*;
+use std::sync::Arc;
 
-fn table() -> (tempfile::TempDir, Hostnames) {
+fn table() -> (tempfile::TempDir, Arc<SledStore>) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    (dir, Hostnames::open(&store).unwrap())
+    let store = SledStore::open(dir.path(), super::super::DEFAULT_CACHE_BYTES).unwrap();
+    (dir, Arc::new(store))
 }
 
 fn now() -> DateTime<Utc> {
@@ -36,13 +37,13 @@ async fn a_hostname_has_one_owner() {
         assert!(matches!(err, ClaimError::Taken), "{err:?}");
     }
     assert!(!t.release(SHOP, "x-alice", ClaimPart::Record).await.unwrap());
-    let claim = t.owner(SHOP).unwrap().unwrap();
+    let claim = t.owner(SHOP).await.unwrap().unwrap();
     assert_eq!(
         (claim.friend.as_str(), claim.route, claim.record),
         ("alice", true, true)
     );
-    assert_eq!(t.count("x-alice").unwrap(), 0);
-    assert_eq!(t.count("alice").unwrap(), 1);
+    assert_eq!(t.hostname_count("x-alice").await.unwrap(), 0);
+    assert_eq!(t.hostname_count("alice").await.unwrap(), 1);
 }
 
 #[tokio::test]
@@ -52,11 +53,14 @@ async fn the_claim_goes_with_its_last_part() {
     t.claim(alice, ClaimPart::Route, 10, now()).await.unwrap();
     t.claim(alice, ClaimPart::Record, 10, now()).await.unwrap();
     assert!(t.release(SHOP, "alice", ClaimPart::Route).await.unwrap());
-    assert!(t.owner(SHOP).unwrap().is_some(), "the record still stands");
+    assert!(
+        t.owner(SHOP).await.unwrap().is_some(),
+        "the record still stands"
+    );
     assert!(t.release(SHOP, "alice", ClaimPart::Record).await.unwrap());
-    assert!(t.owner(SHOP).unwrap().is_none());
-    assert_eq!(t.count("alice").unwrap(), 0);
-    assert!(t.of_friend("alice").unwrap().is_empty());
+    assert!(t.owner(SHOP).await.unwrap().is_none());
+    assert_eq!(t.hostname_count("alice").await.unwrap(), 0);
+    assert!(t.hostnames_of("alice").await.unwrap().is_empty());
     // Free again: another friend may take it now.
     let x_alice = request(SHOP, "x-alice", "shop");
     assert!(t.claim(x_alice, ClaimPart::Route, 10, now()).await.unwrap());
@@ -79,7 +83,7 @@ async fn the_limit_counts_hostnames_not_parts() {
         .await
         .unwrap_err();
     assert!(matches!(err, ClaimError::Limit { max: 3 }), "{err:?}");
-    assert!(t.owner("app3-bob.your-domain.net").unwrap().is_none());
+    assert!(t.owner("app3-bob.your-domain.net").await.unwrap().is_none());
     // Others are not limited by bob's count.
     let carol = request("app-carol.your-domain.net", "carol", "app");
     t.claim(carol, ClaimPart::Route, 3, now()).await.unwrap();
@@ -90,7 +94,7 @@ async fn the_limit_counts_hostnames_not_parts() {
     t.release(&names[0], "bob", ClaimPart::Record)
         .await
         .unwrap();
-    assert_eq!(t.count("bob").unwrap(), 2);
+    assert_eq!(t.hostname_count("bob").await.unwrap(), 2);
     t.claim(fourth, ClaimPart::Route, 3, now()).await.unwrap();
 }
 
@@ -126,12 +130,12 @@ async fn concurrent_claims_have_one_winner() {
         won += usize::from(task.await.unwrap());
     }
     assert_eq!(won, 5);
-    assert_eq!(t.count("dave").unwrap(), 5);
-    assert_eq!(t.of_friend("dave").unwrap().len(), 5);
+    assert_eq!(t.hostname_count("dave").await.unwrap(), 5);
+    assert_eq!(t.hostnames_of("dave").await.unwrap().len(), 5);
 }
 
 /// Claims `part` of `hostname` for `friend`, which must succeed.
-async fn take(t: &Hostnames, hostname: &str, friend: &str, name: &str, part: ClaimPart) {
+async fn take(t: &SledStore, hostname: &str, friend: &str, name: &str, part: ClaimPart) {
     let r = request(hostname, friend, name);
     t.claim(r, part, 10, now()).await.unwrap();
 }
@@ -145,8 +149,8 @@ async fn release_all_frees_only_the_friends_hostnames() {
     let theirs = "shop-alice-b.your-domain.net";
     take(&t, theirs, "alice-b", "shop", ClaimPart::Route).await;
     assert_eq!(t.release_all("alice").await.unwrap(), 2);
-    assert!(t.owner(SHOP).unwrap().is_none());
-    assert!(t.owner(other).unwrap().is_none());
-    assert_eq!(t.owner(theirs).unwrap().unwrap().friend, "alice-b");
-    assert_eq!(t.count("alice").unwrap(), 0);
+    assert!(t.owner(SHOP).await.unwrap().is_none());
+    assert!(t.owner(other).await.unwrap().is_none());
+    assert_eq!(t.owner(theirs).await.unwrap().unwrap().friend, "alice-b");
+    assert_eq!(t.hostname_count("alice").await.unwrap(), 0);
 }

@@ -1,67 +1,58 @@
-//! Durable state in sled: one typed tree per kind of record. Every public write method
-//! flushes before it returns, so a handler that got `Ok` may acknowledge the write.
+//! The embedded backend: one sled database in a data directory, one typed tree per kind
+//! of record, each invariant kept by a sled transaction. Every write flushes (through the
+//! shared [`Flusher`]) before it returns `Ok`, so a handler that got `Ok` may acknowledge it.
+//!
+//! The layout (tree names, keys, value JSON, [`SCHEMA_VERSION`]) is the data dir's format:
+//! change it only with a version bump and a migration in [`SledStore::migrate`].
 
 mod agents;
 mod audit;
+mod crons;
+mod directory;
 mod flusher;
 mod friends;
 mod hostnames;
-mod pauses;
+mod kv;
+mod local;
+mod outbox;
 mod platform_ids;
-mod retired;
+mod records;
 mod sessions;
 mod table;
 
 use std::path::Path;
+use std::sync::Arc;
 
-pub use agents::Agent;
-pub use audit::{
-    AUDIT_FIELD_MAX, AUDIT_KEPT, AUDIT_KEPT_PER_FRIEND, AUDIT_TRIM_BATCH, AuditEntry, AuditQuery,
-};
 pub use flusher::Flusher;
-pub use friends::{
-    Friend, FriendPage, FriendPatch, Friendship, NAMESPACE_PREFIX, StoredFriend, namespace_of,
-};
-pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostnames};
-pub use pauses::Paused;
-pub use retired::Retired;
-pub use sessions::{LinkRefusal, Session, SessionKind, SessionState};
-pub use table::Table;
+pub use local::{LocalTree, LocalTrees};
 
-/// The layout this build reads and writes. Bump it, and migrate in [`Store::migrate`],
+use crate::{
+    AuditEntry, Friend, Friendship, Pauses, Retired, Session, Store, StoreError, StoreResult,
+};
+use table::Table;
+
+/// The layout this build reads and writes. Bump it, and migrate in [`SledStore::migrate`],
 /// when a tree's key or value format changes.
 /// 2: the `platform_ids` index (built from the friends on file when coming from 1).
 pub const SCHEMA_VERSION: u64 = 2;
 
-/// sled's page cache unless configured (`--store-cache-mib`). sled's own default (1 GiB)
+/// The page cache unless configured (`--store-cache-mib`). sled's own default (1 GiB)
 /// let the process grow past 300 MiB at 10,000 friends and 100,000 secrets; what is not
 /// cached is read from the OS's file cache.
 pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("storage: {0}")]
-    Sled(#[from] sled::Error),
-    #[error("stored record is not readable: {0}")]
-    Decode(#[from] serde_json::Error),
-    #[error(
-        "data directory has schema version {found}, this build reads up to {SCHEMA_VERSION}; upgrade the portal"
-    )]
-    NewerSchema { found: u64 },
-    #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
-    NotFound(String),
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> Self {
+        StoreError::backend(e)
+    }
 }
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 impl From<sled::transaction::TransactionError<StoreError>> for StoreError {
     fn from(e: sled::transaction::TransactionError<StoreError>) -> Self {
         match e {
             sled::transaction::TransactionError::Abort(e) => e,
-            sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+            sled::transaction::TransactionError::Storage(e) => e.into(),
         }
     }
 }
@@ -73,44 +64,57 @@ pub(crate) fn abort<T>(
     Err(sled::transaction::ConflictableTransactionError::Abort(e))
 }
 
-#[derive(Clone)]
-pub struct Store {
-    db: sled::Db,
-    flusher: Flusher,
-    pub(crate) friends: Table<Friend>,
-    pub(crate) friendships: Table<Friendship>,
-    /// `agent \0 friend` -> (): the friends of one agent, without a scan.
-    pub(crate) agent_friends: sled::Tree,
-    pub(crate) agents: Table<Agent>,
-    /// SHA-256 of an agent token -> agent id.
-    pub(crate) agent_tokens: sled::Tree,
-    /// SHA-256 of a session token -> session. Tokens themselves are never stored.
-    pub(crate) sessions: Table<Session>,
-    /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
-    pub(crate) friend_sessions: sled::Tree,
-    /// friend -> u64 (BE), moved on by every session or link made: a delete or revoke of
-    /// all a friend's sessions sees one made after it listed them (`sessions.rs`).
-    pub(crate) session_epochs: sled::Tree,
-    /// `discord:<id>` / `phone:<number>` -> friend id: each platform id is one friend's.
-    pub(crate) platform_ids: sled::Tree,
-    /// Ids of friends deleted without purge, kept from new friends until purged.
-    pub(crate) retired: Table<Retired>,
-    pub(crate) audit: Table<AuditEntry>,
-    /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
-    pub(crate) audit_by_friend: sled::Tree,
-    /// How many audit entries there are, and how many are kept (see `audit.rs`).
-    pub(crate) audit_bound: std::sync::Arc<audit::AuditBound>,
-    /// Points where tests hold an operation between its steps (see `pauses.rs`).
-    pub(crate) pauses: std::sync::Arc<pauses::Pauses>,
+/// Opens (or creates) the embedded store in `dir` with a page cache of `cache_bytes`: the
+/// portal's state, and the trees of the single-node simulations (`Store::local`).
+pub fn open_embedded(dir: &Path, cache_bytes: u64) -> StoreResult<Store> {
+    let backend = Arc::new(SledStore::open(dir, cache_bytes)?);
+    let local = LocalTrees::new(backend.db.clone(), backend.flusher.clone());
+    let pauses = backend.pauses.clone();
+    let mut store = Store::new(backend, pauses, "sled");
+    store.local = Some(local);
+    Ok(store)
 }
 
-impl Store {
-    pub fn open(dir: &Path) -> StoreResult<Self> {
-        Self::open_with_cache(dir, DEFAULT_CACHE_BYTES)
-    }
+pub struct SledStore {
+    db: sled::Db,
+    flusher: Flusher,
+    friends: Table<Friend>,
+    friendships: Table<Friendship>,
+    /// `agent \0 friend` -> (): the friends of one agent, without a scan.
+    agent_friends: sled::Tree,
+    agents: Table<crate::Agent>,
+    /// SHA-256 of an agent token -> agent id.
+    agent_tokens: sled::Tree,
+    /// SHA-256 of a session token -> session. Tokens themselves are never stored.
+    sessions: Table<Session>,
+    /// `friend \0 created-millis (BE) \0 hash` -> (): a friend's sessions in creation order.
+    friend_sessions: sled::Tree,
+    /// friend -> u64 (BE), moved on by every session or link made: a delete or revoke of
+    /// all a friend's sessions sees one made after it listed them (`sessions.rs`).
+    session_epochs: sled::Tree,
+    /// `discord:<id>` / `phone:<number>` -> friend id: each platform id is one friend's.
+    platform_ids: sled::Tree,
+    /// Ids of friends deleted without purge, kept from new friends until purged.
+    retired: Table<Retired>,
+    audit: Table<AuditEntry>,
+    /// `friend \0 seq (BE)` -> (): one friend's audit trail without a scan.
+    audit_by_friend: sled::Tree,
+    /// How many audit entries there are, and how many are kept (see `audit.rs`).
+    audit_bound: audit::AuditBound,
+    hostnames: hostnames::HostnameTrees,
+    crons: crons::CronTrees,
+    /// `seq (BE)` -> outbox entry.
+    outbox: sled::Tree,
+    /// Held while an outbox entry is given its id and written.
+    outbox_lock: std::sync::Mutex<()>,
+    kv: kv::KvTrees,
+    /// Points where tests hold an operation between its steps.
+    pauses: Arc<Pauses>,
+}
 
+impl SledStore {
     /// Opens with a page cache of `cache_bytes`.
-    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
+    pub fn open(dir: &Path, cache_bytes: u64) -> StoreResult<Self> {
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -130,6 +134,11 @@ impl Store {
             audit: Table::open(&db, "audit")?,
             audit_by_friend: db.open_tree("audit_by_friend")?,
             audit_bound: Default::default(),
+            hostnames: hostnames::HostnameTrees::open(&db)?,
+            crons: crons::CronTrees::open(&db)?,
+            outbox: db.open_tree("cron_outbox")?,
+            outbox_lock: Default::default(),
+            kv: kv::KvTrees::open(&db)?,
             pauses: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
@@ -137,16 +146,17 @@ impl Store {
         store.migrate()?;
         platform_ids::legacy_numbers(&store.friends.tree)?;
         store.count_audit()?;
+        store.kv.count_once()?;
         Ok(store)
     }
 
     fn migrate(&self) -> StoreResult<()> {
-        let found = match self.db.get(SCHEMA_KEY)? {
-            Some(v) => u64::from_be_bytes(v.as_ref().try_into().unwrap_or([0; 8])),
-            None => 0,
-        };
+        let found = self.schema_version()?;
         if found > SCHEMA_VERSION {
-            return Err(StoreError::NewerSchema { found });
+            return Err(StoreError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
         }
         // Version 0 is a new data dir: nothing to convert.
         if found == 1 {
@@ -165,24 +175,13 @@ impl Store {
         }))
     }
 
-    /// A tree for another component of the host (plugin kv, scheduler, dns records...).
-    pub fn tree(&self, name: &str) -> StoreResult<sled::Tree> {
-        Ok(self.db.open_tree(name)?)
-    }
-
-    pub fn generate_id(&self) -> StoreResult<u64> {
+    fn generate_id(&self) -> StoreResult<u64> {
         Ok(self.db.generate_id()?)
     }
 
     /// Makes every write so far durable (shared with concurrent callers: see [`Flusher`]).
-    pub async fn flush(&self) -> StoreResult<()> {
-        self.flusher.flush().await?;
-        Ok(())
-    }
-
-    /// The one flusher of this database, for components that keep trees of their own.
-    pub fn flusher(&self) -> Flusher {
-        self.flusher.clone()
+    async fn flush(&self) -> StoreResult<()> {
+        self.flusher.flush().await
     }
 }
 
@@ -197,4 +196,11 @@ pub(crate) fn pair_key(a: &str, b: &[u8]) -> Vec<u8> {
 
 pub(crate) fn prefix_key(a: &str) -> Vec<u8> {
     pair_key(a, b"")
+}
+
+/// A u64 stored big-endian (0 when absent or unreadable).
+pub(crate) fn be_u64(bytes: Option<&[u8]>) -> u64 {
+    bytes
+        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        .map_or(0, u64::from_be_bytes)
 }

@@ -1,22 +1,19 @@
-//! Agents: the AI assistants that call the API with their own token.
+//! Agents: the AI assistants that call the API with their own token, kept with the hash of
+//! that token only.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::table::encode;
-use super::{Store, StoreError, StoreResult, abort, pair_key, prefix_key};
+use super::{SledStore, abort, pair_key, prefix_key};
+use crate::{Agent, StoreError, StoreResult};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Agent {
-    pub id: String,
-    pub display_name: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl Store {
-    /// Stores a new agent with the hash of its token. 409 material when the id is taken.
-    pub async fn create_agent(&self, agent: &Agent, token_hash: &[u8; 32]) -> StoreResult<()> {
+impl SledStore {
+    /// Stores a new agent with the hash of its token; a conflict when the id is taken.
+    pub(super) async fn create_agent_tx(
+        &self,
+        agent: &Agent,
+        token_hash: &[u8; 32],
+    ) -> StoreResult<()> {
         let bytes = encode(agent)?;
         (&self.agents.tree, &self.agent_tokens).transaction(|(agents, tokens)| {
             if agents.get(agent.id.as_bytes())?.is_some() {
@@ -32,33 +29,29 @@ impl Store {
         self.flush().await
     }
 
-    pub fn agent(&self, id: &str) -> StoreResult<Option<Agent>> {
-        self.agents.get(id)
-    }
-
-    pub fn agents(&self) -> StoreResult<Vec<Agent>> {
-        self.agents.values().collect()
-    }
-
-    pub fn agent_by_token_hash(&self, hash: &[u8; 32]) -> StoreResult<Option<String>> {
+    pub(super) fn agent_token_owner(&self, hash: &[u8; 32]) -> StoreResult<Option<String>> {
         Ok(self
             .agent_tokens
             .get(hash)?
             .map(|id| String::from_utf8_lossy(&id).into_owned()))
     }
 
-    /// Revokes an agent: its token stops working at once and its friendships end.
-    pub async fn revoke_agent(&self, id: &str) -> StoreResult<bool> {
-        if self.agent(id)?.is_none() {
-            return Ok(false);
-        }
-        let token_hashes: Vec<sled::IVec> = self
-            .agent_tokens
+    /// The hashes of the agent's tokens (one, as agents are made).
+    pub(super) fn agent_token_hashes(&self, id: &str) -> Vec<sled::IVec> {
+        self.agent_tokens
             .iter()
             .filter_map(Result::ok)
             .filter(|(_, agent)| agent.as_ref() == id.as_bytes())
             .map(|(hash, _)| hash)
-            .collect();
+            .collect()
+    }
+
+    /// Revokes an agent: its token stops working at once and its friendships end.
+    pub(super) async fn revoke_agent_tx(&self, id: &str) -> StoreResult<bool> {
+        if !self.agents.contains(id)? {
+            return Ok(false);
+        }
+        let token_hashes = self.agent_token_hashes(id);
         let prefix = prefix_key(id);
         let friends: Vec<Vec<u8>> = self
             .agent_friends

@@ -1,99 +1,26 @@
-//! Portal sessions, keyed by the SHA-256 of their token: a leaked data dir leaks no token.
-//! A magic link is a session of kind `link`: it works as a bearer until it is exchanged
-//! (spent) for a session of kind `session`, or until it expires.
+//! Portal sessions and magic links, keyed by the SHA-256 of their token (`sessions`), with
+//! a per-friend index in creation order (`friend_sessions`) and an epoch per friend
+//! (`session_epochs`) that every session, link or friendship made moves on.
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sled::Transactional;
 use sled::transaction::{
     ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
 };
 
 use super::table::{decode, encode};
-use super::{Store, StoreError, StoreResult, pair_key, prefix_key};
+use super::{SledStore, pair_key, prefix_key};
+use crate::{
+    LinkRefusal, Session, SessionKind, SessionState, Sessions, StoreError, StoreResult, TokenHash,
+};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Session {
-    pub friend_id: String,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    /// Who asked for the link: `admin` or `agent:<id>`.
-    pub created_by: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoked_at: Option<DateTime<Utc>>,
-    /// Records from before links were exchanged are links (that is what they were).
-    #[serde(default)]
-    pub kind: SessionKind,
-    /// When the link was exchanged for a session: it no longer works.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub spent_at: Option<DateTime<Utc>>,
-    /// Updated at most once a minute (see `auth::resolve`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_used_at: Option<DateTime<Utc>>,
-    /// The browser it was last used from, simplified ("Chrome on Android").
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub browser: Option<String>,
-}
-
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum SessionKind {
-    /// A magic link not yet opened.
-    #[default]
-    Link,
-    /// A browser's session, made by opening a link.
-    Session,
-}
-
-/// What a presented session token turns out to be.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SessionState {
-    Active(Session),
-    Expired,
-    Revoked,
-    /// A link already exchanged for a session.
-    Spent,
-    Unknown,
-}
-
-impl Session {
-    pub fn state_at(self, now: DateTime<Utc>) -> SessionState {
-        if self.spent_at.is_some() {
-            SessionState::Spent
-        } else if self.revoked_at.is_some() {
-            SessionState::Revoked
-        } else if now >= self.expires_at {
-            SessionState::Expired
-        } else {
-            SessionState::Active(self)
-        }
-    }
-
-    pub fn is_active_at(&self, now: DateTime<Utc>) -> bool {
-        matches!(self.clone().state_at(now), SessionState::Active(_))
-    }
-}
-
-/// Why a link could not be exchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkRefusal {
-    Unknown,
-    Used,
-    Revoked,
-    Expired,
-}
-
-fn index_key(session: &Session, hash: &[u8; 32]) -> Vec<u8> {
+pub(super) fn index_key(session: &Session, hash: &[u8; 32]) -> Vec<u8> {
     let mut suffix = session.created_at.timestamp_millis().to_be_bytes().to_vec();
     suffix.push(0);
     suffix.extend_from_slice(hash);
     pair_key(&session.friend_id, &suffix)
 }
-
-/// The friend's session epoch as stored (`None`: no session made since they were created).
-pub(crate) type Epoch = Option<sled::IVec>;
 
 /// Inside a transaction: something of `friend` (a session, a link, a friendship) is being
 /// made. Aborts with `missing` when the friend no longer exists, so nothing is left for the
@@ -121,11 +48,60 @@ pub(super) fn no_friend(friend: &str) -> impl FnOnce() -> StoreError + '_ {
     move || StoreError::NotFound(format!("no friend '{friend}'"))
 }
 
-impl Store {
+impl SledStore {
+    /// The friend's sessions and links, as (index key, hash), oldest first.
+    pub(super) fn friend_session_hashes(
+        &self,
+        friend_id: &str,
+    ) -> StoreResult<Vec<(sled::IVec, TokenHash)>> {
+        let prefix = prefix_key(friend_id);
+        let mut out = Vec::new();
+        for key in self.friend_sessions.scan_prefix(&prefix).keys() {
+            let key = key?;
+            if let Some(hash) = hash_of_index_key(&key) {
+                out.push((key, hash));
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn live_sessions_of(
+        &self,
+        friend_id: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TokenHash, Session)>> {
+        let mut out = Vec::new();
+        for (_, hash) in self.friend_session_hashes(friend_id)? {
+            if let Some(session) = self.sessions.get(hash)?
+                && session.is_active_at(now)
+            {
+                out.push((hash, session));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The hash at the end of a `friend_sessions` key.
+fn hash_of_index_key(key: &[u8]) -> Option<TokenHash> {
+    key.get(key.len().saturating_sub(32)..)
+        .and_then(|h| <[u8; 32]>::try_from(h).ok())
+}
+
+/// When the session or link stopped working: spent, revoked or expired, whichever first.
+fn ended_at(session: &Session) -> DateTime<Utc> {
+    [session.spent_at, session.revoked_at]
+        .into_iter()
+        .flatten()
+        .fold(session.expires_at, DateTime::min)
+}
+
+#[async_trait]
+impl Sessions for SledStore {
     /// Stores a new link or session; refused (not found) when its friend no longer exists,
     /// so that a friend deleted meanwhile leaves nothing the next friend given the id
     /// could use.
-    pub async fn create_session(&self, hash: &[u8; 32], session: &Session) -> StoreResult<()> {
+    async fn create_session(&self, hash: &TokenHash, session: &Session) -> StoreResult<()> {
         let bytes = encode(session)?;
         let index = index_key(session, hash);
         let friend = session.friend_id.as_str();
@@ -144,24 +120,19 @@ impl Store {
         self.flush().await
     }
 
-    /// The friend's session epoch now (see [`Store::delete_friend`]).
-    pub(crate) fn session_epoch(&self, friend_id: &str) -> StoreResult<Epoch> {
-        Ok(self.session_epochs.get(friend_id.as_bytes())?)
-    }
-
-    pub fn session(&self, hash: &[u8; 32]) -> StoreResult<Option<Session>> {
+    async fn session(&self, hash: &TokenHash) -> StoreResult<Option<Session>> {
         self.sessions.get(hash)
     }
 
     /// Spends the link `link` and creates `session` under `hash`, in one transaction: of
     /// two exchanges of one link at once, one wins and the other finds it used. The link of
     /// a friend deleted meanwhile is unknown.
-    pub async fn exchange_link(
+    async fn exchange_link(
         &self,
-        link: &[u8; 32],
+        link: &TokenHash,
         now: DateTime<Utc>,
-        hash: &[u8; 32],
-        make: impl Fn(&Session) -> Session,
+        hash: &TokenHash,
+        make: &(dyn for<'s> Fn(&'s Session) -> Session + Send + Sync),
     ) -> StoreResult<Result<Session, LinkRefusal>> {
         let outcome = (
             &self.sessions.tree,
@@ -210,9 +181,9 @@ impl Store {
     /// Notes a use of the session (when and from which browser), without flushing: losing
     /// the last minute of it in a crash matters to nobody. Atomic, so a revocation made
     /// meanwhile is kept.
-    pub fn touch_session(
+    async fn touch_session(
         &self,
-        hash: &[u8; 32],
+        hash: &TokenHash,
         now: DateTime<Utc>,
         browser: Option<String>,
     ) -> StoreResult<()> {
@@ -230,26 +201,17 @@ impl Store {
         Ok(())
     }
 
-    /// The friend's sessions and links that still work, oldest first, with their hashes.
-    pub fn live_sessions(
+    async fn live_sessions(
         &self,
         friend_id: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<Vec<([u8; 32], Session)>> {
-        let mut out = Vec::new();
-        for (_, hash) in self.friend_session_hashes(friend_id)? {
-            if let Some(session) = self.session(&hash)?
-                && session.is_active_at(now)
-            {
-                out.push((hash, session));
-            }
-        }
-        Ok(out)
+    ) -> StoreResult<Vec<(TokenHash, Session)>> {
+        self.live_sessions_of(friend_id, now)
     }
 
     /// Creation times of the friend's links made at or after `since`, oldest first
     /// (sessions made by opening a link are not counted).
-    pub fn links_created_since(
+    async fn links_created_since(
         &self,
         friend_id: &str,
         since: DateTime<Utc>,
@@ -257,16 +219,16 @@ impl Store {
         let prefix = prefix_key(friend_id);
         let start = pair_key(friend_id, &since.timestamp_millis().to_be_bytes());
         let mut end = prefix.clone();
-        *end.last_mut().expect("prefix ends with NUL") = 1;
+        if let Some(last) = end.last_mut() {
+            *last = 1;
+        }
         let mut out = Vec::new();
         for key in self.friend_sessions.range(start..end).keys() {
             let key = key?;
-            let hash = key
-                .get(key.len().saturating_sub(32)..)
-                .and_then(|h| <[u8; 32]>::try_from(h).ok());
-            let is_link = match hash {
+            let is_link = match hash_of_index_key(&key) {
                 Some(hash) => self
-                    .session(&hash)?
+                    .sessions
+                    .get(hash)?
                     .is_some_and(|s| s.kind == SessionKind::Link),
                 None => false,
             };
@@ -287,8 +249,8 @@ impl Store {
     /// in one transaction: a link opened (spent) meanwhile stays spent, and its new session
     /// is not hidden behind a link marked ended. Returns whether it ended something that
     /// worked.
-    pub async fn revoke_session(&self, hash: &[u8; 32], now: DateTime<Utc>) -> StoreResult<bool> {
-        self.pause_point("revoke_session").await;
+    async fn revoke_session(&self, hash: &TokenHash, now: DateTime<Utc>) -> StoreResult<bool> {
+        self.pauses.point("revoke_session").await;
         let ended = self.sessions.tree.transaction(|sessions| {
             let Some(bytes) = sessions.get(hash.as_slice())? else {
                 return Ok(false);
@@ -310,33 +272,15 @@ impl Store {
         Ok(ended)
     }
 
-    pub(crate) fn friend_session_hashes(
-        &self,
-        friend_id: &str,
-    ) -> StoreResult<Vec<(sled::IVec, [u8; 32])>> {
-        let prefix = prefix_key(friend_id);
-        let mut out = Vec::new();
-        for key in self.friend_sessions.scan_prefix(&prefix).keys() {
-            let key = key?;
-            if let Some(hash) = key
-                .get(key.len().saturating_sub(32)..)
-                .and_then(|h| <[u8; 32]>::try_from(h).ok())
-            {
-                out.push((key, hash));
-            }
-        }
-        Ok(out)
-    }
-
     /// Revokes every live session of the friend; returns how many were live. One
     /// transaction over the sessions listed, listed again if one was made meanwhile.
-    pub async fn revoke_friend_sessions(
+    async fn revoke_friend_sessions(
         &self,
         friend_id: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<usize> {
         let revoked = loop {
-            let epoch = self.session_epoch(friend_id)?;
+            let epoch = self.session_epochs.get(friend_id.as_bytes())?;
             let listed = self.friend_session_hashes(friend_id)?;
             let outcome =
                 (&self.sessions.tree, &self.session_epochs).transaction(|(sessions, epochs)| {
@@ -369,7 +313,50 @@ impl Store {
         Ok(revoked)
     }
 
-    pub fn live_session_count(&self, friend_id: &str, now: DateTime<Utc>) -> StoreResult<usize> {
-        Ok(self.live_sessions(friend_id, now)?.len())
+    async fn live_session_count(&self, friend_id: &str, now: DateTime<Utc>) -> StoreResult<usize> {
+        Ok(self.live_sessions_of(friend_id, now)?.len())
+    }
+
+    /// Each session or link that ended before `before` goes with its index line, in one
+    /// transaction that reads it again (an ended session never works again, so nothing
+    /// that still works is removed).
+    async fn remove_ended(&self, before: DateTime<Utc>) -> StoreResult<usize> {
+        let mut ended = Vec::new();
+        for item in self.sessions.tree.iter() {
+            let (hash, bytes) = item?;
+            if let (Ok(hash), Ok(session)) = (
+                <TokenHash>::try_from(hash.as_ref()),
+                decode::<Session>(&bytes),
+            ) && ended_at(&session) < before
+            {
+                ended.push((hash, index_key(&session, &hash)));
+            }
+        }
+        let mut removed = 0;
+        for (hash, index) in &ended {
+            let gone = (&self.sessions.tree, &self.friend_sessions).transaction(
+                |(sessions, friend_sessions)| {
+                    let Some(bytes) = sessions.get(hash.as_slice())? else {
+                        return Ok(false);
+                    };
+                    match decode::<Session>(&bytes) {
+                        Ok(session) if ended_at(&session) < before => {}
+                        _ => return Ok(false),
+                    }
+                    sessions.remove(hash.as_slice())?;
+                    friend_sessions.remove(index.as_slice())?;
+                    Ok(true)
+                },
+            );
+            removed += usize::from(gone.map_err(StoreError::from)?);
+        }
+        if removed > 0 {
+            self.flush().await?;
+        }
+        Ok(removed)
     }
 }
+
+#[cfg(test)]
+#[path = "sessions_tests.rs"]
+mod tests;

@@ -28,7 +28,7 @@ struct Inner {
 }
 
 impl Flusher {
-    pub fn new(db: sled::Db) -> Self {
+    pub(crate) fn new(db: sled::Db) -> Self {
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -41,7 +41,7 @@ impl Flusher {
     }
 
     /// Returns once every write made before the call is on disk.
-    pub async fn flush(&self) -> sled::Result<()> {
+    pub async fn flush(&self) -> crate::StoreResult<()> {
         let inner = &self.inner;
         let ticket = inner.requested.fetch_add(1, Ordering::SeqCst) + 1;
         let _turn = inner.turn.lock().await;
@@ -54,7 +54,7 @@ impl Flusher {
         let db = inner.db.clone();
         tokio::task::spawn_blocking(move || db.flush())
             .await
-            .map_err(|e| sled::Error::Io(std::io::Error::other(e)))??;
+            .map_err(crate::StoreError::backend)??;
         inner.runs.fetch_add(1, Ordering::Relaxed);
         inner.durable.fetch_max(covered, Ordering::SeqCst);
         Ok(())

@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::StoreResult;
+use crate::StoreResult;
 
 pub struct Table<T> {
     pub(crate) tree: sled::Tree,
@@ -40,6 +40,7 @@ impl<T: Serialize + DeserializeOwned> Table<T> {
         Ok(self.tree.contains_key(key)?)
     }
 
+    #[cfg(test)]
     pub fn put(&self, key: impl AsRef<[u8]>, value: &T) -> StoreResult<()> {
         self.tree.insert(key.as_ref(), encode(value)?)?;
         Ok(())

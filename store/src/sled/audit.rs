@@ -1,56 +1,30 @@
-//! The audit log: one entry per mutating request, never a token or a secret value.
+//! The audit log (`audit`: `seq (BE)` -> entry; `audit_by_friend`: `friend \0 seq` -> ()).
 //!
 //! Kept to a bound per friend, so one friend's flood cannot push out the others' entries:
-//! each friend's newest [`AUDIT_KEPT_PER_FRIEND`] entries (`audit_entries_per_friend` in
-//! `policies/plugins.toml`), and the newest [`AUDIT_KEPT`] of the entries about no friend.
-//! Past a bound by [`AUDIT_TRIM_BATCH`], that friend's oldest are dropped down to it in one
-//! batch, so an append costs nothing extra but once per batch. Every entry has an index
-//! line under its friend (`""` for none); the counts are taken at start and kept in memory.
-//! Past [`AUDIT_CEILING`] entries in all (an agent naming ever new friend ids makes ever new
-//! friends' logs), the oldest of all are dropped as well, so the log stays bounded whatever.
-//! Every field is cut to [`AUDIT_FIELD_MAX`] bytes, so no request can make an entry large.
+//! each friend's newest `kept_per_friend` entries, and the newest `kept` of the entries
+//! about no friend (see [`AuditBounds`]). Past a bound by `batch`, that friend's oldest are
+//! dropped down to it in one batch, so an append costs nothing extra but once per batch.
+//! Every entry has an index line under its friend (`""` for none); the counts are taken at
+//! start and kept in memory. Past `ceiling` entries in all (an agent naming ever new friend
+//! ids makes ever new friends' logs), the oldest of all are dropped as well, so the log
+//! stays bounded whatever.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use async_trait::async_trait;
 use sled::Transactional;
 
 use super::table::{decode, encode};
-use super::{Store, StoreResult, pair_key, prefix_key};
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct AuditEntry {
-    pub at: DateTime<Utc>,
-    /// `admin`, `agent:<id>`, `friend:<id>` or `anonymous`.
-    pub caller: String,
-    /// Method and route template, e.g. `POST /api/friends/{id}/sessions`.
-    pub action: String,
-    /// The friend the request acted on, when there is one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    pub status: u16,
-    pub request_id: String,
-}
-
-/// Entries about no friend kept: at about 200 bytes each, some 20 MB of store.
-pub const AUDIT_KEPT: usize = 100_000;
-/// Entries kept per friend unless the policy says otherwise: some 2 MB each.
-pub const AUDIT_KEPT_PER_FRIEND: usize = 10_000;
-/// How far past a bound the log grows before the oldest are dropped at once.
-pub const AUDIT_TRIM_BATCH: usize = 1_000;
-/// The most entries kept in all, whoever they are about (some 200 MB).
-pub const AUDIT_CEILING: usize = 1_000_000;
-/// The longest value of any text field of an entry (ids and route templates are shorter).
-pub const AUDIT_FIELD_MAX: usize = 200;
+use super::{SledStore, pair_key, prefix_key};
+use crate::{AuditBounds, AuditEntry, AuditLog, AuditQuery, StoreResult};
 
 /// The log's size per friend, and its bounds (settable for tests and by policy).
-pub(crate) struct AuditBound {
+pub(super) struct AuditBound {
     /// Entries per friend id (`""`: about no friend).
     counts: Mutex<HashMap<String, usize>>,
-    /// Entries in all, and the most kept ([`AUDIT_CEILING`]).
+    /// Entries in all, and the most kept.
     total: AtomicUsize,
     ceiling: AtomicUsize,
     kept: AtomicUsize,
@@ -62,13 +36,14 @@ pub(crate) struct AuditBound {
 
 impl Default for AuditBound {
     fn default() -> Self {
+        let bounds = AuditBounds::default();
         Self {
             counts: Mutex::new(HashMap::new()),
             total: AtomicUsize::new(0),
-            ceiling: AtomicUsize::new(AUDIT_CEILING),
-            kept: AtomicUsize::new(AUDIT_KEPT),
-            kept_per_friend: AtomicUsize::new(AUDIT_KEPT_PER_FRIEND),
-            batch: AtomicUsize::new(AUDIT_TRIM_BATCH),
+            ceiling: AtomicUsize::new(bounds.ceiling),
+            kept: AtomicUsize::new(bounds.kept),
+            kept_per_friend: AtomicUsize::new(bounds.kept_per_friend),
+            batch: AtomicUsize::new(bounds.batch.max(1)),
             trimming: Mutex::new(()),
         }
     }
@@ -91,39 +66,10 @@ impl AuditBound {
     }
 }
 
-/// `text` cut to [`AUDIT_FIELD_MAX`] bytes, at a character boundary.
-fn bounded(text: &str) -> String {
-    let mut end = text.len().min(AUDIT_FIELD_MAX);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].to_owned()
-}
-
-impl AuditEntry {
-    /// The entry as stored: every text field bounded.
-    fn bounded(&self) -> Self {
-        Self {
-            at: self.at,
-            caller: bounded(&self.caller),
-            action: bounded(&self.action),
-            subject: self.subject.as_deref().map(bounded),
-            status: self.status,
-            request_id: bounded(&self.request_id),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct AuditQuery {
-    pub friend: Option<String>,
-    pub limit: usize,
-}
-
-impl Store {
+impl SledStore {
     /// Counts the log per friend once, at open; entries written before every entry had
     /// an index line (or left without one by a stop mid-trim) get theirs first.
-    pub(crate) fn count_audit(&self) -> StoreResult<()> {
+    pub(super) fn count_audit(&self) -> StoreResult<()> {
         if self.audit.tree.len() != self.audit_by_friend.len() {
             for item in self.audit.tree.iter() {
                 let (seq, bytes) = item?;
@@ -148,26 +94,7 @@ impl Store {
         Ok(())
     }
 
-    /// Keeps `kept` entries about no friend, trimming once `batch` more have arrived
-    /// (tests use small ones).
-    pub fn set_audit_bound(&self, kept: usize, batch: usize) {
-        self.audit_bound.kept.store(kept, Ordering::SeqCst);
-        self.audit_bound.batch.store(batch.max(1), Ordering::SeqCst);
-    }
-
-    /// Keeps at most `ceiling` entries in all (tests use a small one).
-    pub fn set_audit_ceiling(&self, ceiling: usize) {
-        self.audit_bound.ceiling.store(ceiling, Ordering::SeqCst);
-    }
-
-    /// Keeps each friend's newest `kept` entries (`audit_entries_per_friend`).
-    pub fn set_audit_kept_per_friend(&self, kept: usize) {
-        self.audit_bound
-            .kept_per_friend
-            .store(kept, Ordering::SeqCst);
-    }
-
-    pub async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+    async fn append_entry(&self, entry: &AuditEntry) -> StoreResult<()> {
         let entry = entry.bounded();
         let seq = self.generate_id()?.to_be_bytes();
         let bytes = encode(&entry)?;
@@ -253,8 +180,9 @@ impl Store {
         tracing::info!(dropped = n, ceiling, "oldest audit entries of all dropped");
         Ok(())
     }
+
     /// Newest first.
-    pub fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+    fn entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
         let mut out = Vec::with_capacity(query.limit.min(1024));
         match &query.friend {
             None => {
@@ -281,9 +209,45 @@ impl Store {
     }
 }
 
+#[async_trait]
+impl AuditLog for SledStore {
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        self.append_entry(entry).await
+    }
+
+    async fn audit_entries(&self, query: &AuditQuery) -> StoreResult<Vec<AuditEntry>> {
+        self.entries(query)
+    }
+
+    fn set_audit_bounds(&self, bounds: AuditBounds) {
+        let bound = &self.audit_bound;
+        bound.kept.store(bounds.kept, Ordering::SeqCst);
+        bound
+            .kept_per_friend
+            .store(bounds.kept_per_friend, Ordering::SeqCst);
+        bound.batch.store(bounds.batch.max(1), Ordering::SeqCst);
+        bound.ceiling.store(bounds.ceiling, Ordering::SeqCst);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::AUDIT_FIELD_MAX;
+    use chrono::Utc;
+
+    fn open(dir: &std::path::Path) -> SledStore {
+        SledStore::open(dir, super::super::DEFAULT_CACHE_BYTES).unwrap()
+    }
+
+    fn bounds(kept: usize, batch: usize, kept_per_friend: usize, ceiling: usize) -> AuditBounds {
+        AuditBounds {
+            kept,
+            kept_per_friend,
+            batch,
+            ceiling,
+        }
+    }
 
     fn entry(n: usize, friend: Option<&str>) -> AuditEntry {
         AuditEntry {
@@ -296,12 +260,12 @@ mod tests {
         }
     }
 
-    fn actions(store: &Store, friend: Option<&str>) -> Vec<String> {
+    async fn actions(store: &SledStore, friend: Option<&str>) -> Vec<String> {
         let query = AuditQuery {
             friend: friend.map(str::to_owned),
             limit: 1000,
         };
-        let entries = store.audit_entries(&query).unwrap();
+        let entries = store.audit_entries(&query).await.unwrap();
         entries.into_iter().map(|e| e.action).collect()
     }
 
@@ -312,9 +276,8 @@ mod tests {
     #[tokio::test]
     async fn each_friends_oldest_entries_and_their_index_lines_are_dropped_in_batches() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(3, 2);
-        store.set_audit_kept_per_friend(4);
+        let store = open(dir.path());
+        store.set_audit_bounds(bounds(3, 2, 4, 1_000_000));
         // bob's two, then alice's flood: bob's stay.
         for n in 0..2 {
             store.append_audit(&entry(n, Some("bob"))).await.unwrap();
@@ -324,9 +287,13 @@ mod tests {
         }
         assert_eq!(store.audit.tree.len(), 7, "below kept + batch: untouched");
         store.append_audit(&entry(7, Some("alice"))).await.unwrap();
-        assert_eq!(actions(&store, Some("alice")), newest(4..8), "trimmed to 4");
         assert_eq!(
-            actions(&store, Some("bob")),
+            actions(&store, Some("alice")).await,
+            newest(4..8),
+            "trimmed to 4"
+        );
+        assert_eq!(
+            actions(&store, Some("bob")).await,
             newest(0..2),
             "bob's untouched"
         );
@@ -342,23 +309,22 @@ mod tests {
             9,
             "3 about no friend, bob's 2, alice's 4"
         );
-        assert_eq!(actions(&store, Some("bob")), newest(0..2));
+        assert_eq!(actions(&store, Some("bob")).await, newest(0..2));
 
         // The counts are taken again at open.
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(3, 2);
-        store.set_audit_kept_per_friend(4);
+        let store = open(dir.path());
+        store.set_audit_bounds(bounds(3, 2, 4, 1_000_000));
         store.append_audit(&entry(13, Some("alice"))).await.unwrap();
         assert_eq!(
-            actions(&store, Some("alice")).len(),
+            actions(&store, Some("alice")).await.len(),
             5,
             "below kept + batch"
         );
         store.append_audit(&entry(14, Some("alice"))).await.unwrap();
         let alice = ["POST /n/14", "POST /n/13", "POST /n/7", "POST /n/6"];
         assert_eq!(
-            actions(&store, Some("alice")),
+            actions(&store, Some("alice")).await,
             alice,
             "trimmed after the restart too"
         );
@@ -368,7 +334,7 @@ mod tests {
     #[tokio::test]
     async fn entries_from_before_the_index_of_entries_about_no_friend_are_indexed_at_open() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = open(dir.path());
         // As an older version wrote it: an entry about no friend, with no index line.
         let old = entry(0, None);
         store
@@ -380,11 +346,11 @@ mod tests {
             )
             .unwrap();
         drop(store);
-        let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(1, 1);
+        let store = open(dir.path());
+        store.set_audit_bounds(bounds(1, 1, 10_000, 1_000_000));
         store.append_audit(&entry(1, None)).await.unwrap();
         assert_eq!(
-            actions(&store, None),
+            actions(&store, None).await,
             ["POST /n/1"],
             "the old one was counted and dropped"
         );
@@ -394,24 +360,27 @@ mod tests {
     #[tokio::test]
     async fn past_the_ceiling_the_oldest_of_all_are_dropped() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        store.set_audit_bound(100, 2);
-        store.set_audit_ceiling(5);
+        let store = open(dir.path());
+        store.set_audit_bounds(bounds(100, 2, 10_000, 5));
         // One entry each about ever new friends: no friend's own bound is ever reached.
         let friends: Vec<String> = (0..7).map(|n| format!("f{n}")).collect();
         for (n, friend) in friends.iter().enumerate() {
             store.append_audit(&entry(n, Some(friend))).await.unwrap();
         }
-        assert_eq!(actions(&store, None), newest(2..7), "trimmed to 5 at 7");
+        assert_eq!(
+            actions(&store, None).await,
+            newest(2..7),
+            "trimmed to 5 at 7"
+        );
         assert_eq!(store.audit_by_friend.len(), 5);
-        assert!(actions(&store, Some("f0")).is_empty());
-        assert_eq!(actions(&store, Some("f6")), newest(6..7));
+        assert!(actions(&store, Some("f0")).await.is_empty());
+        assert_eq!(actions(&store, Some("f6")).await, newest(6..7));
     }
 
     #[tokio::test]
     async fn every_field_is_bounded() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = open(dir.path());
         let huge = "é".repeat(100_000);
         let entry = AuditEntry {
             at: Utc::now(),
@@ -427,6 +396,7 @@ mod tests {
                 friend: None,
                 limit: 1,
             })
+            .await
             .unwrap()[0];
         for field in [&stored.caller, &stored.action, &stored.request_id] {
             assert!(
