@@ -99,10 +99,15 @@ pub async fn platform_ids_name_one_friend(fresh: impl AsyncFn() -> Store) {
     );
     assert!(d.friend("bob").await.unwrap().is_none());
 
-    // The same number on another channel is another platform id.
+    // A phone number is one person's, whichever channel names it; the same friend may
+    // use it on both.
     let mut carol = friend("carol");
     carol.whatsapp = Some("+15550001111".into());
+    assert_conflict(d.create_friend(&carol, None).await, "carol with alice's number");
+    carol.whatsapp = Some("+15550002222".into());
     d.create_friend(&carol, None).await.unwrap();
+    alice.whatsapp = Some("+15550001111".into());
+    d.put_friend(&alice).await.unwrap();
 
     let mut carol_takes = carol.clone();
     carol_takes.signal = Some("+15550001111".into());
