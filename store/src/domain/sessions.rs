@@ -100,7 +100,7 @@ pub trait Sessions: Send + Sync {
         link: &TokenHash,
         now: DateTime<Utc>,
         hash: &TokenHash,
-        make: &(dyn Fn(&Session) -> Session + Send + Sync),
+        make: &(dyn for<'s> Fn(&'s Session) -> Session + Send + Sync),
     ) -> StoreResult<Result<Session, LinkRefusal>>;
 
     /// Records a use (`last_used_at`, browser). Best effort: not flushed on its own.
