@@ -16,6 +16,7 @@
 
 pub mod domain;
 mod error;
+pub mod kube;
 mod pauses;
 
 use std::sync::Arc;

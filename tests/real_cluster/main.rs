@@ -17,4 +17,5 @@ mod install;
 mod provisioning;
 mod purge;
 mod secrets;
+mod store_races;
 mod workloads;
