@@ -379,6 +379,50 @@ async fn store_job_count_limit_holds_under_racing_creates() {
     assert_eq!(fresh.job_count("race-jobs").await.unwrap(), max);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_a_link_read_unspent_by_two_exchanges_is_spent_by_one() {
+    let (a, b) = (replica().await, replica().await);
+    a.create_friend(&friend("race-link-2"), None).await.unwrap();
+    let link_hash = hash("race-link-2-token");
+    a.create_session(&link_hash, &link("race-link-2", SessionKind::Link))
+        .await
+        .unwrap();
+    let exchange = |s: Arc<KubeStore>, seed: &'static str| async move {
+        s.exchange_link(&link_hash, Utc::now(), &hash(seed), &|l: &Session| {
+            Session {
+                kind: SessionKind::Session,
+                ..l.clone()
+            }
+        })
+        .await
+        .unwrap()
+    };
+    // a reads the link unspent and stops before spending it; b exchanges it meanwhile.
+    let mut paused = pause(&a, "link_read");
+    let first = tokio::spawn(exchange(a.clone(), "race-link-2-a"));
+    paused.reached().await;
+    let second = exchange(b.clone(), "race-link-2-b").await;
+    paused.release();
+    let first = first.await.unwrap();
+    assert!(second.is_ok(), "{second:?}");
+    assert_eq!(first, Err(LinkRefusal::Used), "the link was spent once");
+    let fresh = replica().await;
+    assert!(
+        fresh
+            .session(&hash("race-link-2-a"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        fresh
+            .session(&hash("race-link-2-b"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
 /// The PortalSession objects of a friend, as the API server has them.
 async fn session_objects(friend: &str) -> usize {
     let api: Api<PortalSession> = Api::namespaced(client().await, NAMESPACE);

@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::cache::{Cache, version_of};
-use crate::{StoreError, StoreResult};
+use crate::{Pauses, StoreError, StoreResult};
 
 /// How often a write that keeps losing its race re-reads and tries again.
 const ATTEMPTS: u32 = 50;
@@ -274,6 +274,16 @@ impl<K: Kind> Objects<K> {
     pub(crate) async fn update<T>(
         &self,
         name: &str,
+        change: impl FnMut(&mut K) -> StoreResult<Step<T>>,
+    ) -> StoreResult<Option<T>> {
+        self.update_pausing(name, None, change).await
+    }
+
+    /// [`Objects::update`], stopping at `pause` (tests) between the change and its write.
+    pub(crate) async fn update_pausing<T>(
+        &self,
+        name: &str,
+        pause: Option<(&Pauses, &'static str)>,
         mut change: impl FnMut(&mut K) -> StoreResult<Step<T>>,
     ) -> StoreResult<Option<T>> {
         let mut current = self.current(name).await?;
@@ -281,16 +291,20 @@ impl<K: Kind> Objects<K> {
             let Some(mut object) = current else {
                 return Ok(None);
             };
-            match change(&mut object)? {
+            let answer = match change(&mut object)? {
                 Step::Keep(answer) => return Ok(Some(answer)),
-                Step::Write(answer) => match self.replace(&object).await? {
-                    Replaced::Done(_) => return Ok(Some(answer)),
-                    Replaced::Gone => return Ok(None),
-                    Replaced::Stale => {
-                        back_off(attempt).await;
-                        current = self.fetch(name).await?;
-                    }
-                },
+                Step::Write(answer) => answer,
+            };
+            if let Some((pauses, point)) = pause {
+                pauses.point(point).await;
+            }
+            match self.replace(&object).await? {
+                Replaced::Done(_) => return Ok(Some(answer)),
+                Replaced::Gone => return Ok(None),
+                Replaced::Stale => {
+                    back_off(attempt).await;
+                    current = self.fetch(name).await?;
+                }
             }
         }
         Err(StoreError::Contended(format!(
@@ -299,7 +313,7 @@ impl<K: Kind> Objects<K> {
         )))
     }
 
-    /// Deletes the object if `keep` says so of its current version, re-reading when it
+    /// Deletes the object if `doomed` says so of its current version, re-reading when it
     /// changed meanwhile. Whether it deleted it.
     pub(crate) async fn delete_if(
         &self,

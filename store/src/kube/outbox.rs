@@ -35,7 +35,7 @@ impl KubeStore {
             .await?;
         match placed {
             Some(placed) => Ok(placed),
-            None if entry.id % CHUNK == 0 => {
+            None if entry.id.is_multiple_of(CHUNK) => {
                 let spec = OutboxChunkSpec {
                     index,
                     entries: vec![entry.clone()],
@@ -63,7 +63,7 @@ impl OutboxStore for KubeStore {
                 .map_or(0, |c| c.spec.index * CHUNK + c.spec.entries.len() as u64);
             entry.id = next;
             if self.put_outbox(&entry).await? {
-                if next % CHUNK == 0 {
+                if next.is_multiple_of(CHUNK) {
                     let chunks_kept = (OUTBOX_KEPT as u64).div_ceil(CHUNK) + 1;
                     for old in self.outbox.all() {
                         if old.spec.index + chunks_kept <= next / CHUNK {

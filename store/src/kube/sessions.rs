@@ -170,17 +170,20 @@ impl Sessions for KubeStore {
         if !self.make_session(hash, &session, &uid).await? {
             return Ok(Err(LinkRefusal::Unknown));
         }
-        self.pause("link_exchange_made").await;
         // The one winner: the link spent on the version read.
         let spent = self
             .sessions
-            .update(&link_name, |o| match refusal(&o.spec) {
-                Some(why) => Ok(Step::Keep(Err(why))),
-                None => {
-                    o.spec.spent_at = Some(now);
-                    Ok(Step::Write(Ok(())))
-                }
-            })
+            .update_pausing(
+                &link_name,
+                Some((&self.pauses, "link_read")),
+                |o| match refusal(&o.spec) {
+                    Some(why) => Ok(Step::Keep(Err(why))),
+                    None => {
+                        o.spec.spent_at = Some(now);
+                        Ok(Step::Write(Ok(())))
+                    }
+                },
+            )
             .await?
             .unwrap_or(Err(LinkRefusal::Unknown));
         if let Err(why) = spent {
