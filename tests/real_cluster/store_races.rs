@@ -20,7 +20,7 @@ use crate::control_plane::control_plane;
 
 const NAMESPACE: &str = "friendportal";
 
-async fn client() -> kube::Client {
+pub(crate) async fn client() -> kube::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let plane = tokio::task::spawn_blocking(control_plane)
         .await
@@ -34,7 +34,7 @@ async fn client() -> kube::Client {
 }
 
 /// A replica: a store of its own on the portal's identity.
-async fn replica() -> Arc<KubeStore> {
+pub(crate) async fn replica() -> Arc<KubeStore> {
     Arc::new(
         KubeStore::connect_with(client().await, NAMESPACE, Arc::new(Pauses::default()))
             .await
@@ -42,11 +42,11 @@ async fn replica() -> Arc<KubeStore> {
     )
 }
 
-fn at() -> DateTime<Utc> {
+pub(crate) fn at() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap()
 }
 
-fn friend(id: &str) -> Friend {
+pub(crate) fn friend(id: &str) -> Friend {
     Friend {
         id: id.into(),
         display_name: id.into(),
@@ -59,7 +59,7 @@ fn friend(id: &str) -> Friend {
     }
 }
 
-fn link(friend: &str, kind: SessionKind) -> Session {
+pub(crate) fn link(friend: &str, kind: SessionKind) -> Session {
     Session {
         friend_id: friend.into(),
         created_at: Utc::now(),
@@ -73,9 +73,23 @@ fn link(friend: &str, kind: SessionKind) -> Session {
     }
 }
 
-fn hash(seed: &str) -> [u8; 32] {
+pub(crate) fn hash(seed: &str) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(seed.as_bytes()).into()
+}
+
+pub(crate) fn job(friend: &str, name: &str) -> Job {
+    Job {
+        friend: friend.into(),
+        name: name.into(),
+        message: "hi".into(),
+        cron: "0 9 * * *".into(),
+        session: "agent:main".into(),
+        tz: "UTC".into(),
+        enabled: true,
+        created_at: at(),
+        next_run: None,
+    }
 }
 
 /// Runs `n` writers, alternately on the two replicas, all at once.
@@ -352,17 +366,7 @@ async fn store_job_count_limit_holds_under_racing_creates() {
     let (a, b) = (replica().await, replica().await);
     let max = 3;
     let made = race(&a, &b, 10, |s, i| async move {
-        let job = Job {
-            friend: "race-jobs".into(),
-            name: format!("job-{i}"),
-            message: "hi".into(),
-            cron: "0 9 * * *".into(),
-            session: "agent:main".into(),
-            tz: "UTC".into(),
-            enabled: true,
-            created_at: at(),
-            next_run: None,
-        };
+        let job = job("race-jobs", &format!("job-{i}"));
         s.create_job(&job, max).await
     })
     .await;

@@ -1,7 +1,7 @@
-//! The outbox in chunk objects of [`CHUNK`] entries (`outbox-<index>`): an entry is
-//! appended to the newest chunk by compare-and-swap, a full chunk starts the next by
-//! create-if-absent, and chunks older than the newest [`OUTBOX_KEPT`] entries need are
-//! deleted. An entry's id is its place: `index * CHUNK + position`, so ids increase.
+//! The outbox in chunk objects (`outbox-<index>`): entry `id` lives in chunk
+//! `id / CHUNK`, appended after the entries there by compare-and-swap (a chunk is started
+//! by create-if-absent), so ids increase and two writers never take one id. Chunks older
+//! than the newest [`OUTBOX_KEPT`] entries need are deleted.
 
 use async_trait::async_trait;
 
@@ -19,14 +19,19 @@ pub(crate) fn chunk_name(index: u64) -> String {
 }
 
 impl KubeStore {
-    /// Writes `entry` (its id says where) into its chunk, making the chunk if needed.
+    /// Writes `entry` (its id says where) into its chunk after the entries there, making
+    /// the chunk if needed; `false` if an entry of that id or later is there already.
     pub(crate) async fn put_outbox(&self, entry: &OutboxEntry) -> StoreResult<bool> {
         let index = entry.id / CHUNK;
         let name = chunk_name(index);
         let placed = self
             .outbox
             .update(&name, |c| {
-                if c.spec.entries.len() as u64 != entry.id % CHUNK {
+                if c.spec
+                    .entries
+                    .last()
+                    .is_some_and(|last| last.id >= entry.id)
+                {
                     return Ok(Step::Keep(false));
                 }
                 c.spec.entries.push(entry.clone());
@@ -35,7 +40,7 @@ impl KubeStore {
             .await?;
         match placed {
             Some(placed) => Ok(placed),
-            None if entry.id.is_multiple_of(CHUNK) => {
+            None => {
                 let spec = OutboxChunkSpec {
                     index,
                     entries: vec![entry.clone()],
@@ -46,7 +51,6 @@ impl KubeStore {
                 }
                 Ok(made.is_some())
             }
-            None => Ok(false),
         }
     }
 }
@@ -60,7 +64,10 @@ impl OutboxStore for KubeStore {
                 .all()
                 .iter()
                 .max_by_key(|c| c.spec.index)
-                .map_or(0, |c| c.spec.index * CHUNK + c.spec.entries.len() as u64);
+                .map_or(0, |c| match c.spec.entries.last() {
+                    Some(last) => last.id + 1,
+                    None => c.spec.index * CHUNK,
+                });
             entry.id = next;
             if self.put_outbox(&entry).await? {
                 if next.is_multiple_of(CHUNK) {
