@@ -490,3 +490,35 @@ async fn store_a_friend_deleted_while_a_session_is_made_leaves_no_session() {
 fn pause(store: &KubeStore, point: &'static str) -> portal_store::Paused {
     store.pauses().pause_next(point)
 }
+
+/// A portal stopped between taking a hostname's place and claiming it left the place
+/// taken: once it is older than the grace period and the friend is full, it is let go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn store_a_place_left_by_a_stop_mid_claim_is_let_go() {
+    use portal_store::kube::crds::{PortalQuota, PortalQuotaSpec};
+    let store = replica().await;
+    let mut spec = PortalQuotaSpec {
+        held: Default::default(),
+        used: 1,
+    };
+    spec.held.insert(
+        "never-made.example.net".into(),
+        Utc::now() - Duration::minutes(5),
+    );
+    let api: Api<PortalQuota> = Api::namespaced(client().await, NAMESPACE);
+    api.create(
+        &Default::default(),
+        &PortalQuota::new("hostnames.race-stopped", spec),
+    )
+    .await
+    .unwrap();
+    let request = ClaimRequest {
+        hostname: "made.example.net",
+        friend: "race-stopped",
+        name: "made",
+        zone: "example.net",
+    };
+    let claimed = store.claim(request, ClaimPart::Route, 1, Utc::now()).await;
+    assert!(matches!(claimed, Ok(true)), "{claimed:?}");
+    assert_eq!(store.hostname_count("race-stopped").await.unwrap(), 1);
+}

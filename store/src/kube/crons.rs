@@ -81,7 +81,12 @@ impl CronStore for KubeStore {
         if self.job_exists(&job.friend, &job.name).await? {
             return Ok(Err(JobRefusal::Exists));
         }
-        if self.take(&quota, &job.name, max).await?.is_err() {
+        let exists = |name: String| async move { self.job_exists(&job.friend, &name).await };
+        if self
+            .take_repairing(&quota, &job.name, max, exists)
+            .await?
+            .is_err()
+        {
             return Ok(Err(JobRefusal::Limit { max }));
         }
         self.pause("job_quota_taken").await;

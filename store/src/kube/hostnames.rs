@@ -94,7 +94,13 @@ impl HostnameClaims for KubeStore {
             if let Some(newly) = self.mark(&key, request.friend, part).await? {
                 return Ok(newly);
             }
-            if self.take(&quota, &key, max).await?.is_err() {
+            let exists =
+                |hostname: String| async move { self.holds(&hostname, request.friend).await };
+            if self
+                .take_repairing(&quota, &key, max, exists)
+                .await?
+                .is_err()
+            {
                 return Err(ClaimError::Limit { max });
             }
             self.pause("hostname_quota_taken").await;

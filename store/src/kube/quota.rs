@@ -6,7 +6,8 @@
 //! thing is made (the limit check) and after (so a release that removed the name
 //! meanwhile is undone, within the limit). Every take writes the object (a serial moves
 //! on), and a release removes a name only on the version it read before checking that the
-//! thing is gone: a take after that read makes the release read again.
+//! thing is gone: a take after that read makes the release read again. A name whose
+//! thing was never made (a stop between the two) is let go when the owner is full.
 
 use chrono::Utc;
 
@@ -14,6 +15,9 @@ use super::KubeStore;
 use super::crds::{PortalQuota, PortalQuotaSpec};
 use super::objects::{Removed, Replaced, Step};
 use crate::{StoreError, StoreResult};
+
+/// How long a name may be held before the thing it is for must exist.
+pub(crate) const GRACE: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The owner already holds `max` names.
 pub(crate) struct OverLimit;
@@ -57,6 +61,41 @@ impl KubeStore {
             {
                 return Ok(Ok(()));
             }
+        }
+    }
+
+    /// [`KubeStore::take`]; when the owner is at the maximum, first lets go of the names
+    /// taken more than [`GRACE`] ago whose thing does not exist (`exists` says, from the
+    /// API server): a portal stopped between taking a name and making the thing left
+    /// them, and they would hold a place for ever.
+    pub(crate) async fn take_repairing<F, Fut>(
+        &self,
+        quota: &str,
+        item: &str,
+        max: usize,
+        exists: F,
+    ) -> StoreResult<Result<(), OverLimit>>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = StoreResult<bool>>,
+    {
+        if self.take(quota, item, max).await?.is_ok() {
+            return Ok(Ok(()));
+        }
+        let Some(held) = self.quotas.fetch(quota).await? else {
+            return self.take(quota, item, max).await;
+        };
+        let before = Utc::now() - GRACE;
+        let mut freed = false;
+        for (name, since) in &held.spec.held {
+            if *since < before && !exists(name.clone()).await? {
+                self.let_go(quota, name, || exists(name.clone())).await?;
+                freed = true;
+            }
+        }
+        match freed {
+            true => self.take(quota, item, max).await,
+            false => Ok(Err(OverLimit)),
         }
     }
 
