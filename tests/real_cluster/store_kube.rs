@@ -211,7 +211,7 @@ async fn store_ended_sessions_are_removed_and_the_outbox_is_capped() {
         kube::Api::namespaced(crate::store_races::client().await, "friendportal");
     let chunks = api.list(&Default::default()).await.unwrap().items.len();
     assert!(
-        chunks <= OUTBOX_KEPT / 50 + 2,
+        chunks <= OUTBOX_KEPT / 20 + 2,
         "old chunks are deleted: {chunks}"
     );
 }

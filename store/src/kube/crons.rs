@@ -248,7 +248,7 @@ impl CronStore for KubeStore {
                     let mut n = 0;
                     for r in o.spec.runs.iter_mut().filter(|r| r.status == "pending") {
                         r.status = RunStatus::Failed.as_str().to_owned();
-                        r.error = Some("interrupted: the portal stopped during delivery".into());
+                        r.error = Some("the portal stopped before the delivery finished".into());
                         n += 1;
                     }
                     Ok(if n > 0 { Step::Write(n) } else { Step::Keep(0) })

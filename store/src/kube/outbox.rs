@@ -11,8 +11,9 @@ use super::objects::Step;
 use crate::domain::{OUTBOX_KEPT, OutboxEntry, OutboxStore};
 use crate::{StoreError, StoreResult};
 
-/// Entries per chunk object (a cron message is short: a chunk stays well under 1 MiB).
-pub(crate) const CHUNK: u64 = 50;
+/// Entries per chunk object: a message is at most 4000 characters (16 KB in UTF-8), so
+/// a chunk stays under about 350 KB, far from the API server's request limit.
+pub(crate) const CHUNK: u64 = 20;
 
 pub(crate) fn chunk_name(index: u64) -> String {
     format!("outbox-{index:012}")
