@@ -151,3 +151,69 @@ fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
 fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     lock.write().unwrap_or_else(|p| p.into_inner())
 }
+
+#[cfg(test)]
+mod tests {
+    use kube::runtime::watcher::Event;
+
+    use super::Cache;
+    use crate::kube::crds::{PortalQuota, PortalQuotaSpec};
+
+    fn at(name: &str, version: &str, used: u64) -> PortalQuota {
+        let mut object = PortalQuota::new(
+            name,
+            PortalQuotaSpec {
+                held: Default::default(),
+                used,
+            },
+        );
+        object.metadata.resource_version = Some(version.into());
+        object
+    }
+
+    fn used(cache: &Cache<PortalQuota>, name: &str) -> Option<u64> {
+        cache.get(name).map(|o| o.spec.used)
+    }
+
+    #[test]
+    fn an_older_version_never_replaces_a_newer_one() {
+        let cache = Cache::new();
+        cache.note(at("q", "20", 2));
+        cache.apply(Event::Apply(at("q", "10", 1)));
+        assert_eq!(used(&cache, "q"), Some(2), "a late watch event is older");
+        cache.apply(Event::Apply(at("q", "30", 3)));
+        assert_eq!(used(&cache, "q"), Some(3));
+    }
+
+    #[test]
+    fn a_deleted_object_is_not_brought_back_by_an_older_event() {
+        let cache = Cache::new();
+        cache.note(at("q", "10", 1));
+        cache.forget("q", 11);
+        cache.apply(Event::Apply(at("q", "10", 1)));
+        assert_eq!(used(&cache, "q"), None);
+        // Made again later: a newer version comes in.
+        cache.apply(Event::Apply(at("q", "12", 5)));
+        assert_eq!(used(&cache, "q"), Some(5));
+    }
+
+    #[test]
+    fn a_relist_keeps_writes_newer_than_it_and_drops_what_it_lacks() {
+        let cache = Cache::new();
+        cache.note(at("old", "5", 1));
+        cache.note(at("kept", "6", 1));
+        cache.note(at("written", "50", 7));
+        cache.note(at("gone", "40", 1));
+        cache.forget("gone", 41);
+        assert!(!cache.apply(Event::Init));
+        cache.apply(Event::InitApply(at("kept", "8", 2)));
+        cache.apply(Event::InitApply(at("written", "30", 6)));
+        cache.apply(Event::InitApply(at("gone", "40", 1)));
+        assert_eq!(used(&cache, "old"), Some(1), "nothing changes before the list is in");
+        assert!(cache.apply(Event::InitDone));
+        assert_eq!(used(&cache, "old"), None, "deleted while unwatched");
+        assert_eq!(used(&cache, "kept"), Some(2));
+        assert_eq!(used(&cache, "written"), Some(7), "our write is newer than the list");
+        assert_eq!(used(&cache, "gone"), None, "our delete is newer than the list");
+    }
+}
