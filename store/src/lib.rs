@@ -18,6 +18,7 @@
 pub mod conformance;
 pub mod domain;
 mod error;
+pub mod kube;
 mod pauses;
 pub mod sled;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gives a running test control plane the portal's identity, as a cluster operator
-# would: applies deploy/'s namespace, RBAC and admission policy, asks the
+# would: applies deploy/'s namespace, RBAC and admission policy and the store's CRDs, asks the
 # TokenRequest API for a token of the portal's ServiceAccount, and writes a
 # kubeconfig holding only that token and the CA. Prints the kubeconfig's path.
 #
@@ -21,6 +21,10 @@ k() { "$KUBECTL" --request-timeout=30s "$@"; }
 for file in namespace.yaml rbac.yaml admission-policy.yaml; do
 	k apply -f "$repo/deploy/$file" >/dev/null
 done
+# The store's custom resources (`--store kube`), usable once Established.
+store_crds="$repo/deploy/crds/store.friendportal.io.yaml"
+k apply --server-side -f "$store_crds" >/dev/null
+k wait --for=condition=Established --timeout=60s -f "$store_crds" >/dev/null
 # The names deploy/rbac.yaml gives the portal's identity.
 token="$(k create token friend-portal -n friendportal --duration=1h)"
 

@@ -17,4 +17,6 @@ mod install;
 mod provisioning;
 mod purge;
 mod secrets;
+mod store_kube;
+mod store_races;
 mod workloads;
