@@ -10,6 +10,7 @@ pub mod embedded;
 mod error;
 pub mod ingress;
 mod kinds;
+mod listing;
 mod merge;
 pub mod overview;
 mod ownership;

@@ -165,10 +165,10 @@ impl Cluster {
         let watch = self.watched(namespace);
         let deployments = match watch.as_deref().filter(|w| w.overview_ready()) {
             Some(w) => w.deployments.items(),
-            None => {
-                let api: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
-                list_or_empty(api.list(&ListParams::default()).await)?
-            }
+            None => list_or_empty(
+                self.list_in::<Deployment>(namespace, &ListParams::default())
+                    .await,
+            )?,
         };
         let cached = watch.as_deref().filter(|w| w.pods_ready());
         let pods = self.pod_list(namespace, cached).await?;
@@ -183,10 +183,7 @@ impl Cluster {
     ) -> Result<Vec<Pod>, ClusterError> {
         match cached {
             Some(watch) => Ok(watch.pods.items()),
-            None => {
-                let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
-                list_or_empty(pods.list(&ListParams::default()).await)
-            }
+            None => list_or_empty(self.list_in::<Pod>(namespace, &ListParams::default()).await),
         }
     }
 
@@ -200,13 +197,11 @@ impl Cluster {
                 watch.quotas.items(),
             ),
             None => {
-                let services: Api<Service> = Api::namespaced(self.client.clone(), namespace);
-                let deployments: Api<Deployment> = Api::namespaced(self.client.clone(), namespace);
-                let quotas: Api<ResourceQuota> = Api::namespaced(self.client.clone(), namespace);
+                let all = ListParams::default();
                 (
-                    list_or_empty(services.list(&ListParams::default()).await)?,
-                    list_or_empty(deployments.list(&ListParams::default()).await)?,
-                    list_or_empty(quotas.list(&ListParams::default()).await)?,
+                    list_or_empty(self.list_in::<Service>(namespace, &all).await)?,
+                    list_or_empty(self.list_in::<Deployment>(namespace, &all).await)?,
+                    list_or_empty(self.list_in::<ResourceQuota>(namespace, &all).await)?,
                 )
             }
         };
@@ -303,10 +298,11 @@ impl Cluster {
         let Some((resource, _)) = api_resource("IngressRoute") else {
             return Ok(Vec::new());
         };
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), namespace, &resource);
-        match api.list(&ListParams::default()).await {
-            Ok(list) => Ok(list.items),
+        match self
+            .list_dynamic_in(namespace, &resource, &ListParams::default())
+            .await
+        {
+            Ok(items) => Ok(items),
             // No Traefik CRD in this cluster, or no namespace: nothing is exposed.
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
             Err(e) => Err(e.into()),
@@ -385,11 +381,9 @@ fn cut(text: &str, limit: usize) -> &str {
 }
 
 /// A list in a namespace that does not exist (yet) is empty, not an error.
-fn list_or_empty<K: Clone>(
-    result: Result<kube::api::ObjectList<K>, kube::Error>,
-) -> Result<Vec<K>, ClusterError> {
+fn list_or_empty<K>(result: Result<Vec<K>, kube::Error>) -> Result<Vec<K>, ClusterError> {
     match result {
-        Ok(list) => Ok(list.items),
+        Ok(items) => Ok(items),
         Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
         Err(e) => Err(e.into()),
     }

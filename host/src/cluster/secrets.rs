@@ -115,8 +115,8 @@ impl Cluster {
             Some(watch) => watch.secrets.items(),
             None => {
                 let params = ListParams::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
-                match self.secrets(namespace).list(&params).await {
-                    Ok(list) => list.items,
+                match self.list_in::<Secret>(namespace, &params).await {
+                    Ok(items) => items,
                     // A friend whose namespace is not there (yet) has no secrets.
                     Err(kube::Error::Api(s)) if s.code == 404 => return Ok(Vec::new()),
                     Err(e) => return Err(e.into()),

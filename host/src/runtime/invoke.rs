@@ -12,7 +12,6 @@ use super::bindings::friend::portal::types::{Request, Response};
 use super::engine::arm_deadline;
 use super::plugin::Plugin;
 use super::store_data::{Scope, StoreData};
-use crate::server::metrics::Metrics;
 
 #[derive(Debug)]
 pub enum InvokeError {
@@ -37,7 +36,6 @@ impl Runtime {
         request: Request,
     ) -> Result<Response, InvokeError> {
         let started = Instant::now();
-        let labels = Metrics::plugin(plugin.name());
         let policy = &plugin.policy;
         let wait = Duration::from_millis(policy.queue_wait_ms);
         let refused = |error: InvokeError| {
@@ -45,7 +43,7 @@ impl Runtime {
                 .stats
                 .rejected
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.metrics().plugin_rejected.get_or_create(&labels).inc();
+            plugin.metrics.rejected.inc();
             Err(error)
         };
         // The friend's own share first, so a friend waiting past it never holds one of
@@ -76,9 +74,9 @@ impl Runtime {
         let instantiated = Instant::now();
         let outcome = match version.pre.instantiate_async(&mut store).await {
             Ok(instance) => {
-                self.metrics()
-                    .plugin_instantiation
-                    .get_or_create(&labels)
+                plugin
+                    .metrics
+                    .instantiation
                     .observe(instantiated.elapsed().as_secs_f64());
                 instance
                     .friend_portal_handler()
@@ -96,10 +94,7 @@ impl Runtime {
                 let counter = std::sync::atomic::Ordering::Relaxed;
                 if store.data().limiter.hit {
                     stats.memory_limit_hits.fetch_add(1, counter);
-                    self.metrics()
-                        .plugin_memory_limit_hits
-                        .get_or_create(&labels)
-                        .inc();
+                    plugin.metrics.memory_limit_hits.inc();
                     tracing::warn!(
                         plugin = plugin.name(),
                         request_id,
@@ -110,7 +105,7 @@ impl Runtime {
                     })
                 } else if matches!(error.downcast_ref::<Trap>(), Some(Trap::Interrupt)) {
                     stats.timeouts.fetch_add(1, counter);
-                    self.metrics().plugin_timeouts.get_or_create(&labels).inc();
+                    plugin.metrics.timeouts.inc();
                     tracing::warn!(
                         plugin = plugin.name(),
                         request_id,
@@ -122,7 +117,7 @@ impl Runtime {
                     })
                 } else {
                     stats.traps.fetch_add(1, counter);
-                    self.metrics().plugin_traps.get_or_create(&labels).inc();
+                    plugin.metrics.traps.inc();
                     tracing::error!(
                         plugin = plugin.name(),
                         request_id,

@@ -9,6 +9,7 @@ mod engine;
 pub mod grants;
 mod invoke;
 mod plugin;
+mod plugin_metrics;
 mod stats;
 pub mod store_data;
 mod versions;
@@ -41,7 +42,6 @@ pub struct Runtime {
     versions: VersionStore,
     plugins: BTreeMap<String, Arc<Plugin>>,
     services: Arc<Services>,
-    metrics: Arc<Metrics>,
     clock: SharedClock,
     _ticker: engine::EpochTicker,
 }
@@ -122,7 +122,11 @@ impl Runtime {
             tracing::info!(plugin = %plugin_policy.name, version = %version.sha256, "plugin loaded");
             plugins.insert(
                 plugin_policy.name.clone(),
-                Arc::new(Plugin::new(plugin_policy.clone(), version)),
+                Arc::new(Plugin::new(
+                    plugin_policy.clone(),
+                    version,
+                    plugin_metrics::PluginMetrics::new(&metrics, &plugin_policy.name),
+                )),
             );
         }
         let ticker = engine::EpochTicker::start(engine.clone());
@@ -132,7 +136,6 @@ impl Runtime {
             versions,
             plugins,
             services,
-            metrics,
             clock,
             _ticker: ticker,
         })
@@ -144,10 +147,6 @@ impl Runtime {
 
     pub(crate) fn services(&self) -> &Arc<Services> {
         &self.services
-    }
-
-    pub(crate) fn metrics(&self) -> &Metrics {
-        &self.metrics
     }
 
     pub fn plugin(&self, name: &str) -> Option<&Arc<Plugin>> {

@@ -14,6 +14,7 @@ use super::bindings::AllCapabilitiesPre;
 use super::compile::ArtifactCache;
 use super::describe::PluginDocs;
 use super::grants;
+use super::plugin_metrics::PluginMetrics;
 use super::stats::PluginStats;
 use super::store_data::StoreData;
 use crate::policy::PluginPolicy;
@@ -36,13 +37,15 @@ pub struct Plugin {
     /// one friend cannot hold them all. Dropped when the friend has no call left.
     friend_shares: Mutex<HashMap<String, Arc<Semaphore>>>,
     pub stats: PluginStats,
+    pub(crate) metrics: PluginMetrics,
     /// Installs and rollbacks of one plugin happen one at a time.
     pub(crate) swap_lock: tokio::sync::Mutex<()>,
 }
 
 impl Plugin {
-    pub fn new(policy: PluginPolicy, version: Version) -> Self {
+    pub fn new(policy: PluginPolicy, version: Version, metrics: PluginMetrics) -> Self {
         Self {
+            metrics,
             permits: Semaphore::new(policy.concurrency),
             friend_shares: Mutex::new(HashMap::new()),
             policy,

@@ -1,8 +1,11 @@
 //! Prometheus metrics: requests by route template and status, latency, plugin faults.
 
+use std::collections::HashMap;
+use std::sync::{PoisonError, RwLock};
 use std::time::Instant;
 
 use axum::extract::{Request, State};
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -53,6 +56,16 @@ pub struct Metrics {
     pub plugin_instantiation: HistogramFamily<PluginLabels>,
     /// Filled by the kube client's counting layer (kube mode).
     pub kube_requests: Family<KubeRequestLabels, Counter>,
+    /// The request series already made, by route template.
+    series: RwLock<HashMap<String, Vec<RouteSeries>>>,
+}
+
+/// One (route, method, status)'s request counter and its route's latency histogram.
+struct RouteSeries {
+    method: Method,
+    status: u16,
+    requests: Counter,
+    latency: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -125,6 +138,7 @@ impl Default for Metrics {
             plugin_memory_limit_hits,
             plugin_rejected,
             plugin_instantiation,
+            series: RwLock::new(HashMap::new()),
         }
     }
 }
@@ -133,6 +147,48 @@ impl Metrics {
     pub fn plugin(name: &str) -> PluginLabels {
         PluginLabels {
             plugin: name.to_owned(),
+        }
+    }
+
+    /// Counts one request. The series of a (route, method, status) seen before are found
+    /// without building its labels.
+    fn observe(&self, method: &Method, route: &str, status: u16, seconds: f64) {
+        {
+            let known = self.series.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(series) = known.get(route).and_then(|all| {
+                all.iter()
+                    .find(|s| s.status == status && s.method == method)
+            }) {
+                series.requests.inc();
+                series.latency.observe(seconds);
+                return;
+            }
+        }
+        let series = RouteSeries {
+            method: method.clone(),
+            status,
+            requests: self
+                .requests
+                .get_or_create(&RequestLabels {
+                    method: method.to_string(),
+                    route: route.to_owned(),
+                    status: status.to_string(),
+                })
+                .clone(),
+            latency: self
+                .latency
+                .get_or_create(&RouteLabels {
+                    method: method.to_string(),
+                    route: route.to_owned(),
+                })
+                .clone(),
+        };
+        series.requests.inc();
+        series.latency.observe(seconds);
+        let mut known = self.series.write().unwrap_or_else(PoisonError::into_inner);
+        let all = known.entry(route.to_owned()).or_default();
+        if !all.iter().any(|s| s.status == status && s.method == method) {
+            all.push(series);
         }
     }
 
@@ -146,29 +202,17 @@ impl Metrics {
 
 /// Outer layer: counts every request, including ones no route matched.
 pub async fn record(State(state): State<SharedState>, request: Request, next: Next) -> Response {
-    let method = request.method().to_string();
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
     let route = response
         .extensions()
         .get::<RouteTemplate>()
-        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+        .map_or("unmatched", |r| r.0.as_str());
     let elapsed = started.elapsed().as_secs_f64();
-    let status = response.status().as_u16().to_string();
     state
         .metrics
-        .requests
-        .get_or_create(&RequestLabels {
-            method: method.clone(),
-            route: route.clone(),
-            status,
-        })
-        .inc();
-    state
-        .metrics
-        .latency
-        .get_or_create(&RouteLabels { method, route })
-        .observe(elapsed);
+        .observe(&method, route, response.status().as_u16(), elapsed);
     response
 }
 

@@ -65,6 +65,9 @@ async fn main() -> anyhow::Result<()> {
     let server = portal::Portal::start(&args.portal, data.path()).await?;
     let session = server.seed_alice().await?;
     let mut figures = Vec::new();
+    // The portal's own CPU (user + system) per request of each route: what a request costs
+    // it, whatever the generator beside it costs.
+    let mut cpu_per_request = Vec::new();
     for (label, path, token) in [
         ("GET /healthz", "/healthz", None),
         (
@@ -88,7 +91,10 @@ async fn main() -> anyhow::Result<()> {
             Some(session.as_str()),
         ),
     ] {
+        let cpu_before = server.cpu_time();
         let result = load::run(&server.url, path, token, args.connections, duration).await;
+        let cpu = server.cpu_time().saturating_sub(cpu_before).as_secs_f64();
+        cpu_per_request.push(cpu / result.requests.max(1) as f64 * 1e6);
         eprintln!("{label}: {result}");
         rows.push((label.to_owned(), result.to_string()));
         figures.push(result);
@@ -97,6 +103,17 @@ async fn main() -> anyhow::Result<()> {
     let after_load = rows.len();
     let ratio = figures[2].rps / figures[1].rps;
     rows.push(("plugin / native requests/s".into(), format!("{ratio:.2}")));
+    rows.push((
+        "portal CPU per request (user + system)".into(),
+        format!(
+            "native echo {:.1} µs, hello {:.1} µs (plugin beyond native: {:.1} µs); secrets {:.1} µs, namespace {:.1} µs",
+            cpu_per_request[1],
+            cpu_per_request[2],
+            cpu_per_request[2] - cpu_per_request[1],
+            cpu_per_request[3],
+            cpu_per_request[4]
+        ),
+    ));
     let (count, sum) = server.instantiation().await?;
     rows.push((
         "instantiation per request (mean)".into(),

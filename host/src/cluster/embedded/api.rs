@@ -11,6 +11,7 @@ use http::{Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use serde_json::{Value, json};
 
+use super::cache::ReadCache;
 use super::controllers::{self, stamp_new};
 use super::defaults::{keep_allocated, normalise};
 use super::objects::Objects;
@@ -28,6 +29,8 @@ pub struct EmbeddedApi {
     clock: SharedClock,
     /// Writes happen one at a time, as if behind etcd's transactions.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Lists served again until a write changes them (see `cache`).
+    reads: Arc<ReadCache>,
 }
 
 type Reply = Result<(StatusCode, Value), Status>;
@@ -38,12 +41,18 @@ impl EmbeddedApi {
             objects: Arc::new(std::sync::RwLock::new(Some(Objects::open(store)?))),
             clock,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            reads: Arc::new(ReadCache::default()),
         })
+    }
+
+    pub fn reads(&self) -> &ReadCache {
+        &self.reads
     }
 
     /// Lets go of the store; later requests get 503.
     pub fn close(&self) {
         *self.objects.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.reads.close();
     }
 
     async fn handle(&self, request: Request<kube::client::Body>) -> Response<Full<Bytes>> {
@@ -59,13 +68,21 @@ impl EmbeddedApi {
                 message: "the embedded cluster is closed".into(),
             }));
         };
-        Server {
+        // Whatever a write touched: its namespace, or (cluster-wide) all of them.
+        let written = (request.method() != Method::GET)
+            .then(|| parse_path(request.uri().path()).map(|target| target.namespace));
+        let response = Server {
             objects,
             clock: &self.clock,
             write_lock: &self.write_lock,
         }
         .handle(request)
-        .await
+        .await;
+        // Before the writer hears back, so its next read shows the write.
+        if let Some(Some(namespace)) = written {
+            self.reads.wrote(namespace.as_deref());
+        }
+        response
     }
 }
 

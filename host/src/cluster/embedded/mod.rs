@@ -6,6 +6,7 @@
 //! usage and enforcement of counts.
 
 mod api;
+pub mod cache;
 mod controllers;
 mod defaults;
 mod logs;
