@@ -32,6 +32,9 @@ enum Command {
     /// Hot swap plugins of a running portal.
     #[command(subcommand)]
     Plugin(crate::plugin_cli::PluginCommand),
+    /// Copy a portal's state out of a store, or into an empty one (sled and kube).
+    #[command(subcommand)]
+    Store(crate::store_cli::StoreCommand),
 }
 
 #[derive(Args)]
@@ -68,6 +71,10 @@ struct ServeArgs {
     /// kubeconfig, or the in-cluster service account).
     #[arg(long, env = "PORTAL_CLUSTER", value_enum, default_value_t = crate::cluster::ClusterMode::Embedded)]
     cluster: crate::cluster::ClusterMode,
+    /// Where the portal's state is kept: `sled` (one database in the data dir, one process)
+    /// or `kube` (custom resources in the portal's namespace; needs --cluster kube).
+    #[arg(long, env = "PORTAL_STORE", value_enum, default_value_t = crate::server::StoreMode::Sled)]
+    store: crate::server::StoreMode,
     /// DNS records for exposed services: `local` (kept in the data dir) or `cloudflare`.
     #[arg(long, env = "PORTAL_DNS", value_enum, default_value_t = crate::dns::DnsMode::Local)]
     dns: crate::dns::DnsMode,
@@ -144,6 +151,7 @@ pub async fn run() -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Agent(cmd) => agent(cmd).await,
         Command::Plugin(cmd) => crate::plugin_cli::run(cmd).await,
+        Command::Store(cmd) => crate::store_cli::run(cmd).await,
     }
 }
 
@@ -180,6 +188,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )?;
     config.store_cache_bytes = args.store_cache_mib << 20;
     config.cluster = args.cluster;
+    config.store = args.store;
     config.dns = args.dns;
     config.domains = args.domains;
     if args.dns == crate::dns::DnsMode::Cloudflare {
@@ -208,7 +217,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let server = crate::server::start(state).await?;
-    tracing::info!(addr = %server.addr, url = %server.state.public_url(), "portal listening");
+    tracing::info!(addr = %server.addr, url = %server.state.public_url(),
+        store = server.state.store.backend, "portal listening");
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await

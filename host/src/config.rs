@@ -22,6 +22,8 @@ pub struct ServeConfig {
     pub cloudflare: Option<crate::dns::CloudflareConfig>,
     /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
     pub compiled_cache: Option<PathBuf>,
+    /// Where the portal's state is kept: the embedded database, or the cluster.
+    pub store: crate::server::StoreMode,
     /// The embedded store's page cache, in bytes.
     pub store_cache_bytes: u64,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
@@ -41,6 +43,7 @@ impl ServeConfig {
             dns: crate::dns::DnsMode::Local,
             domains: None,
             cloudflare: None,
+            store: crate::server::StoreMode::Sled,
             store_cache_bytes: portal_store::DEFAULT_CACHE_BYTES,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,

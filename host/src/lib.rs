@@ -23,6 +23,7 @@ pub mod runtime;
 pub mod scheduler;
 pub mod server;
 pub mod state;
+pub mod store_cli;
 
 pub mod validate;
 pub mod workspace;

@@ -24,7 +24,9 @@ pub mod sled;
 
 use std::sync::Arc;
 
-pub use self::sled::{DEFAULT_CACHE_BYTES, Flusher, LocalTree, LocalTrees, open_embedded};
+pub use self::sled::{
+    DEFAULT_CACHE_BYTES, Flusher, LocalTree, LocalTrees, open_embedded, open_local,
+};
 pub use domain::*;
 pub use error::{StoreError, StoreResult};
 pub use pauses::{Paused, Pauses};
@@ -44,8 +46,9 @@ pub struct Store {
     pub pauses: Arc<Pauses>,
     /// `"sled"` or `"kube"`, for logs and `/api/admin` answers.
     pub backend: &'static str,
-    /// The embedded database's own trees, for the single-node simulations (the embedded
-    /// cluster, local DNS); `None` with any other backend.
+    /// Trees for the single-node simulations (the embedded cluster, local DNS): the
+    /// embedded database's own, or beside another backend a small local database
+    /// ([`open_local`]); `None` where there is none.
     pub local: Option<LocalTrees>,
 }
 

@@ -59,6 +59,7 @@ EOF
 
 warnings="$(
 	{
+		k apply --server-side -f "$repo/deploy/crds/"
 		k apply -f "$repo/deploy/namespace.yaml"
 		k apply -f "$repo/deploy/rbac.yaml"
 		k apply -f "$repo/deploy/admission-policy.yaml"
@@ -103,6 +104,17 @@ whoami="$(as_portal auth whoami -o jsonpath='{.status.userInfo.username}')"
 [[ "$(as_portal auth can-i create namespaces --all-namespaces)" == yes ]] || fail "the portal may not create namespaces"
 [[ "$(as_portal auth can-i delete nodes --all-namespaces || true)" == no ]] || fail "the portal may delete nodes"
 pass "a TokenRequest token for the portal is $whoami, bound to its ClusterRole (namespaces yes, nodes no)"
+
+# The store (PORTAL_STORE=kube): its kinds in the portal's own namespace, and nowhere else.
+store_env="$(k -n $ns get deployment friend-portal -o jsonpath='{.spec.template.spec.containers[0].env[?(@.name=="PORTAL_STORE")].value}')"
+[[ "$store_env" == kube ]] || fail "deploy/portal.yaml runs the portal with PORTAL_STORE='$store_env', not kube"
+for kind in portalfriends portalsessions portaljobs kventries; do
+	[[ "$(as_portal auth can-i update "$kind.store.friendportal.io" -n $ns)" == yes ]] ||
+		fail "the portal may not update $kind in $ns"
+	[[ "$(as_portal auth can-i list "$kind.store.friendportal.io" -n default || true)" == no ]] ||
+		fail "the portal may list $kind outside $ns"
+done
+pass "the portal keeps its state in the cluster (PORTAL_STORE=kube): the store's kinds in $ns only"
 
 # Secrets only where provisioning bound the tenant role: nowhere yet.
 [[ "$(as_portal auth can-i get secrets -n kube-system || true)" == no ]] || fail "the portal may read kube-system's secrets"

@@ -1,5 +1,5 @@
 //! `deploy/` as an operator applies it: `tests/kube/install-check.sh` on this control plane.
-//! It applies the namespace, RBAC, admission policy, policies and the portal's Deployment,
+//! It applies the CRDs, the namespace, RBAC, admission policy, policies and the portal's Deployment,
 //! and checks the pod is admitted and Running under `restricted`, a root pod is refused in
 //! that namespace, `deploy/policies.yaml` matches `policies/`, and the portal's own token
 //! reads no Secret outside friends' namespaces and makes namespaces and RoleBindings only
@@ -28,6 +28,7 @@ fn deploy_installs_under_restricted() {
         "admitted under restricted",
         "reads no Secrets outside friends' namespaces",
         "RoleBindings to friend-*",
+        "keeps its state in the cluster",
     ] {
         assert!(
             stdout.contains(check),

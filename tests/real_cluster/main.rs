@@ -17,6 +17,8 @@ mod install;
 mod provisioning;
 mod purge;
 mod secrets;
+mod store_conformance;
 mod store_kube;
+mod store_move;
 mod store_races;
 mod workloads;

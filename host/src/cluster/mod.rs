@@ -114,40 +114,45 @@ impl Cluster {
     }
 }
 
+/// A client for a real cluster (the kubeconfig, or the in-cluster service account), every
+/// request counted in `kube_requests`. One per process: the cluster and a `--store kube`
+/// share it.
+pub async fn kube_client(kube_requests: counting::KubeRequests) -> anyhow::Result<kube::Client> {
+    // kube's TLS asks rustls for the process's provider, which rustls cannot pick when a
+    // build links both ring and aws-lc-rs (as `cargo test` does: a dev-dependency enables
+    // kube's default aws-lc-rs): say which. An error only means one is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let connect = async {
+        let config = kube::Config::infer().await?;
+        let client = kube::client::ClientBuilder::try_from(config)?
+            .with_layer(&counting::layer(kube_requests))
+            .build();
+        anyhow::Ok(client)
+    };
+    connect.await.map_err(|e| {
+        anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}")
+    })
+}
+
 /// Connects in the configured mode, with the policy from the same place as the plugins'.
+/// `kube` is the real cluster's client ([`kube_client`]), which kube mode needs.
 pub fn connect(
     mode: ClusterMode,
     store: &portal_store::Store,
+    kube: Option<kube::Client>,
     clock: SharedClock,
     policies: &crate::policy::PolicySource,
-    kube_requests: counting::KubeRequests,
 ) -> anyhow::Result<Cluster> {
     let policy = ClusterPolicy::load(policies)?;
     let mut embedded = None;
-    let client = match mode {
-        ClusterMode::Embedded => {
+    let client = match (mode, kube) {
+        (ClusterMode::Embedded, _) => {
             let api = embedded::EmbeddedApi::new(store, clock)?;
             embedded = Some(api.clone());
             kube::Client::new(api, "default")
         }
-        // Reading the kubeconfig is async; start-up is not, and runs on the multi-thread runtime.
-        ClusterMode::Kube => tokio::task::block_in_place(|| {
-            // kube's TLS asks rustls for the process's provider, which rustls cannot pick
-            // when a build links both ring and aws-lc-rs (as `cargo test` does: a
-            // dev-dependency enables kube's default aws-lc-rs): say which. An error only
-            // means one is installed already.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            tokio::runtime::Handle::current().block_on(async {
-                let config = kube::Config::infer().await?;
-                let client = kube::client::ClientBuilder::try_from(config)?
-                    .with_layer(&counting::layer(kube_requests))
-                    .build();
-                anyhow::Ok(client)
-            })
-        })
-        .map_err(|e| {
-            anyhow::anyhow!("cannot reach Kubernetes (kubeconfig or in-cluster config): {e}")
-        })?,
+        (ClusterMode::Kube, Some(client)) => client,
+        (ClusterMode::Kube, None) => anyhow::bail!("--cluster kube needs a Kubernetes client"),
     };
     let cluster = Cluster {
         embedded,

@@ -8,6 +8,7 @@ pub mod metrics;
 mod plugin_routes;
 pub mod portal_page;
 pub mod request_id;
+mod store_open;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use crate::config::ServeConfig;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
 use crate::workspace::Workspace;
+pub use store_open::{StoreMode, open_store};
 
 /// Request bodies larger than this get 413 (plugin uploads have their own cap).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -103,17 +105,17 @@ pub async fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<(SharedState, AdminToken)> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = portal_store::open_embedded(&config.store_dir(), config.store_cache_bytes)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot open the store in {}: {e}",
-                config.store_dir().display()
-            )
-        })?;
+    let metrics = Arc::new(metrics::Metrics::default());
+    let kube = match config.cluster {
+        crate::cluster::ClusterMode::Kube => {
+            Some(crate::cluster::kube_client(metrics.kube_requests.clone()).await?)
+        }
+        crate::cluster::ClusterMode::Embedded => None,
+    };
+    let store = open_store(&config, kube.as_ref()).await?;
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
-    let metrics = Arc::new(metrics::Metrics::default());
     let policy = config.policies.load_plugins()?;
     store.audit.set_audit_bounds(portal_store::AuditBounds {
         kept_per_friend: policy.audit_entries_per_friend,
@@ -125,9 +127,9 @@ pub async fn build_state(
     let cluster = Arc::new(crate::cluster::connect(
         config.cluster,
         &store,
+        kube,
         clock.clone(),
         &config.policies,
-        metrics.kube_requests.clone(),
     )?);
     let exposure = Arc::new(crate::exposure::ExposurePolicy::load(
         &config.policies,

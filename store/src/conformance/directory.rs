@@ -103,7 +103,10 @@ pub async fn platform_ids_name_one_friend(fresh: impl AsyncFn() -> Store) {
     // use it on both.
     let mut carol = friend("carol");
     carol.whatsapp = Some("+15550001111".into());
-    assert_conflict(d.create_friend(&carol, None).await, "carol with alice's number");
+    assert_conflict(
+        d.create_friend(&carol, None).await,
+        "carol with alice's number",
+    );
     carol.whatsapp = Some("+15550002222".into());
     d.create_friend(&carol, None).await.unwrap();
     alice.whatsapp = Some("+15550001111".into());

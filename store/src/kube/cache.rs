@@ -209,11 +209,23 @@ mod tests {
         cache.apply(Event::InitApply(at("kept", "8", 2)));
         cache.apply(Event::InitApply(at("written", "30", 6)));
         cache.apply(Event::InitApply(at("gone", "40", 1)));
-        assert_eq!(used(&cache, "old"), Some(1), "nothing changes before the list is in");
+        assert_eq!(
+            used(&cache, "old"),
+            Some(1),
+            "nothing changes before the list is in"
+        );
         assert!(cache.apply(Event::InitDone));
         assert_eq!(used(&cache, "old"), None, "deleted while unwatched");
         assert_eq!(used(&cache, "kept"), Some(2));
-        assert_eq!(used(&cache, "written"), Some(7), "our write is newer than the list");
-        assert_eq!(used(&cache, "gone"), None, "our delete is newer than the list");
+        assert_eq!(
+            used(&cache, "written"),
+            Some(7),
+            "our write is newer than the list"
+        );
+        assert_eq!(
+            used(&cache, "gone"),
+            None,
+            "our delete is newer than the list"
+        );
     }
 }

@@ -75,6 +75,17 @@ pub fn open_embedded(dir: &Path, cache_bytes: u64) -> StoreResult<Store> {
     Ok(store)
 }
 
+/// Opens (or creates) a database in `dir` holding only the single-node simulations' trees
+/// (local DNS records), for a portal whose own state is kept elsewhere (`--store kube`).
+pub fn open_local(dir: &Path, cache_bytes: u64) -> StoreResult<LocalTrees> {
+    let db = sled::Config::new()
+        .path(dir)
+        .cache_capacity(cache_bytes)
+        .open()?;
+    let flusher = Flusher::new(db.clone());
+    Ok(LocalTrees::new(db, flusher))
+}
+
 pub struct SledStore {
     db: sled::Db,
     flusher: Flusher,

@@ -100,6 +100,32 @@ impl ControlPlane {
     }
 }
 
+impl ControlPlane {
+    /// Runs up.sh's kubectl as the cluster's admin (`cluster.env`: KUBECTL, KUBECONFIG);
+    /// its stdout.
+    pub fn kubectl(&self, args: &[&str]) -> anyhow::Result<String> {
+        let env = std::fs::read_to_string(self.state.join("cluster.env"))?;
+        let var = |name: &str| {
+            env.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+                .ok_or_else(|| anyhow::anyhow!("cluster.env has no {name}"))
+        };
+        let out = Command::new(var("KUBECTL")?)
+            .env("KUBECONFIG", var("KUBECONFIG")?)
+            .arg("--request-timeout=60s")
+            .args(args)
+            .stdin(Stdio::null())
+            .output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "kubectl {}: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+        Ok(String::from_utf8(out.stdout)?)
+    }
+}
+
 impl Drop for ControlPlane {
     /// SIGTERM to up.sh, which stops its components one by one (about 3 s) and deletes
     /// its state dir.

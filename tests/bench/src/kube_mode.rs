@@ -2,12 +2,14 @@
 //! `GET /api/portal/secrets`) against `portal serve --cluster kube` on the real control
 //! plane, under the same load as the embedded rows, and what each load cost the API server.
 //! Kube mode serves these reads from watch caches, so steady state should cost ~0.
+//! The store backends' figures (store_backends.rs) follow on the same control plane.
 
 use std::time::Duration;
 
 use crate::control_plane::{self, ControlPlane};
-use crate::load;
+use crate::load::{self, LoadResult};
 use crate::portal::Portal;
+use crate::store_backends;
 
 /// The routes measured in both modes, with the labels of their embedded rows.
 pub const ROUTES: [(&str, &str); 2] = [
@@ -18,12 +20,66 @@ pub const ROUTES: [(&str, &str); 2] = [
     ),
 ];
 
-/// Runs the kube-mode scenarios; the rows for the table. Call it from the bench's main
-/// task (see `ControlPlane::start`). Stops the portal and the control plane it starts.
+/// One route's page loads under load, and what they cost the API server.
+pub struct RouteLoad {
+    pub label: &'static str,
+    pub path: &'static str,
+    pub result: LoadResult,
+    pub direct: u64,
+    pub watches: u64,
+}
+
+impl RouteLoad {
+    /// API server requests (watches included) per page load, with its parts.
+    pub fn cost(&self) -> String {
+        let per_request = (self.direct + self.watches) as f64 / self.result.requests.max(1) as f64;
+        format!(
+            "{}: {per_request:.4} ({} requests + {} watches over {} page loads)",
+            self.path, self.direct, self.watches, self.result.requests
+        )
+    }
+}
+
+/// Both routes under load once the caches are filled; also the first load's cost (API
+/// requests, watches included), before they were.
+pub async fn page_loads(
+    portal: &Portal,
+    session: &str,
+    connections: usize,
+    duration: Duration,
+) -> anyhow::Result<(Vec<RouteLoad>, u64)> {
+    let (loads, first_cost) = until_cached(portal, session).await?;
+    eprintln!(
+        "kube: the first page load cost {first_cost} API requests; \
+         loads cost nothing after {loads} (caches filled)"
+    );
+    let mut routes = Vec::new();
+    for (label, path) in ROUTES {
+        let (direct_before, watches_before) = portal.kube_requests().await?;
+        let result = load::run(&portal.url, path, Some(session), connections, duration).await;
+        let (direct_after, watches_after) = portal.kube_requests().await?;
+        let (direct, watches) = (direct_after - direct_before, watches_after - watches_before);
+        eprintln!("{label}, kube mode: {result}; {direct} API requests, {watches} watches");
+        routes.push(RouteLoad {
+            label,
+            path,
+            result,
+            direct,
+            watches,
+        });
+    }
+    Ok((routes, first_cost))
+}
+
+/// Runs the kube-mode scenarios, then the store backends' (`store_friends` friends, 0
+/// skips them) on the same control plane; the rows for the table. Call it from the
+/// bench's main task (see `ControlPlane::start`). Stops the portals and the control plane
+/// it starts.
 pub async fn run(
     binary: &str,
     connections: usize,
     duration: Duration,
+    store_friends: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
     control_plane::build()?;
     let plane = ControlPlane::start()?;
@@ -41,27 +97,14 @@ pub async fn run(
     )
     .await?;
     let session = portal.seed_alice().await?;
-    let (loads, first_cost) = until_cached(&portal, &session).await?;
-    eprintln!(
-        "kube: the first page load cost {first_cost} API requests; \
-         loads cost nothing after {loads} (caches filled)"
-    );
-
-    let mut costs = Vec::new();
-    for (label, path) in ROUTES {
-        let (direct_before, watches_before) = portal.kube_requests().await?;
-        let result = load::run(&portal.url, path, Some(&session), connections, duration).await;
-        let (direct_after, watches_after) = portal.kube_requests().await?;
-        let direct = direct_after - direct_before;
-        let watches = watches_after - watches_before;
-        eprintln!("{label}, kube mode: {result}; {direct} API requests, {watches} watches");
-        rows.push((format!("{label}, kube mode"), result.to_string()));
-        let per_request = (direct + watches) as f64 / result.requests.max(1) as f64;
-        costs.push(format!(
-            "{path}: {per_request:.4} ({direct} requests + {watches} watches over {} page loads)",
-            result.requests
+    let (routes, first_cost) = page_loads(&portal, &session, connections, duration).await?;
+    for route in &routes {
+        rows.push((
+            format!("{}, kube mode", route.label),
+            route.result.to_string(),
         ));
     }
+    let costs: Vec<String> = routes.iter().map(RouteLoad::cost).collect();
     rows.push((
         "kube: API server requests per portal request, steady state".to_owned(),
         format!(
@@ -70,6 +113,25 @@ pub async fn run(
         ),
     ));
     portal.stop();
+
+    if store_friends > 0 {
+        let bench = store_backends::StoreBench {
+            binary,
+            plane: &plane,
+            friends: store_friends,
+            connections,
+            duration,
+        };
+        match store_backends::run(&bench).await {
+            Ok(store_rows) => rows.extend(store_rows),
+            Err(e) => {
+                let story = format!("{e:#}");
+                eprintln!("store backends: not run: {story}");
+                let first = story.lines().next().unwrap_or_default();
+                rows.push(("store sled vs kube".into(), format!("not run: {first}")));
+            }
+        }
+    }
     drop(plane);
     Ok(rows)
 }

@@ -8,6 +8,7 @@ mod load;
 mod peer;
 mod portal;
 mod scale;
+mod store_backends;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -44,6 +45,10 @@ struct Args {
     /// modules by tests/kube/build.sh, about 11 minutes the first time).
     #[arg(long)]
     no_kube: bool,
+    /// Friends for the store backends' figures (`--store sled` beside `--store kube`, both
+    /// on the kube-mode control plane; 0 skips them).
+    #[arg(long, default_value_t = 1000)]
+    store_friends: usize,
     /// The peer's `wasmtime` binary (`just peer` installs it here).
     #[arg(long, default_value = "target/peer/bin/wasmtime")]
     wasmtime: PathBuf,
@@ -123,7 +128,14 @@ async fn main() -> anyhow::Result<()> {
 
     // Beside the embedded rows: the same routes in kube mode.
     if !args.no_kube {
-        let kube_rows = match kube_mode::run(&args.portal, args.connections, duration).await {
+        let kube_rows = match kube_mode::run(
+            &args.portal,
+            args.connections,
+            duration,
+            args.store_friends,
+        )
+        .await
+        {
             Ok(kube_rows) => kube_rows,
             Err(e) => {
                 // The whole story on stderr; its first line in the table.

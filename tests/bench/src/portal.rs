@@ -1,5 +1,6 @@
 //! The portal under test, as a child process.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -132,13 +133,19 @@ impl Portal {
 
     /// Friend alice with five secrets and a deployment; returns her session token.
     pub async fn seed_alice(&self) -> anyhow::Result<String> {
+        self.seed_friend("alice").await
+    }
+
+    /// Friend `id` with five secrets and a deployment, as alice (portals sharing one
+    /// cluster need their own ids: the namespace is `friend-<id>`); returns a session.
+    pub async fn seed_friend(&self, id: &str) -> anyhow::Result<String> {
         self.post(
             "/api/friends",
             ADMIN,
-            json!({"id": "alice", "display_name": "Alice"}),
+            json!({"id": id, "display_name": "Alice"}),
         )
         .await?;
-        let token = self.session("alice").await?;
+        let token = self.session(id).await?;
         for i in 0..5 {
             self.post(
                 "/api/portal/secrets",
@@ -153,8 +160,12 @@ impl Portal {
                       "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx:alpine"}]}}}},
             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
         ]});
-        self.post("/api/friends/alice/namespace/apply", ADMIN, manifests)
-            .await?;
+        self.post(
+            &format!("/api/friends/{id}/namespace/apply"),
+            ADMIN,
+            manifests,
+        )
+        .await?;
         Ok(token)
     }
 
@@ -189,17 +200,8 @@ impl Portal {
     /// Requests the portal has sent to the API server so far (`portal_kube_requests_total`):
     /// (direct requests, watches). A watch is one long-lived request that a cache renews.
     pub async fn kube_requests(&self) -> anyhow::Result<(u64, u64)> {
-        let text = self.metrics().await?;
         let (mut direct, mut watches) = (0, 0);
-        for line in text.lines() {
-            let Some(labels) = line.strip_prefix("portal_kube_requests_total{") else {
-                continue;
-            };
-            let count = labels
-                .rsplit(' ')
-                .next()
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0) as u64;
+        for (labels, count) in self.kube_requests_by_label().await? {
             if labels.contains("verb=\"watch\"") {
                 watches += count;
             } else {
@@ -207,6 +209,23 @@ impl Portal {
             }
         }
         Ok((direct, watches))
+    }
+
+    /// `portal_kube_requests_total` by its labels (verb, resource), to tell where they go.
+    pub async fn kube_requests_by_label(&self) -> anyhow::Result<BTreeMap<String, u64>> {
+        let text = self.metrics().await?;
+        let mut counts = BTreeMap::new();
+        for line in text.lines() {
+            let Some((labels, count)) = line
+                .strip_prefix("portal_kube_requests_total{")
+                .and_then(|rest| rest.rsplit_once("} "))
+            else {
+                continue;
+            };
+            let count = count.parse::<f64>().unwrap_or(0.0) as u64;
+            *counts.entry(labels.to_owned()).or_default() += count;
+        }
+        Ok(counts)
     }
 
     pub fn rss_kib(&self) -> u64 {

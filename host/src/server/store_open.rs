@@ -1,0 +1,70 @@
+//! Where the portal's state is kept (`--store`): the embedded sled database in the data
+//! dir (one process), or custom resources in the portal's own namespace of the cluster it
+//! runs on (any number of processes). See README, "Scaling out".
+
+use anyhow::Context;
+use portal_store::Store;
+
+use crate::cluster::{ClusterMode, ClusterPolicy};
+use crate::config::ServeConfig;
+use crate::dns::DnsMode;
+
+/// The local DNS records' database beside a kube store: a few records per friend.
+const LOCAL_TREES_CACHE_BYTES: u64 = 16 << 20;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreMode {
+    /// One embedded database in the data dir, opened by one process at a time.
+    Sled,
+    /// Custom resources in the portal's own namespace (needs `--cluster kube`).
+    Kube,
+}
+
+impl StoreMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreMode::Sled => "sled",
+            StoreMode::Kube => "kube",
+        }
+    }
+}
+
+/// Opens the store `config` names. `kube` is the real cluster's client, which
+/// `--store kube` needs (and with it `--cluster kube`).
+pub async fn open_store(
+    config: &ServeConfig,
+    kube: Option<&kube::Client>,
+) -> anyhow::Result<Store> {
+    match config.store {
+        StoreMode::Sled => {
+            let dir = config.store_dir();
+            portal_store::open_embedded(&dir, config.store_cache_bytes)
+                .with_context(|| format!("cannot open the store in {}", dir.display()))
+        }
+        StoreMode::Kube => {
+            let client = kube
+                .filter(|_| config.cluster == ClusterMode::Kube)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "--store kube keeps the state in the cluster the portal manages: \
+                         it needs --cluster kube"
+                    )
+                })?;
+            let namespace = ClusterPolicy::load(&config.policies)?.portal_namespace;
+            let mut store = portal_store::kube::KubeStore::connect(client.clone(), &namespace)
+                .await
+                .with_context(|| format!("cannot open the store in namespace {namespace}"))?
+                .into_store();
+            if config.dns == DnsMode::Local {
+                // Local DNS is a single-node stand-in that publishes nothing; its records
+                // stay in the data dir (README: with several replicas, use Cloudflare).
+                let dir = config.data_dir.join("local");
+                store.local = Some(
+                    portal_store::open_local(&dir, LOCAL_TREES_CACHE_BYTES)
+                        .with_context(|| format!("cannot open {}", dir.display()))?,
+                );
+            }
+            Ok(store)
+        }
+    }
+}

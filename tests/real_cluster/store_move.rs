@@ -1,0 +1,295 @@
+//! A portal moved from sled into the cluster and back with the binary's own commands
+//! (`portal store export|import`), as an operator would: nothing is lost either way, the
+//! moved portal serves its friends with the same tokens under `--store kube`, and an
+//! import never writes into a store that holds anything.
+//!
+//! The kube store lives in a namespace of this test's own (a `cluster.toml` whose
+//! `portal_namespace` names it), reached as the cluster's admin: the portal's Role is
+//! bound in `friendportal` only, which other tests write into.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::child::{ADMIN, Child, binary};
+use crate::control_plane::{control_plane, repo};
+
+const NAMESPACE: &str = "store-move";
+const DISCORD: &str = "123456789012345678";
+
+/// `portal store <args>` with the admin's kubeconfig and the test's policies.
+fn store_command(args: &[&str], kubeconfig: &Path, policies: &Path) -> Output {
+    Command::new(binary())
+        .arg("store")
+        .args(args)
+        .env("KUBECONFIG", kubeconfig)
+        .env("PORTAL_POLICIES_DIR", policies)
+        .env_remove("PORTAL_STORE")
+        .env_remove("PORTAL_DATA_DIR")
+        .output()
+        .expect("running portal store")
+}
+
+fn succeeded(out: &Output, what: &str) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{what} failed: {stderr}");
+    stderr
+}
+
+/// The export's lines, sorted: the same records whatever order a backend lists them in.
+fn lines(file: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(file).expect("an export file");
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    lines.sort();
+    lines
+}
+
+/// The repository's policies with `portal_namespace` set to this test's namespace.
+fn policies_in(dir: &Path) -> PathBuf {
+    let policies = dir.join("policies");
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(repo().join("policies"))
+        .arg(&policies)
+        .status()
+        .expect("cp");
+    assert!(copied.success());
+    let file = policies.join("cluster.toml");
+    let text = std::fs::read_to_string(&file).expect("cluster.toml");
+    let moved = text.replace(
+        "portal_namespace = \"friendportal\"",
+        &format!("portal_namespace = \"{NAMESPACE}\""),
+    );
+    assert_ne!(text, moved, "cluster.toml names portal_namespace");
+    std::fs::write(&file, moved).expect("writing cluster.toml");
+    policies
+}
+
+async fn call(
+    portal: &Child,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    portal.call(method, path, token, body).await
+}
+
+/// What a friend's week leaves in a store: an agent, a friend with a platform id, a
+/// session and an unspent link, a cron job, audit entries.
+async fn fill(portal: &Child) -> (String, String) {
+    let (status, body) = call(
+        portal,
+        Method::POST,
+        "/api/agents",
+        ADMIN,
+        Some(json!({"id": "main", "display_name": "Main"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let agent = body["token"].as_str().expect("an agent token").to_owned();
+    let (status, body) = call(
+        portal,
+        Method::POST,
+        "/api/friends",
+        &agent,
+        Some(json!({"id": "ann", "display_name": "Ann", "discord_id": DISCORD})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let session_for = json!({"friend_id": "ann"});
+    let (status, body) = call(
+        portal,
+        Method::POST,
+        "/api/auth/portal-session",
+        &agent,
+        Some(session_for.clone()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let session = body["session_token"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    let (status, body) = call(
+        portal,
+        Method::POST,
+        "/api/portal/workspace/crons",
+        &session,
+        Some(json!({
+            "name": "morning",
+            "message": "Good morning",
+            "cron": "0 9 * * *",
+            "session": format!("agent:main:discord:direct:{DISCORD}"),
+            "tz": "Europe/Berlin",
+        })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    (agent, session)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sled_portal_moves_into_the_cluster_and_back() {
+    let plane = tokio::task::spawn_blocking(control_plane).await.unwrap();
+    let work = tempfile::tempdir().expect("a work dir");
+    let policies = policies_in(work.path());
+    let kubeconfig = plane.admin_kubeconfig.clone();
+    let (sled_dir, back_dir, kube_dir) = (
+        work.path().join("sled"),
+        work.path().join("back"),
+        work.path().join("kube"),
+    );
+
+    // A portal on sled, used, then stopped (sled is opened by one process).
+    let portal =
+        Child::serve_with(&sled_dir, &["--policies-dir", policies.to_str().unwrap()]).await;
+    let (agent, session) = fill(&portal).await;
+    portal.terminate();
+
+    let exported = work.path().join("from-sled.jsonl");
+    let out = store_command(
+        &[
+            "export",
+            "--file",
+            exported.to_str().unwrap(),
+            "--data-dir",
+            sled_dir.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    let said = succeeded(&out, "export from sled");
+    assert!(
+        said.contains("1 friend") && said.contains("1 job"),
+        "{said}"
+    );
+    let again = store_command(
+        &[
+            "export",
+            "--file",
+            exported.to_str().unwrap(),
+            "--data-dir",
+            sled_dir.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    assert!(!again.status.success(), "an export never overwrites a file");
+
+    // Into the cluster, then out again: the same records.
+    plane.admin(&["create", "namespace", NAMESPACE]);
+    let out = store_command(
+        &[
+            "import",
+            "--store",
+            "kube",
+            "--file",
+            exported.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    succeeded(&out, "import into kube");
+    let from_kube = work.path().join("from-kube.jsonl");
+    let out = store_command(
+        &[
+            "export",
+            "--store",
+            "kube",
+            "--file",
+            from_kube.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    succeeded(&out, "export from kube");
+    assert_eq!(
+        lines(&from_kube),
+        lines(&exported),
+        "every record kept in the cluster"
+    );
+
+    // A second import is refused and changes nothing.
+    let out = store_command(
+        &[
+            "import",
+            "--store",
+            "kube",
+            "--file",
+            exported.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    assert!(!out.status.success());
+    let refused = String::from_utf8_lossy(&out.stderr);
+    assert!(refused.contains("already holds records"), "{refused}");
+
+    // Back into a new sled data dir: the same records again.
+    let out = store_command(
+        &[
+            "import",
+            "--data-dir",
+            back_dir.to_str().unwrap(),
+            "--file",
+            from_kube.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    succeeded(&out, "import into sled");
+    let round_trip = work.path().join("round-trip.jsonl");
+    let out = store_command(
+        &[
+            "export",
+            "--data-dir",
+            back_dir.to_str().unwrap(),
+            "--file",
+            round_trip.to_str().unwrap(),
+        ],
+        &kubeconfig,
+        &policies,
+    );
+    succeeded(&out, "export from the new sled dir");
+    assert_eq!(
+        lines(&round_trip),
+        lines(&exported),
+        "every record back in sled"
+    );
+
+    // The portal on the cluster's store knows the agent and the friend's session by the
+    // tokens sled gave them.
+    let kube_portal = Child::serve_with_env(
+        &kube_dir,
+        &[
+            "--store",
+            "kube",
+            "--cluster",
+            "kube",
+            "--policies-dir",
+            policies.to_str().unwrap(),
+        ],
+        &[("KUBECONFIG", kubeconfig.as_path())],
+    )
+    .await;
+    let (status, me) = call(&kube_portal, Method::GET, "/api/portal/me", &session, None).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["display_name"], "Ann", "{me}");
+    let (status, friend) = call(&kube_portal, Method::GET, "/api/friends/ann", &agent, None).await;
+    assert_eq!(status, StatusCode::OK, "{friend}");
+    let (status, jobs) = call(
+        &kube_portal,
+        Method::GET,
+        "/api/portal/workspace/crons",
+        &session,
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{jobs}");
+    assert!(jobs.to_string().contains("morning"), "{jobs}");
+    kube_portal.terminate();
+    plane.admin(&["delete", "namespace", NAMESPACE, "--wait=false"]);
+}
