@@ -179,12 +179,16 @@ pub struct OutboxChunkSpec {
     pub entries: Vec<OutboxEntry>,
 }
 
-/// A bounded run of recent audit entries (name: `audit-<index>`).
+/// A bounded run of recent audit entries about one friend, or about nobody (name:
+/// `audit-<series>-<index>`).
 #[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
 #[kube(group = "store.friendportal.io", version = "v1", kind = "AuditChunk")]
 #[kube(namespaced)]
 pub struct AuditChunkSpec {
     pub index: u64,
+    /// The friend every entry here is about; none: entries about no friend.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     #[serde(default)]
     pub entries: Vec<AuditEntry>,
 }

@@ -65,9 +65,10 @@ impl OutboxStore for KubeStore {
                 .all()
                 .iter()
                 .max_by_key(|c| c.spec.index)
-                .map_or(0, |c| match c.spec.entries.last() {
+                // Ids start at 1, as the embedded store's do.
+                .map_or(1, |c| match c.spec.entries.last() {
                     Some(last) => last.id + 1,
-                    None => c.spec.index * CHUNK,
+                    None => (c.spec.index * CHUNK).max(1),
                 });
             entry.id = next;
             if self.put_outbox(&entry).await? {

@@ -113,17 +113,9 @@ impl Records for KubeStore {
         let mut outbox = self.outbox(None, usize::MAX).await?;
         outbox.reverse();
         out.extend(outbox.into_iter().map(|entry| Record::Outbox { entry }));
-        let mut chunks = self.audit.all();
-        chunks.sort_by_key(|c| c.spec.index);
-        for chunk in chunks {
-            out.extend(
-                chunk
-                    .spec
-                    .entries
-                    .iter()
-                    .map(|e| Record::Audit { entry: e.clone() }),
-            );
-        }
+        let mut audit = self.audit_newest_first(None);
+        audit.reverse();
+        out.extend(audit.into_iter().map(|entry| Record::Audit { entry }));
         Ok(out)
     }
 
