@@ -19,9 +19,11 @@ use crate::control_plane::{control_plane, repo};
 const NAMESPACE: &str = "store-move";
 const DISCORD: &str = "123456789012345678";
 
-/// `portal store <args>` with the admin's kubeconfig and the test's policies.
+/// `portal store <args>` with the admin's kubeconfig and the test's policies, run in the
+/// folder that holds the policies (where a default `./data` would appear).
 fn store_command(args: &[&str], kubeconfig: &Path, policies: &Path) -> Output {
     Command::new(binary())
+        .current_dir(policies.parent().expect("the work dir"))
         .arg("store")
         .args(args)
         .env("KUBECONFIG", kubeconfig)
@@ -291,5 +293,9 @@ async fn a_sled_portal_moves_into_the_cluster_and_back() {
     assert_eq!(status, StatusCode::OK, "{jobs}");
     assert!(jobs.to_string().contains("morning"), "{jobs}");
     kube_portal.terminate();
+    assert!(
+        !work.path().join("data").exists(),
+        "the kube store's commands make no data dir"
+    );
     plane.admin(&["delete", "namespace", NAMESPACE, "--wait=false"]);
 }

@@ -112,7 +112,8 @@ pub async fn build_state(
         }
         crate::cluster::ClusterMode::Embedded => None,
     };
-    let store = open_store(&config, kube.as_ref()).await?;
+    let mut store = open_store(&config, kube.as_ref()).await?;
+    store_open::attach_local_trees(&mut store, &config)?;
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;

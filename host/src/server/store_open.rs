@@ -51,20 +51,26 @@ pub async fn open_store(
                     )
                 })?;
             let namespace = ClusterPolicy::load(&config.policies)?.portal_namespace;
-            let mut store = portal_store::kube::KubeStore::connect(client.clone(), &namespace)
+            let store = portal_store::kube::KubeStore::connect(client.clone(), &namespace)
                 .await
                 .with_context(|| format!("cannot open the store in namespace {namespace}"))?
                 .into_store();
-            if config.dns == DnsMode::Local {
-                // Local DNS is a single-node stand-in that publishes nothing; its records
-                // stay in the data dir (README: with several replicas, use Cloudflare).
-                let dir = config.data_dir.join("local");
-                store.local = Some(
-                    portal_store::open_local(&dir, LOCAL_TREES_CACHE_BYTES)
-                        .with_context(|| format!("cannot open {}", dir.display()))?,
-                );
-            }
             Ok(store)
         }
     }
+}
+
+/// Gives a store without trees for the single-node simulations the ones `portal serve`
+/// needs: with `--dns local`, a database in `<data-dir>/local` for its records (local DNS
+/// is a stand-in that publishes nothing; README: with several replicas, use Cloudflare).
+pub fn attach_local_trees(store: &mut Store, config: &ServeConfig) -> anyhow::Result<()> {
+    if store.local.is_some() || config.dns != DnsMode::Local {
+        return Ok(());
+    }
+    let dir = config.data_dir.join("local");
+    store.local = Some(
+        portal_store::open_local(&dir, LOCAL_TREES_CACHE_BYTES)
+            .with_context(|| format!("cannot open {}", dir.display()))?,
+    );
+    Ok(())
 }

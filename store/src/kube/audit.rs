@@ -21,6 +21,10 @@ use super::objects::{Removed, Step};
 use crate::domain::{AuditBounds, AuditEntry, AuditLog, AuditQuery};
 use crate::{StoreError, StoreResult};
 
+/// Where an entry stands: (time, chunk, position), so that within a series entries keep
+/// the order they were written in.
+type Order = (DateTime<Utc>, u64, usize);
+
 /// The most entries in one chunk (some 250 bytes each).
 const CHUNK: usize = 100;
 /// Entries about nobody kept in the cluster.
@@ -137,8 +141,7 @@ impl KubeStore {
             Some(friend) => self.series(Some(friend)),
             None => self.audit.all(),
         };
-        // (time, chunk, position): within a series the order it was written in.
-        let mut keyed: Vec<((DateTime<Utc>, u64, usize), &AuditEntry)> = chunks
+        let mut keyed: Vec<(Order, &AuditEntry)> = chunks
             .iter()
             .flat_map(|c| {
                 let index = c.spec.index;
@@ -149,7 +152,7 @@ impl KubeStore {
                     .map(move |(i, e)| ((e.at, index, i), e))
             })
             .collect();
-        keyed.sort_by(|a, b| b.0.cmp(&a.0));
+        keyed.sort_by_key(|(order, _)| std::cmp::Reverse(*order));
         keyed.into_iter().map(|(_, e)| e.clone()).collect()
     }
 }
