@@ -19,19 +19,39 @@ use crate::control_plane::{control_plane, repo};
 const NAMESPACE: &str = "store-move";
 const DISCORD: &str = "123456789012345678";
 
-/// `portal store <args>` with the admin's kubeconfig and the test's policies, run in the
-/// folder that holds the policies (where a default `./data` would appear).
-fn store_command(args: &[&str], kubeconfig: &Path, policies: &Path) -> Output {
-    Command::new(binary())
+/// Which store a command works on.
+#[derive(Clone, Copy)]
+enum Where<'a> {
+    /// A sled data dir.
+    Sled(&'a Path),
+    /// The cluster, in this test's namespace.
+    Kube,
+}
+
+/// `portal store VERB --file FILE` on `store`, with the admin's kubeconfig and the test's
+/// policies, run in the folder that holds the policies (where a default `./data` would
+/// appear).
+fn store_command(
+    verb: &str,
+    store: Where,
+    file: &Path,
+    kubeconfig: &Path,
+    policies: &Path,
+) -> Output {
+    let mut command = Command::new(binary());
+    command
         .current_dir(policies.parent().expect("the work dir"))
-        .arg("store")
-        .args(args)
+        .args(["store", verb, "--file"])
+        .arg(file)
         .env("KUBECONFIG", kubeconfig)
         .env("PORTAL_POLICIES_DIR", policies)
         .env_remove("PORTAL_STORE")
-        .env_remove("PORTAL_DATA_DIR")
-        .output()
-        .expect("running portal store")
+        .env_remove("PORTAL_DATA_DIR");
+    match store {
+        Where::Sled(dir) => command.arg("--data-dir").arg(dir),
+        Where::Kube => command.args(["--store", "kube"]),
+    };
+    command.output().expect("running portal store")
 }
 
 fn succeeded(out: &Output, what: &str) -> String {
@@ -151,63 +171,24 @@ async fn a_sled_portal_moves_into_the_cluster_and_back() {
     let (agent, session) = fill(&portal).await;
     portal.terminate();
 
+    let run = |verb, store, file: &Path| store_command(verb, store, file, &kubeconfig, &policies);
     let exported = work.path().join("from-sled.jsonl");
-    let out = store_command(
-        &[
-            "export",
-            "--file",
-            exported.to_str().unwrap(),
-            "--data-dir",
-            sled_dir.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
+    let said = succeeded(
+        &run("export", Where::Sled(&sled_dir), &exported),
+        "export from sled",
     );
-    let said = succeeded(&out, "export from sled");
     assert!(
         said.contains("1 friend") && said.contains("1 job"),
         "{said}"
     );
-    let again = store_command(
-        &[
-            "export",
-            "--file",
-            exported.to_str().unwrap(),
-            "--data-dir",
-            sled_dir.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
-    );
+    let again = run("export", Where::Sled(&sled_dir), &exported);
     assert!(!again.status.success(), "an export never overwrites a file");
 
     // Into the cluster, then out again: the same records.
     plane.admin(&["create", "namespace", NAMESPACE]);
-    let out = store_command(
-        &[
-            "import",
-            "--store",
-            "kube",
-            "--file",
-            exported.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
-    );
-    succeeded(&out, "import into kube");
+    succeeded(&run("import", Where::Kube, &exported), "import into kube");
     let from_kube = work.path().join("from-kube.jsonl");
-    let out = store_command(
-        &[
-            "export",
-            "--store",
-            "kube",
-            "--file",
-            from_kube.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
-    );
-    succeeded(&out, "export from kube");
+    succeeded(&run("export", Where::Kube, &from_kube), "export from kube");
     assert_eq!(
         lines(&from_kube),
         lines(&exported),
@@ -215,47 +196,21 @@ async fn a_sled_portal_moves_into_the_cluster_and_back() {
     );
 
     // A second import is refused and changes nothing.
-    let out = store_command(
-        &[
-            "import",
-            "--store",
-            "kube",
-            "--file",
-            exported.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
-    );
+    let out = run("import", Where::Kube, &exported);
     assert!(!out.status.success());
     let refused = String::from_utf8_lossy(&out.stderr);
     assert!(refused.contains("already holds records"), "{refused}");
 
     // Back into a new sled data dir: the same records again.
-    let out = store_command(
-        &[
-            "import",
-            "--data-dir",
-            back_dir.to_str().unwrap(),
-            "--file",
-            from_kube.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
+    succeeded(
+        &run("import", Where::Sled(&back_dir), &from_kube),
+        "import into sled",
     );
-    succeeded(&out, "import into sled");
     let round_trip = work.path().join("round-trip.jsonl");
-    let out = store_command(
-        &[
-            "export",
-            "--data-dir",
-            back_dir.to_str().unwrap(),
-            "--file",
-            round_trip.to_str().unwrap(),
-        ],
-        &kubeconfig,
-        &policies,
+    succeeded(
+        &run("export", Where::Sled(&back_dir), &round_trip),
+        "export from the new sled dir",
     );
-    succeeded(&out, "export from the new sled dir");
     assert_eq!(
         lines(&round_trip),
         lines(&exported),
