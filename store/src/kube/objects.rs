@@ -245,11 +245,18 @@ impl<K: Kind> Objects<K> {
         };
         match self.api.delete(name, &params).await {
             Ok(answer) => {
+                // The API server answers a delete with the object, or only with a Status
+                // (then the version we hold stands for it): either way it leaves the cache
+                // now, not when the watch's delete event comes in.
+                let held = self.cache.get(name).map(|held| version_of(held.as_ref()));
                 let version = answer
                     .left()
                     .as_ref()
                     .map(version_of)
                     .or(at.map(version_of))
+                    .into_iter()
+                    .chain(held)
+                    .max()
                     .unwrap_or(0);
                 self.cache.forget(name, version);
                 Ok(Removed::Deleted)
