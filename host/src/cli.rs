@@ -73,8 +73,8 @@ struct ServeArgs {
     cluster: crate::cluster::ClusterMode,
     /// Where the portal's state is kept: `sled` (one database in the data dir, one process)
     /// or `kube` (custom resources in the portal's namespace; needs --cluster kube).
-    #[arg(long, env = "PORTAL_STORE", value_enum, default_value_t = crate::server::StoreMode::Sled)]
-    store: crate::server::StoreMode,
+    #[arg(long, env = "PORTAL_STORE", value_enum, default_value_t = crate::config::StoreMode::Sled)]
+    store: crate::config::StoreMode,
     /// DNS records for exposed services: `local` (kept in the data dir) or `cloudflare`.
     #[arg(long, env = "PORTAL_DNS", value_enum, default_value_t = crate::dns::DnsMode::Local)]
     dns: crate::dns::DnsMode,

@@ -23,7 +23,7 @@ pub struct ServeConfig {
     /// Where compiled plugins are cached. Default: `<data-dir>/compiled`.
     pub compiled_cache: Option<PathBuf>,
     /// Where the portal's state is kept: the embedded database, or the cluster.
-    pub store: crate::server::StoreMode,
+    pub store: StoreMode,
     /// The embedded store's page cache, in bytes.
     pub store_cache_bytes: u64,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
@@ -43,7 +43,7 @@ impl ServeConfig {
             dns: crate::dns::DnsMode::Local,
             domains: None,
             cloudflare: None,
-            store: crate::server::StoreMode::Sled,
+            store: StoreMode::Sled,
             store_cache_bytes: portal_store::DEFAULT_CACHE_BYTES,
             scheduler: crate::scheduler::SchedulerConfig::default(),
             listen,
@@ -63,5 +63,23 @@ impl ServeConfig {
 
     pub fn admin_token_file(&self) -> PathBuf {
         self.data_dir.join("admin-token")
+    }
+}
+
+/// Where the portal's state is kept (`--store`; README, Scaling out).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum StoreMode {
+    /// One embedded database in the data dir, opened by one process at a time.
+    Sled,
+    /// Custom resources in the portal's own namespace (needs `--cluster kube`).
+    Kube,
+}
+
+impl StoreMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreMode::Sled => "sled",
+            StoreMode::Kube => "kube",
+        }
     }
 }

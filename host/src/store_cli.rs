@@ -14,7 +14,7 @@ use portal_store::{Record, Store};
 
 use crate::cluster::ClusterMode;
 use crate::config::ServeConfig;
-use crate::server::StoreMode;
+use crate::config::StoreMode;
 
 #[derive(Args)]
 pub struct StoreArgs {

@@ -31,7 +31,7 @@ use crate::config::ServeConfig;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
 use crate::workspace::Workspace;
-pub use store_open::{StoreMode, open_store};
+pub use store_open::open_store;
 
 /// Request bodies larger than this get 413 (plugin uploads have their own cap).
 pub const MAX_BODY: usize = 1024 * 1024;

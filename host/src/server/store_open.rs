@@ -6,28 +6,11 @@ use anyhow::Context;
 use portal_store::Store;
 
 use crate::cluster::{ClusterMode, ClusterPolicy};
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, StoreMode};
 use crate::dns::DnsMode;
 
 /// The local DNS records' database beside a kube store: a few records per friend.
 const LOCAL_TREES_CACHE_BYTES: u64 = 16 << 20;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StoreMode {
-    /// One embedded database in the data dir, opened by one process at a time.
-    Sled,
-    /// Custom resources in the portal's own namespace (needs `--cluster kube`).
-    Kube,
-}
-
-impl StoreMode {
-    pub fn name(self) -> &'static str {
-        match self {
-            StoreMode::Sled => "sled",
-            StoreMode::Kube => "kube",
-        }
-    }
-}
 
 /// Opens the store `config` names. `kube` is the real cluster's client, which
 /// `--store kube` needs (and with it `--cluster kube`).
