@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::server::request_id;
+use crate::telemetry::request_id;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {

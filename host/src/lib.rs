@@ -24,6 +24,7 @@ pub mod scheduler;
 pub mod server;
 pub mod state;
 pub mod store_cli;
+pub mod telemetry;
 
 pub mod validate;
 pub mod workspace;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::clock::SharedClock;
 use crate::config::ServeConfig;
-use crate::server::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 use crate::workspace::Workspace;
 use portal_store::Store;
 

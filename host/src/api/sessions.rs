@@ -96,7 +96,7 @@ pub async fn exchange(
         action: "POST /api/auth/exchange".to_owned(),
         subject: Some(session.friend_id.clone()),
         status: StatusCode::CREATED.as_u16(),
-        request_id: crate::server::request_id::current().unwrap_or_default(),
+        request_id: crate::telemetry::request_id::current().unwrap_or_default(),
     };
     if let Err(e) = state.store.audit.append_audit(&entry).await {
         tracing::error!(error = %e, "could not write the audit entry");

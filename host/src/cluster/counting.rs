@@ -5,7 +5,7 @@ use http::{Method, Request};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 
-pub use crate::server::metrics::KubeRequestLabels;
+pub use crate::telemetry::metrics::KubeRequestLabels;
 
 pub type KubeRequests = Family<KubeRequestLabels, Counter>;
 

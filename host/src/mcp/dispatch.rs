@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use tower::ServiceExt;
 
 use super::catalog::ApiTool;
-use crate::server::request_id;
+use crate::telemetry::request_id;
 
 /// The most of an answer a tool result carries (the REST bodies are far smaller).
 const MAX_ANSWER: usize = 8 * 1024 * 1024;

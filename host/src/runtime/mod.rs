@@ -29,7 +29,7 @@ pub use store_data::Scope;
 use crate::capabilities::Services;
 use crate::clock::SharedClock;
 use crate::policy::{ComponentSource, PluginPolicy, PluginsPolicy};
-use crate::server::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 use compile::ArtifactCache;
 use versions::VersionStore;
 

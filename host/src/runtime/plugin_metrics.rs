@@ -4,7 +4,7 @@
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::histogram::Histogram;
 
-use crate::server::metrics::Metrics;
+use crate::telemetry::metrics::Metrics;
 
 pub struct PluginMetrics {
     pub traps: Counter,

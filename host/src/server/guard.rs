@@ -6,9 +6,9 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::request_id;
 use crate::auth::{self, Caller};
 use crate::state::SharedState;
+use crate::telemetry::request_id;
 use portal_store::AuditEntry;
 
 /// The route template that served a response (`/api/friends/{id}`), for metrics.

@@ -7,7 +7,6 @@ mod json_errors;
 pub mod metrics;
 mod plugin_routes;
 pub mod portal_page;
-pub mod request_id;
 mod store_open;
 
 use std::net::SocketAddr;
@@ -30,6 +29,7 @@ use crate::clock::SharedClock;
 use crate::config::ServeConfig;
 use crate::error::ApiError;
 use crate::state::{AppState, SharedState};
+use crate::telemetry::request_id;
 use crate::workspace::Workspace;
 pub use store_open::open_store;
 
@@ -105,7 +105,7 @@ pub async fn build_state(
     clock: SharedClock,
 ) -> anyhow::Result<(SharedState, AdminToken)> {
     std::fs::create_dir_all(&config.data_dir)?;
-    let metrics = Arc::new(metrics::Metrics::default());
+    let metrics = Arc::new(crate::telemetry::metrics::Metrics::default());
     let kube = match config.cluster {
         crate::cluster::ClusterMode::Kube => {
             Some(crate::cluster::kube_client(metrics.kube_requests.clone()).await?)
@@ -117,7 +117,7 @@ pub async fn build_state(
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
-    let policy = config.policies.load_plugins()?;
+    let policy = config.policies.load_plugins(&crate::api::native_route_clash)?;
     store.audit.set_audit_bounds(portal_store::AuditBounds {
         kept_per_friend: policy.audit_entries_per_friend,
         ..Default::default()

@@ -14,8 +14,8 @@ use crate::auth::{Caller, CallerKind};
 use crate::error::{ApiError, ApiResult};
 use crate::runtime::bindings::friend::portal::types as wit;
 use crate::runtime::{InvokeError, Plugin, Scope};
-use crate::server::request_id;
 use crate::state::{AppState, SharedState};
+use crate::telemetry::request_id;
 
 /// Request headers a plugin may see.
 const PASSED_HEADERS: &[&str] = &["content-type", "if-match", "if-none-match", "accept"];
