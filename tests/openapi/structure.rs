@@ -171,7 +171,7 @@ async fn every_route_is_documented_and_routed() {
     assert!(expected.contains(&("GET".into(), "/api/openapi.json".into())));
 
     let policy = portal::policy::PolicySource::Dir(support::test_policies())
-        .load_plugins()
+        .load_plugins(&portal::api::native_route_clash)
         .unwrap();
     let mut plugin_routes = 0;
     for plugin in policy.plugins.values() {

@@ -77,10 +77,11 @@ impl PolicySource {
         }
     }
 
-    /// Loads `plugins.toml`, resolving relative component paths against its folder.
-    pub fn load_plugins(&self) -> Result<PluginsPolicy, PolicyError> {
+    /// Loads `plugins.toml`, resolving relative component paths against its folder;
+    /// `clash` refuses routes the host serves itself (`api::native_route_clash`).
+    pub fn load_plugins(&self, clash: plugins::RouteClash) -> Result<PluginsPolicy, PolicyError> {
         let file = self.read("plugins.toml", EMBEDDED_PLUGINS_TOML)?;
-        PluginsPolicy::parse(&file.text, &file.label, file.dir.as_deref())
+        PluginsPolicy::parse(&file.text, &file.label, file.dir.as_deref(), clash)
     }
 }
 

@@ -147,14 +147,24 @@ impl PluginsPolicy {
     }
 }
 
+/// Why a plugin route may not be routed beside the host's own, if it may not: the policy
+/// does not know the host's routes (they live above it, in `api`), so whoever loads it
+/// passes the check (`api::native_route_clash`).
+pub type RouteClash<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 impl PluginsPolicy {
-    pub fn parse(text: &str, file: &str, base: Option<&Path>) -> Result<Self, PolicyError> {
+    pub fn parse(
+        text: &str,
+        file: &str,
+        base: Option<&Path>,
+        clash: RouteClash,
+    ) -> Result<Self, PolicyError> {
         let raw: RawFile = toml::from_str(text)
             .map_err(|e| PolicyError::new(file, "toml", e.to_string().trim().to_owned()))?;
         let mut plugins = BTreeMap::new();
         let mut seen_routes = HashSet::new();
         for (name, raw) in raw.plugins {
-            let plugin = check_plugin(file, &name, raw, base, &mut seen_routes)?;
+            let plugin = check_plugin(file, &name, raw, base, &mut seen_routes, clash)?;
             plugins.insert(name, plugin);
         }
         if !(1..=MAX_AUDIT_ENTRIES_PER_FRIEND).contains(&raw.audit_entries_per_friend) {
@@ -179,6 +189,7 @@ fn check_plugin(
     raw: RawPlugin,
     base: Option<&Path>,
     seen_routes: &mut HashSet<(String, String)>,
+    clash: RouteClash,
 ) -> Result<PluginPolicy, PolicyError> {
     let entry = format!("plugins.{name}");
     let fail =
@@ -230,7 +241,7 @@ fn check_plugin(
     let mut routes = Vec::new();
     for (i, route) in raw.routes.into_iter().enumerate() {
         let route_entry = format!("{entry}.routes[{i}]");
-        let route = check_route(file, &route_entry, route)?;
+        let route = check_route(file, &route_entry, route, clash)?;
         if !seen_routes.insert((route.method.to_string(), route.axum_path())) {
             return Err(PolicyError::new(
                 file,
@@ -254,7 +265,12 @@ fn check_plugin(
     })
 }
 
-fn check_route(file: &str, entry: &str, raw: RawRoute) -> Result<RoutePolicy, PolicyError> {
+fn check_route(
+    file: &str,
+    entry: &str,
+    raw: RawRoute,
+    clash: RouteClash,
+) -> Result<RoutePolicy, PolicyError> {
     let fail = |problem: String| PolicyError::new(file, entry, problem);
     let method = match raw.method.to_ascii_uppercase().as_str() {
         m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE") => {
@@ -280,8 +296,8 @@ fn check_route(file: &str, entry: &str, raw: RawRoute) -> Result<RoutePolicy, Po
             raw.path
         )));
     }
-    // The host's own routes (crate::api::NATIVE_ROUTES) are not for a plugin to take over.
-    if let Some(problem) = crate::api::native_route_clash(&raw.path) {
+    // The host's own routes are not for a plugin to take over.
+    if let Some(problem) = clash(&raw.path) {
         return Err(fail(problem));
     }
     let callers = raw
@@ -333,7 +349,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<PluginsPolicy, PolicyError> {
-        PluginsPolicy::parse(text, "plugins.toml", None)
+        PluginsPolicy::parse(text, "plugins.toml", None, &crate::api::native_route_clash)
     }
 
     #[test]

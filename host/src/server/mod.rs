@@ -117,7 +117,9 @@ pub async fn build_state(
     let workspace = Workspace::open(config.workspace_dir.clone())?;
     let admin =
         admin_token::load_or_create(config.admin_token.as_deref(), &config.admin_token_file())?;
-    let policy = config.policies.load_plugins(&crate::api::native_route_clash)?;
+    let policy = config
+        .policies
+        .load_plugins(&crate::api::native_route_clash)?;
     store.audit.set_audit_bounds(portal_store::AuditBounds {
         kept_per_friend: policy.audit_entries_per_friend,
         ..Default::default()
