@@ -34,11 +34,12 @@ pub async fn open_store(
                     )
                 })?;
             let namespace = ClusterPolicy::load(&config.policies)?.portal_namespace;
-            let store = portal_store::kube::KubeStore::connect(client.clone(), &namespace)
-                .await
-                .with_context(|| format!("cannot open the store in namespace {namespace}"))?
-                .into_store();
-            Ok(store)
+            Ok(
+                portal_store::kube::KubeStore::connect(client.clone(), &namespace)
+                    .await
+                    .with_context(|| format!("cannot open the store in namespace {namespace}"))?
+                    .into_store(),
+            )
         }
     }
 }

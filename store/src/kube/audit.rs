@@ -32,13 +32,19 @@ pub(crate) const WINDOW: usize = 5_000;
 /// Entries about one friend kept in the cluster.
 pub(crate) const FRIEND_WINDOW: usize = 100;
 
-/// The chunk `index` of the series of entries about `subject`.
-fn chunk_name(subject: Option<&str>, index: u64) -> String {
+/// What the names of the chunks about `subject` start with.
+fn series_prefix(subject: Option<&str>) -> String {
     let series = match subject {
         Some(friend) => digest(&["friend", friend]),
         None => digest(&["nobody"]),
     };
-    format!("audit-{series}-{index:012}")
+    format!("audit-{series}-")
+}
+
+/// The chunk `index` of the series of entries about `subject` (zero-padded, so name
+/// order is index order).
+fn chunk_name(subject: Option<&str>, index: u64) -> String {
+    format!("{}{index:012}", series_prefix(subject))
 }
 
 /// How many entries the series of `subject` keeps, and how many go in one chunk: at most
@@ -58,16 +64,10 @@ impl KubeStore {
         *self.audit_bounds.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The chunks of the series of `subject`, oldest first.
+    /// The chunks of the series of `subject`, oldest first: a range of the cache, not a
+    /// scan of every friend's chunks on each audited write.
     fn series(&self, subject: Option<&str>) -> Vec<std::sync::Arc<AuditChunk>> {
-        let mut chunks: Vec<_> = self
-            .audit
-            .all()
-            .into_iter()
-            .filter(|c| c.spec.subject.as_deref() == subject)
-            .collect();
-        chunks.sort_by_key(|c| c.spec.index);
-        chunks
+        self.audit.with_prefix(&series_prefix(subject))
     }
 
     /// Appends to the newest chunk of the entry's series, or starts the next one.

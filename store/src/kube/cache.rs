@@ -50,6 +50,15 @@ impl<K: Resource + Clone> Cache<K> {
         read(&self.objects).values().cloned().collect()
     }
 
+    /// The objects whose names start with `prefix`, in name order.
+    pub(crate) fn with_prefix(&self, prefix: &str) -> Vec<Arc<K>> {
+        read(&self.objects)
+            .range(prefix.to_owned()..)
+            .take_while(|(name, _)| name.starts_with(prefix))
+            .map(|(_, object)| object.clone())
+            .collect()
+    }
+
     pub(crate) fn len(&self) -> usize {
         read(&self.objects).len()
     }

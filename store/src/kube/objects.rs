@@ -163,6 +163,11 @@ impl<K: Kind> Objects<K> {
         self.cache.all()
     }
 
+    /// The cached objects whose names start with `prefix`, in name order.
+    pub(crate) fn with_prefix(&self, prefix: &str) -> Vec<Arc<K>> {
+        self.cache.with_prefix(prefix)
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.cache.len()
     }
