@@ -21,4 +21,5 @@ mod store_conformance;
 mod store_kube;
 mod store_move;
 mod store_races;
+mod store_support;
 mod workloads;

@@ -15,7 +15,7 @@ use portal_store::{
 };
 
 use crate::control_plane::control_plane;
-use crate::store_races::{at, friend, hash, job, link, replica};
+use crate::store_support::{at, friend, hash, job, link, replica};
 
 /// A client as `kubeconfig`'s identity that counts its requests (watches aside).
 async fn counting_client(kubeconfig: &std::path::Path, sent: Arc<AtomicU64>) -> kube::Client {
@@ -208,7 +208,7 @@ async fn store_ended_sessions_are_removed_and_the_outbox_is_capped() {
     );
     assert!(kept.windows(2).all(|w| w[0].id > w[1].id), "ids increase");
     let api: kube::Api<portal_store::kube::crds::OutboxChunk> =
-        kube::Api::namespaced(crate::store_races::client().await, "friendportal");
+        kube::Api::namespaced(crate::store_support::client().await, "friendportal");
     let chunks = api.list(&Default::default()).await.unwrap().items.len();
     assert!(
         chunks <= OUTBOX_KEPT / 20 + 2,
