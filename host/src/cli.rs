@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the portal.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Manage the agents that may call the API.
     #[command(subcommand)]
     Agent(AgentCommand),
@@ -111,6 +111,10 @@ struct ServeArgs {
     /// A file holding the agent gateway's token (instead of --agent-gateway-token).
     #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN_FILE")]
     agent_gateway_token_file: Option<PathBuf>,
+    /// This replica's name in logs, metrics, the leader lease and the runs it records.
+    /// Default: the host's name (in a pod, the pod's name).
+    #[arg(long, env = "PORTAL_REPLICA_ID")]
+    replica_id: Option<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -148,7 +152,7 @@ enum AgentCommand {
 pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Agent(cmd) => agent(cmd).await,
         Command::Plugin(cmd) => crate::plugin_cli::run(cmd).await,
         Command::Store(cmd) => crate::store_cli::run(cmd).await,
@@ -203,6 +207,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler =
         crate::scheduler::policy::CronPolicy::load(&config.policies)?.scheduler_config();
     config.scheduler.gateway = args.agent_gateway.filter(|url| !url.trim().is_empty());
+    if let Some(replica) = args.replica_id.filter(|r| !r.trim().is_empty()) {
+        config.scheduler.replica = crate::config::replica_id(replica.trim())?;
+    }
     config.scheduler.gateway_token = token_from(
         args.agent_gateway_token.as_deref(),
         args.agent_gateway_token_file.as_deref(),
@@ -218,7 +225,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let server = crate::server::start(state).await?;
     tracing::info!(addr = %server.addr, url = %server.state.public_url(),
-        store = server.state.store.backend, "portal listening");
+        store = server.state.store.backend, replica = %server.state.config.scheduler.replica,
+        "portal listening");
     shutdown_signal().await;
     tracing::info!("shutting down: draining in-flight requests");
     server.shutdown().await

@@ -66,6 +66,31 @@ impl ServeConfig {
     }
 }
 
+/// This replica's name when `PORTAL_REPLICA_ID` is not set: the host's name (in a pod, the
+/// pod's name), else `portal`.
+pub fn default_replica_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "portal".to_owned())
+}
+
+/// `PORTAL_REPLICA_ID` checked: it names the replica in the lease, logs and metric labels,
+/// so 1-253 characters of letters, digits, '.', '_' and '-' (a pod's name fits).
+pub fn replica_id(id: &str) -> anyhow::Result<String> {
+    let ok = (1..=253).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if !ok {
+        anyhow::bail!(
+            "PORTAL_REPLICA_ID must be 1-253 characters of letters, digits, '.', '_' and '-'"
+        );
+    }
+    Ok(id.to_owned())
+}
+
 /// Where the portal's state is kept (`--store`; README, Scaling out).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StoreMode {

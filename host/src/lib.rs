@@ -16,6 +16,7 @@ pub mod dns;
 pub mod error;
 pub mod exposure;
 pub mod fsutil;
+pub mod leader;
 pub mod mcp;
 pub mod plugin_cli;
 pub mod policy;

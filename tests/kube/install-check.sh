@@ -115,6 +115,11 @@ for kind in portalfriends portalsessions portaljobs kventries; do
 		fail "the portal may list $kind outside $ns"
 done
 pass "the portal keeps its state in the cluster (PORTAL_STORE=kube): the store's kinds in $ns only"
+[[ "$(as_portal auth can-i update leases.coordination.k8s.io -n $ns)" == yes ]] ||
+	fail "the portal may not renew its scheduler lease in $ns"
+[[ "$(as_portal auth can-i update leases.coordination.k8s.io -n kube-system || true)" == no ]] ||
+	fail "the portal may update leases outside $ns (kube-system's leader elections)"
+pass "the portal's replicas elect their scheduler by a Lease in $ns, and touch no other namespace's"
 
 # Secrets only where provisioning bound the tenant role: nowhere yet.
 [[ "$(as_portal auth can-i get secrets -n kube-system || true)" == no ]] || fail "the portal may read kube-system's secrets"

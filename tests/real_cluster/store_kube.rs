@@ -274,6 +274,7 @@ async fn fill(store: &KubeStore) {
             error: None,
             scheduled_for: Some(at()),
             attempts: 1,
+            replica: None,
         };
         store.add_run("alice", "daily", &run, 10).await.unwrap();
     }

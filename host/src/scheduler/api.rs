@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::jobs::JobRefusal;
 use super::session_rules;
 use super::validate::{self, JobError, JobUpdate, NewJob};
-use super::{Job, JobView, OutboxEntry, Run, Scheduler, Trigger, parse};
+use super::{Job, JobView, OutboxEntry, Run, Scheduler, parse};
 
 /// Names come from request paths: anything that is not a valid job name names no job
 /// (and never reaches a store key).
@@ -256,7 +256,7 @@ impl Scheduler {
             tracing::info!(%friend, job = %name, retry_after, "manual cron run refused: too many lately");
             return Err(JobError::RateLimited { retry_after });
         }
-        let run = self.start_run(&job, Trigger::Manual, now, None).await?;
+        let run = self.start_manual_run(&job, now).await?;
         self.deliver_recorded();
         Ok(run)
     }

@@ -25,8 +25,9 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::SchedulerConfig;
-use super::jobs::{RunStatus, Trigger};
+use super::jobs::{Job, RunStatus, Trigger};
 use super::outbox::{Outbox, OutboxEntry};
+use crate::leader::Leadership;
 
 /// The longest `Retry-After` honoured; a gateway asking for more is retried after this.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
@@ -34,8 +35,8 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(300);
 /// What one run sends.
 #[derive(Debug, Clone)]
 pub struct Message {
-    /// The run's id: its `Idempotency-Key` is made from it.
-    pub run_id: u64,
+    /// The run's `Idempotency-Key` ([`idempotency_key`]).
+    pub key: String,
     pub friend: String,
     pub name: String,
     pub session_key: String,
@@ -48,9 +49,18 @@ pub struct Message {
 
 /// How one run's delivery ended, and after how many attempts.
 pub struct Outcome {
-    /// `Delivered` or `Queued`; `Err` carries what to record as the run's error.
-    pub result: Result<RunStatus, String>,
+    pub ending: Ending,
     pub attempts: u32,
+}
+
+pub enum Ending {
+    /// `Delivered` or `Queued`.
+    Sent(RunStatus),
+    /// What to record as the run's error.
+    Failed(String),
+    /// This replica stopped leading before the run was sent: it stays pending, and the
+    /// next leader sends it (with the same key).
+    Abandoned,
 }
 
 pub enum Delivery {
@@ -127,8 +137,15 @@ impl Delivery {
     }
 
     /// Delivers one run: `Delivered` (the gateway admitted it) or `Queued` (the local
-    /// outbox), with the attempts it took.
-    pub async fn deliver(&self, message: &Message) -> Outcome {
+    /// outbox), with the attempts it took. No attempt starts once `fence` says this
+    /// replica no longer leads.
+    pub async fn deliver(&self, message: &Message, fence: &Leadership) -> Outcome {
+        if !fence.is_leading() {
+            return Outcome {
+                ending: Ending::Abandoned,
+                attempts: 0,
+            };
+        }
         match self {
             Delivery::Outbox(outbox) => {
                 let entry = OutboxEntry {
@@ -141,7 +158,7 @@ impl Delivery {
                     trigger: message.trigger,
                     scheduled_for: message.scheduled_for,
                 };
-                let result = match outbox.push(entry).await {
+                let ending = match outbox.push(entry).await {
                     Ok(entry) => {
                         tracing::info!(
                             friend = %message.friend,
@@ -152,19 +169,19 @@ impl Delivery {
                             chars = message.message.chars().count(),
                             "cron message put in the local outbox (no agent gateway configured)"
                         );
-                        Ok(RunStatus::Queued)
+                        Ending::Sent(RunStatus::Queued)
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "could not write the cron outbox");
-                        Err("the local outbox could not be written".into())
+                        Ending::Failed("the local outbox could not be written".into())
                     }
                 };
                 Outcome {
-                    result,
+                    ending,
                     attempts: 1,
                 }
             }
-            Delivery::Gateway(gateway) => gateway.deliver(message).await,
+            Delivery::Gateway(gateway) => gateway.deliver(message, fence).await,
         }
     }
 }
@@ -177,10 +194,10 @@ enum Attempt {
 }
 
 impl Gateway {
-    async fn deliver(&self, message: &Message) -> Outcome {
+    async fn deliver(&self, message: &Message, fence: &Leadership) -> Outcome {
         let attempts = self.backoff.len() + 1;
-        let outcome = |result, attempt: usize| Outcome {
-            result,
+        let outcome = |ending, attempt: usize| Outcome {
+            ending,
             attempts: u32::try_from(attempt).unwrap_or(u32::MAX),
         };
         let mut last = String::new();
@@ -190,6 +207,10 @@ impl Gateway {
                 let backoff = self.backoff[attempt - 2];
                 tokio::time::sleep(asked.map_or(backoff, |a| a.max(backoff))).await;
             }
+            if !fence.is_leading() {
+                tracing::warn!(friend = %message.friend, job = %message.name, attempt, "cron delivery left to the next leader: this replica no longer leads");
+                return outcome(Ending::Abandoned, attempt - 1);
+            }
             match self.attempt(message).await {
                 Attempt::Done => {
                     tracing::info!(
@@ -198,11 +219,11 @@ impl Gateway {
                         attempt,
                         "cron message delivered to the agent gateway"
                     );
-                    return outcome(Ok(RunStatus::Delivered), attempt);
+                    return outcome(Ending::Sent(RunStatus::Delivered), attempt);
                 }
                 Attempt::Final(error) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, %error, "cron delivery refused");
-                    return outcome(Err(error), attempt);
+                    return outcome(Ending::Failed(error), attempt);
                 }
                 Attempt::Retry(error, retry_after) => {
                     tracing::warn!(friend = %message.friend, job = %message.name, attempt, attempts, %error, "cron delivery failed");
@@ -212,7 +233,7 @@ impl Gateway {
             }
         }
         outcome(
-            Err(format!("{last} (gave up after {attempts} attempts)")),
+            Ending::Failed(format!("{last} (gave up after {attempts} attempts)")),
             attempts,
         )
     }
@@ -221,7 +242,7 @@ impl Gateway {
         let mut request = self
             .client
             .post(self.endpoint.clone())
-            .header("idempotency-key", idempotency_key(message))
+            .header("idempotency-key", &message.key)
             .json(&hook_body(message));
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -272,9 +293,30 @@ pub fn session_agent(session_key: &str) -> Option<&str> {
     }
 }
 
-/// One key per run, the same on every attempt (the gateway takes at most 256 characters).
-fn idempotency_key(message: &Message) -> String {
-    format!("friend-portal-run-{}", message.run_id)
+/// One key per run, the same on every attempt, on every replica and after a failover, so
+/// that the gateway drops a repeat: made from the job (its friend, name and when it was
+/// made, so a job made again under the name is another) and the time the run stands for,
+/// or for a manual run its number in the store. Hashed, so the key names nobody.
+pub fn idempotency_key(job: &Job, scheduled_for: Option<DateTime<Utc>>, seq: u64) -> String {
+    use sha2::Digest;
+    let mut hash = sha2::Sha256::new();
+    for part in [job.friend.as_str(), job.name.as_str()] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hash.update(job.created_at.timestamp_micros().to_be_bytes());
+    match scheduled_for {
+        Some(at) => {
+            hash.update(b"scheduled");
+            hash.update(at.timestamp_micros().to_be_bytes());
+        }
+        None => {
+            hash.update(b"manual");
+            hash.update(seq.to_be_bytes());
+        }
+    }
+    // The gateway takes at most 256 characters.
+    format!("friend-portal-run-{}", &hex::encode(hash.finalize())[..32])
 }
 
 /// `Retry-After` in seconds (the form the gateway sends), capped.

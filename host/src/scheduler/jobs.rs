@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+pub use portal_store::{Claim, Job, JobRefusal, Run, RunId, RunStatus, Trigger};
 use portal_store::{CronStore, Store, StoreResult};
-pub use portal_store::{Job, JobRefusal, Run, RunId, RunStatus, Trigger};
 
 /// A job with its last run: what the API and the `cron` interface show.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -94,8 +95,33 @@ impl JobStore {
         self.crons.runs(friend, name, limit).await
     }
 
-    /// Runs left pending by a stop mid-delivery are marked failed at the next start.
-    pub async fn fail_interrupted_runs(&self) -> StoreResult<usize> {
-        self.crons.fail_interrupted_runs().await
+    /// Claims the job's time `expected` (see [`CronStore::claim_run`]); `job.next_run` is
+    /// its next time once claimed.
+    pub async fn claim(
+        &self,
+        job: &Job,
+        expected: DateTime<Utc>,
+        run: Option<&Run>,
+    ) -> StoreResult<Claim> {
+        self.crons
+            .claim_run(
+                &job.friend,
+                &job.name,
+                expected,
+                job.next_run,
+                run,
+                self.runs_kept,
+            )
+            .await
+    }
+
+    /// Every run still pending, oldest first.
+    pub async fn pending(&self) -> StoreResult<Vec<(RunId, Run)>> {
+        self.crons.pending_runs().await
+    }
+
+    /// Moves on when another replica changes a job; `None` with the embedded store.
+    pub fn changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.crons.job_changes()
     }
 }

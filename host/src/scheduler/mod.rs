@@ -17,9 +17,16 @@
 //!   gap fires at the first instant after the gap (02:30 on a 02:00->03:00 night fires at
 //!   03:00); a local time repeated by a fall-back fires once, at its first occurrence.
 //! * **Runs.** Scheduled and manual runs are recorded (`pending`, then `delivered`,
-//!   `queued` or `failed` with the error; the time the run stands for and the delivery
-//!   attempts made); the newest [`SchedulerConfig::runs_kept`] per job are kept. A manual
-//!   run works whether the job is enabled or not and leaves its schedule alone.
+//!   `queued` or `failed` with the error; the time the run stands for, the delivery
+//!   attempts made and the replica that recorded it); the newest
+//!   [`SchedulerConfig::runs_kept`] per job are kept. A manual run works whether the job is
+//!   enabled or not and leaves its schedule alone.
+//! * **Replicas.** Only the leading replica ([`crate::leader`]) fires jobs and sends runs.
+//!   A scheduled time is claimed by a compare-and-swap on the job's next time
+//!   (`CronStore::claim_run`), so it is recorded at most once whoever claims it; every
+//!   delivery of a run carries the same `Idempotency-Key` (see [`delivery`]). A leader
+//!   that takes over rebuilds its timer from the store and sends the runs left pending
+//!   (those within the grace window; older ones are failed, saying why).
 
 pub mod delivery;
 pub mod jobs;
@@ -50,8 +57,10 @@ pub use outbox::OutboxEntry;
 pub use validate::{JobError, JobUpdate, NewJob};
 
 use crate::clock::SharedClock;
+use crate::leader::Leadership;
 use delivery::Delivery;
 use futures::StreamExt;
+use jobs::Claim;
 use jobs::JobStore;
 use outbox::Outbox;
 use portal_store::Store;
@@ -61,6 +70,8 @@ use timer::Timer;
 
 /// The timer re-reads the clock at least this often.
 pub const MAX_SLEEP: Duration = Duration::from_secs(30);
+/// How long the leader lets other replicas' job changes gather before it reads them all.
+const CHANGES_GATHER: Duration = Duration::from_millis(50);
 /// The error of a run refused because its session no longer names the job's friend.
 pub const SESSION_NOT_OWNED: &str = "not sent: the chat this job sends to no longer belongs to this friend; edit the job to choose one of theirs";
 /// The error of a run refused because its friend no longer has the agent it names.
@@ -101,6 +112,10 @@ pub struct SchedulerConfig {
     pub manual_run_burst: u32,
     /// ... and how often one more is allowed after that.
     pub manual_run_every: Duration,
+    /// This replica's name (`PORTAL_REPLICA_ID`), written into the runs it records.
+    pub replica: String,
+    /// The leader lease's timings (`[leader]`), for replicas sharing a kube store.
+    pub leader: crate::leader::LeaderTimings,
 }
 
 /// The embedded `policies/crons.toml`, with no gateway.
@@ -132,6 +147,8 @@ impl std::fmt::Debug for SchedulerConfig {
             .field("max_runs_per_minute", &self.max_runs_per_minute)
             .field("manual_run_burst", &self.manual_run_burst)
             .field("manual_run_every", &self.manual_run_every)
+            .field("replica", &self.replica)
+            .field("leader", &self.leader)
             .finish()
     }
 }
@@ -164,6 +181,10 @@ struct Inner {
     run_limit: run_limit::RunLimit,
     /// Runs recorded (durably) under the lock, delivered before the lock is let go.
     recorded: Mutex<Vec<Recorded>>,
+    /// Whether this replica leads: only the leader fires jobs and sends runs.
+    leadership: Leadership,
+    /// The runs this replica is sending.
+    sending: runs::Sending,
     stop: watch::Sender<bool>,
     task: Mutex<Option<JoinHandle<()>>>,
 }
@@ -195,11 +216,13 @@ fn parse(job: &Job) -> Option<(Schedule, Tz)> {
 }
 
 impl Scheduler {
-    /// Opens the jobs and builds the timer; nothing fires until [`Scheduler::start`].
+    /// Opens the jobs; nothing fires until [`Scheduler::start`], and then only while
+    /// `leadership` says this replica leads.
     pub async fn open(
         store: &Store,
         clock: SharedClock,
         config: SchedulerConfig,
+        leadership: Leadership,
     ) -> anyhow::Result<Self> {
         let jobs = JobStore::open(store, config.runs_kept);
         let outbox = Outbox::open(store);
@@ -209,19 +232,7 @@ impl Scheduler {
             config.max_concurrent_deliveries_per_friend,
         );
         let run_limit = run_limit::RunLimit::new(config.manual_run_burst, config.manual_run_every);
-        let interrupted = jobs.fail_interrupted_runs().await?;
-        if interrupted > 0 {
-            tracing::warn!(
-                runs = interrupted,
-                "cron runs interrupted by the last stop were marked failed"
-            );
-        }
-        let mut timer = Timer::default();
-        for job in jobs.all().await? {
-            if job.enabled {
-                timer.set((job.friend.clone(), job.name.clone()), job.next_run);
-            }
-        }
+        let timer = Timer::of(&jobs.all().await?);
         Ok(Self {
             inner: Arc::new(Inner {
                 jobs,
@@ -237,6 +248,8 @@ impl Scheduler {
                 delivering,
                 run_limit,
                 recorded: Mutex::new(Vec::new()),
+                leadership,
+                sending: runs::Sending::default(),
                 stop: watch::Sender::new(false),
                 task: Mutex::new(None),
             }),
@@ -247,8 +260,8 @@ impl Scheduler {
         self.inner.timer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Starts the timer task. Runs missed while the portal was down fire now (see the
-    /// module's grace rule).
+    /// Starts the timer task. Once this replica leads, runs missed while no replica led
+    /// fire (see the module's grace rule) and runs left pending are sent.
     pub fn start(&self) {
         let mut task = self.inner.task.lock().unwrap_or_else(|p| p.into_inner());
         if task.is_some() {
@@ -261,22 +274,57 @@ impl Scheduler {
             jobs = self.timer().len(),
             delivery = %self.inner.delivery.describe(),
             grace_secs = self.inner.config.grace.as_secs(),
+            replica = %self.inner.config.replica,
             "scheduler started"
         );
     }
 
     async fn run_timer(self, mut stop: watch::Receiver<bool>) {
+        let leadership = self.inner.leadership.clone();
+        let mut changes = self.inner.jobs.changes();
         loop {
+            if !leadership.is_leading() {
+                tokio::select! {
+                    () = leadership.leading() => {}
+                    _ = stop.changed() => {}
+                }
+                if *stop.borrow() {
+                    break;
+                }
+                // Another replica led meanwhile, or none did: what the store holds now.
+                self.catch_up().await;
+            }
             if *stop.borrow() {
                 break;
             }
             self.tick().await;
             let wait = self.sleep_time();
+            let mut changed = false;
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.inner.wake.notified() => {}
+                () = others_changed(changes.as_mut()) => changed = true,
+                () = leadership.lost() => {}
                 _ = stop.changed() => break,
             }
+            if changed {
+                self.catch_up().await;
+            }
+        }
+    }
+
+    /// Rebuilds the timer from the store (another replica may have made, changed or
+    /// deleted any job) and sends the runs left pending.
+    async fn catch_up(&self) {
+        let _guard = self.inner.lock.lock().await;
+        match self.inner.jobs.all().await {
+            Ok(jobs) => *self.timer() = Timer::of(&jobs),
+            Err(e) => {
+                tracing::error!(error = %e, "could not read the cron jobs; the timer keeps what it had")
+            }
+        }
+        if let Err(e) = self.deliver_pending(self.inner.clock.now()).await {
+            tracing::error!(error = %e, "could not send the cron runs left pending; tried again at the next change");
         }
     }
 
@@ -317,8 +365,11 @@ impl Scheduler {
         self.run_due(self.inner.clock.now()).await
     }
 
-    /// Fires every job due at `now`. Returns how many runs started.
+    /// Fires every job due at `now`, if this replica leads. Returns how many runs started.
     pub async fn run_due(&self, now: DateTime<Utc>) -> usize {
+        if !self.inner.leadership.is_leading() {
+            return 0;
+        }
         let _guard = self.inner.lock.lock().await;
         let due = self.timer().take_due(now);
         if due.is_empty() {
@@ -350,8 +401,9 @@ impl Scheduler {
         started
     }
 
-    /// One job taken from the timer as due. Caller holds the lock; other due jobs fire
-    /// meanwhile.
+    /// One job taken from the timer as due: its time claimed in the store (at most once,
+    /// whichever replica claims it) and its run recorded. Caller holds the lock; other due
+    /// jobs fire meanwhile.
     async fn fire_due(
         &self,
         now: DateTime<Utc>,
@@ -392,16 +444,45 @@ impl Scheduler {
             .checked_add_signed(interval - TimeDelta::seconds(1))
             .map_or(now, |t| t.max(now));
         job.next_run = schedule.next_after(not_before, tz);
-        self.inner.jobs.put(&job).await?;
-        self.timer().set(id, job.next_run);
-        if let Some(due) = due {
-            self.start_run(&job, Trigger::Scheduled, now, Some(due))
-                .await?;
-        } else {
-            tracing::warn!(%friend, job = %name, %scheduled, grace_secs = self.inner.config.grace.as_secs(),
-                "cron run skipped: missed by more than the grace window");
+        let run = match due {
+            Some(due) => Some(
+                self.new_run(&job, Trigger::Scheduled, now, Some(due))
+                    .await?,
+            ),
+            None => None,
+        };
+        // The last check before the claim: a replica whose term ran out claims nothing.
+        if !self.inner.leadership.is_leading() {
+            self.timer().set(id, Some(scheduled));
+            return Ok(false);
         }
-        Ok(due.is_some())
+        match self.inner.jobs.claim(&job, scheduled, run.as_ref()).await? {
+            Claim::Claimed(recorded) => {
+                self.timer().set(id, job.next_run);
+                match (run, recorded) {
+                    (Some(run), Some(key)) => {
+                        if run.status == RunStatus::Pending {
+                            self.recorded().push(Recorded::new(&job, &run, key));
+                        }
+                        Ok(true)
+                    }
+                    (Some(_), None) => {
+                        tracing::info!(%friend, job = %name, %scheduled, "cron time already claimed: not run again");
+                        Ok(false)
+                    }
+                    (None, _) => {
+                        tracing::warn!(%friend, job = %name, %scheduled, grace_secs = self.inner.config.grace.as_secs(),
+                            "cron run skipped: missed by more than the grace window");
+                        Ok(false)
+                    }
+                }
+            }
+            Claim::Moved(current) => {
+                let next = current.filter(|j| j.enabled).and_then(|j| j.next_run);
+                self.timer().set(id, next);
+                Ok(false)
+            }
+        }
     }
 
     /// The time this run stands for, if one of the job's times in `[now - grace, now]` was
@@ -433,6 +514,11 @@ impl Scheduler {
         self.timer().next()
     }
 
+    /// Whether this replica leads: fires jobs and sends runs.
+    pub fn is_leading(&self) -> bool {
+        self.inner.leadership.is_leading()
+    }
+
     pub fn delivery_target(&self) -> String {
         self.inner.delivery.describe()
     }
@@ -440,6 +526,19 @@ impl Scheduler {
     fn changed(&self) {
         self.inner.wake.notify_one();
     }
+}
+
+/// Resolves when a job changed in the store (after letting a burst of changes gather);
+/// never with the embedded store, where every change goes through this process's own API.
+async fn others_changed(changes: Option<&mut watch::Receiver<u64>>) {
+    let Some(changes) = changes else {
+        return std::future::pending().await;
+    };
+    if changes.changed().await.is_err() {
+        return std::future::pending().await;
+    }
+    tokio::time::sleep(CHANGES_GATHER).await;
+    changes.borrow_and_update();
 }
 
 mod api;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::SchedulerConfig;
+use crate::leader::LeaderTimings;
 use crate::policy::{PolicyError, PolicySource};
 
 /// The repository's `policies/crons.toml`, carried by the binary.
@@ -24,6 +25,39 @@ pub struct CronPolicy {
     /// Absent from an operator's older file: the defaults below.
     #[serde(default)]
     pub pace: PacePolicy,
+    /// Absent from an operator's older file: the defaults below.
+    #[serde(default)]
+    pub leader: LeaderPolicy,
+}
+
+/// `[leader]`: the lease by which replicas sharing a kube store choose the one that fires
+/// jobs (see `crate::leader`); client-go's defaults.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeaderPolicy {
+    pub lease_duration_secs: u64,
+    pub renew_deadline_secs: u64,
+    pub retry_period_secs: u64,
+}
+
+impl Default for LeaderPolicy {
+    fn default() -> Self {
+        Self {
+            lease_duration_secs: 15,
+            renew_deadline_secs: 10,
+            retry_period_secs: 2,
+        }
+    }
+}
+
+impl LeaderPolicy {
+    pub fn timings(&self) -> LeaderTimings {
+        LeaderTimings {
+            lease_duration: Duration::from_secs(self.lease_duration_secs),
+            renew_deadline: Duration::from_secs(self.renew_deadline_secs),
+            retry_period: Duration::from_secs(self.retry_period_secs),
+        }
+    }
 }
 
 /// `[pace]`: how often jobs may run (see `pace.rs`).
@@ -144,6 +178,19 @@ impl CronPolicy {
                 86_400,
             ),
         ];
+        for (key, value) in [
+            (
+                "leader.lease_duration_secs",
+                self.leader.lease_duration_secs,
+            ),
+            (
+                "leader.renew_deadline_secs",
+                self.leader.renew_deadline_secs,
+            ),
+            ("leader.retry_period_secs", self.leader.retry_period_secs),
+        ] {
+            ranges.push((key, value, 1, 300));
+        }
         ranges.extend(
             d.retry_backoff_secs
                 .iter()
@@ -157,6 +204,9 @@ impl CronPolicy {
                     format!("{value} is outside {min}..={max}"),
                 ));
             }
+        }
+        if let Err(e) = self.leader.timings().check() {
+            return Err(PolicyError::new(file, "leader", e));
         }
         if d.retry_backoff_secs.len() > MAX_RETRIES {
             return Err(PolicyError::new(
@@ -187,6 +237,8 @@ impl CronPolicy {
             max_runs_per_minute: self.pace.max_runs_per_minute,
             manual_run_burst: self.manual_runs.burst,
             manual_run_every: secs(self.manual_runs.refill_secs),
+            replica: crate::config::default_replica_id(),
+            leader: self.leader.timings(),
         }
     }
 }

@@ -15,6 +15,15 @@ pub struct Timer {
 }
 
 impl Timer {
+    /// The enabled jobs, each at its next time.
+    pub fn of(jobs: &[super::Job]) -> Self {
+        let mut timer = Self::default();
+        for job in jobs.iter().filter(|job| job.enabled) {
+            timer.set((job.friend.clone(), job.name.clone()), job.next_run);
+        }
+        timer
+    }
+
     /// Schedules `id` at `when`, replacing its previous time; `None` unschedules it.
     pub fn set(&mut self, id: JobId, when: Option<DateTime<Utc>>) {
         if let Some(old) = self.at.remove(&id) {

@@ -33,6 +33,10 @@ pub async fn endpoint(
     caller: crate::auth::Caller,
 ) -> crate::error::ApiResult<impl IntoResponse> {
     caller.require_admin()?;
+    state.metrics.set_replica(
+        &state.config.scheduler.replica,
+        state.scheduler.is_leading(),
+    );
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

@@ -125,8 +125,14 @@ pub async fn build_state(
         ..Default::default()
     });
     let session_policy = crate::auth::policy::SessionPolicy::load(&config.policies)?;
-    let scheduler =
-        crate::scheduler::Scheduler::open(&store, clock.clone(), config.scheduler.clone()).await?;
+    let (elector, leadership) = store_open::elect_leader(&config, kube.as_ref())?;
+    let scheduler = crate::scheduler::Scheduler::open(
+        &store,
+        clock.clone(),
+        config.scheduler.clone(),
+        leadership,
+    )
+    .await?;
     let cluster = Arc::new(crate::cluster::connect(
         config.cluster,
         &store,
@@ -184,6 +190,7 @@ pub async fn build_state(
         session_policy,
         public_url: std::sync::OnceLock::new(),
         native_echo: policy.native_echo,
+        elector: std::sync::Mutex::new(elector),
     };
     Ok((Arc::new(state), admin))
 }
@@ -235,6 +242,14 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
             .await;
         // Stopped with the server, whichever way it stopped.
         task_state.scheduler.shutdown().await;
+        let elector = task_state
+            .elector
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(elector) = elector {
+            elector.release().await;
+        }
         task_state.cluster.close();
         served?;
         sweeper.abort();

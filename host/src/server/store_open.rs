@@ -8,6 +8,8 @@ use portal_store::Store;
 use crate::cluster::{ClusterMode, ClusterPolicy};
 use crate::config::{ServeConfig, StoreMode};
 use crate::dns::DnsMode;
+use crate::leader::Leadership;
+use crate::leader::lease::{Elector, LeaseConfig};
 
 /// The local DNS records' database beside a kube store: a few records per friend.
 const LOCAL_TREES_CACHE_BYTES: u64 = 16 << 20;
@@ -57,4 +59,26 @@ pub fn attach_local_trees(store: &mut Store, config: &ServeConfig) -> anyhow::Re
             .with_context(|| format!("cannot open {}", dir.display()))?,
     );
     Ok(())
+}
+
+/// The Lease replicas sharing a kube store elect the scheduler's leader by.
+pub const SCHEDULER_LEASE: &str = "friend-portal-scheduler";
+
+/// Who fires cron jobs: with the embedded store, this process alone; with a kube store,
+/// the replica holding [`SCHEDULER_LEASE`] in the portal's namespace.
+pub fn elect_leader(
+    config: &ServeConfig,
+    kube: Option<&kube::Client>,
+) -> anyhow::Result<(Option<Elector>, Leadership)> {
+    let Some(client) = kube.filter(|_| config.store == StoreMode::Kube) else {
+        return Ok((None, Leadership::always()));
+    };
+    let lease = LeaseConfig {
+        namespace: ClusterPolicy::load(&config.policies)?.portal_namespace,
+        name: SCHEDULER_LEASE.to_owned(),
+        identity: config.scheduler.replica.clone(),
+        timings: config.scheduler.leader,
+    };
+    let (elector, leadership) = Elector::start(client.clone(), lease);
+    Ok((Some(elector), leadership))
 }

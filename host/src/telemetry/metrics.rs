@@ -8,6 +8,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -27,6 +28,11 @@ struct RouteLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PluginLabels {
     pub plugin: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReplicaLabels {
+    replica: String,
 }
 
 /// A request the portal sent to the Kubernetes API server.
@@ -49,6 +55,10 @@ pub struct Metrics {
     pub plugin_instantiation: HistogramFamily<PluginLabels>,
     /// Filled by the kube client's counting layer (kube mode).
     pub kube_requests: Family<KubeRequestLabels, Counter>,
+    /// 1, labelled with this replica's name.
+    replica_info: Family<ReplicaLabels, Gauge>,
+    /// 1 while this replica leads (fires cron jobs), else 0.
+    leading: Family<ReplicaLabels, Gauge>,
     /// The request series already made, by route template.
     series: RwLock<HashMap<String, Vec<RouteSeries>>>,
 }
@@ -121,9 +131,23 @@ impl Default for Metrics {
             "Requests sent to the Kubernetes API server, by verb and resource (kube mode)",
             kube_requests.clone(),
         );
+        let replica_info = Family::default();
+        registry.register(
+            "replica_info",
+            "This replica's name (PORTAL_REPLICA_ID), as a label",
+            replica_info.clone(),
+        );
+        let leading = Family::default();
+        registry.register(
+            "scheduler_leader",
+            "1 while this replica leads: fires cron jobs and sends their runs",
+            leading.clone(),
+        );
         Self {
             registry,
             kube_requests,
+            replica_info,
+            leading,
             requests,
             latency,
             plugin_traps,
@@ -183,6 +207,15 @@ impl Metrics {
         if !all.iter().any(|s| s.status == status && s.method == method) {
             all.push(series);
         }
+    }
+
+    /// Names the replica, and whether it leads, in the next rendering.
+    pub fn set_replica(&self, replica: &str, leading: bool) {
+        let labels = ReplicaLabels {
+            replica: replica.to_owned(),
+        };
+        self.replica_info.get_or_create(&labels).set(1);
+        self.leading.get_or_create(&labels).set(i64::from(leading));
     }
 
     pub fn render(&self) -> String {

@@ -1,7 +1,7 @@
 //! Cron jobs and their runs.
 
 use super::{at, race};
-use crate::{Job, JobRefusal, Run, RunStatus, Store, Trigger};
+use crate::{Claim, Job, JobRefusal, Run, RunStatus, Store, Trigger};
 
 pub fn job(friend: &str, name: &str) -> Job {
     Job {
@@ -25,6 +25,7 @@ pub fn run(minute: i64, status: RunStatus) -> Run {
         error: None,
         scheduled_for: Some(at(minute)),
         attempts: 0,
+        replica: Some("portal-0".into()),
     }
 }
 
@@ -147,7 +148,7 @@ pub async fn job_limit_holds_under_a_race(fresh: impl AsyncFn() -> Store) {
     assert_eq!(store.crons.job_count("alice").await.unwrap(), 4);
 }
 
-pub async fn interrupted_runs_are_failed(fresh: impl AsyncFn() -> Store) {
+pub async fn pending_runs_are_listed(fresh: impl AsyncFn() -> Store) {
     let store = fresh().await;
     let c = &store.crons;
     c.create_job(&job("alice", "water"), 5)
@@ -157,13 +158,111 @@ pub async fn interrupted_runs_are_failed(fresh: impl AsyncFn() -> Store) {
     c.add_run("alice", "water", &run(0, RunStatus::Delivered), 10)
         .await
         .unwrap();
-    c.add_run("alice", "water", &run(1, RunStatus::Pending), 10)
+    let id = c
+        .add_run("alice", "water", &run(1, RunStatus::Pending), 10)
         .await
         .unwrap();
-    assert_eq!(c.fail_interrupted_runs().await.unwrap(), 1);
-    let runs = c.runs("alice", "water", 10).await.unwrap();
-    assert_eq!(runs[0].status, RunStatus::Failed);
-    assert!(runs[0].error.is_some(), "says why");
-    assert_eq!(runs[1].status, RunStatus::Delivered);
-    assert_eq!(c.fail_interrupted_runs().await.unwrap(), 0);
+    let pending = c.pending_runs().await.unwrap();
+    assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(pending[0].0, id);
+    assert_eq!(pending[0].1, run(1, RunStatus::Pending), "with its replica");
+    c.finish_run(&id, RunStatus::Delivered, None, Some(1))
+        .await
+        .unwrap();
+    assert!(c.pending_runs().await.unwrap().is_empty());
+}
+
+pub async fn a_time_is_claimed_once(fresh: impl AsyncFn() -> Store) {
+    let store = fresh().await;
+    let c = &store.crons;
+    let water = job("alice", "water");
+    c.create_job(&water, 5).await.unwrap().unwrap();
+    let first = run(60, RunStatus::Pending);
+    let claimed = c
+        .claim_run("alice", "water", at(60), Some(at(120)), Some(&first), 10)
+        .await
+        .unwrap();
+    assert!(matches!(claimed, Claim::Claimed(Some(_))), "{claimed:?}");
+    let moved = c
+        .claim_run("alice", "water", at(60), Some(at(120)), Some(&first), 10)
+        .await
+        .unwrap();
+    match moved {
+        Claim::Moved(Some(now)) => assert_eq!(now.next_run, Some(at(120))),
+        other => panic!("a second claim of the same time must find it moved: {other:?}"),
+    }
+    // An edit made from an older read puts the claimed time back: the job moves on again,
+    // and the time is not recorded twice.
+    c.put_job(&water).await.unwrap();
+    let again = c
+        .claim_run("alice", "water", at(60), Some(at(120)), Some(&first), 10)
+        .await
+        .unwrap();
+    assert_eq!(again, Claim::Claimed(None));
+    assert_eq!(c.runs("alice", "water", 10).await.unwrap().len(), 1);
+    let later = c
+        .claim_run(
+            "alice",
+            "water",
+            at(120),
+            None,
+            Some(&run(120, RunStatus::Pending)),
+            10,
+        )
+        .await
+        .unwrap();
+    assert!(matches!(later, Claim::Claimed(Some(_))), "{later:?}");
+    assert_eq!(
+        c.job("alice", "water").await.unwrap().unwrap().next_run,
+        None
+    );
+    assert_eq!(
+        c.claim_run("alice", "gone", at(60), None, None, 10)
+            .await
+            .unwrap(),
+        Claim::Moved(None)
+    );
+    let mut off = water.clone();
+    off.name = "off".into();
+    off.enabled = false;
+    c.create_job(&off, 5).await.unwrap().unwrap();
+    assert!(matches!(
+        c.claim_run("alice", "off", at(60), None, Some(&first), 10)
+            .await
+            .unwrap(),
+        Claim::Moved(Some(_))
+    ));
+}
+
+pub async fn claim_race_has_one_winner(fresh: impl AsyncFn() -> Store) {
+    let store = fresh().await;
+    store
+        .crons
+        .create_job(&job("alice", "water"), 5)
+        .await
+        .unwrap()
+        .unwrap();
+    let results = race(&store, 8, |store, _| async move {
+        store
+            .crons
+            .claim_run(
+                "alice",
+                "water",
+                at(60),
+                Some(at(120)),
+                Some(&run(60, RunStatus::Pending)),
+                10,
+            )
+            .await
+    })
+    .await;
+    let won = results
+        .iter()
+        .filter(|r| matches!(r, Ok(Claim::Claimed(Some(_)))))
+        .count();
+    assert_eq!(won, 1, "{results:?}");
+    assert_eq!(
+        store.crons.runs("alice", "water", 10).await.unwrap().len(),
+        1
+    );
 }

@@ -124,7 +124,8 @@ macro_rules! conformance_tests {
             hostnames_have_one_owner, hostname_race_has_one_owner,
             hostname_limit_holds_under_a_race, kv_keeps_entries_within_budget,
             kv_budget_holds_under_a_race, kv_forgets_a_friend, jobs_and_their_runs,
-            job_limit_holds_under_a_race, interrupted_runs_are_failed, outbox_newest_first_and_capped,
+            job_limit_holds_under_a_race, pending_runs_are_listed, a_time_is_claimed_once,
+            claim_race_has_one_winner, outbox_newest_first_and_capped,
             audit_newest_first_and_bounded, records_move_without_loss,
             import_refuses_a_store_in_use
         );

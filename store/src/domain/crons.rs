@@ -77,16 +77,31 @@ pub struct Run {
     /// Delivery attempts made (0 while the first is under way, or when nothing was sent).
     #[serde(default)]
     pub attempts: u32,
+    /// The replica that recorded the run (`PORTAL_REPLICA_ID`); `None` in records of
+    /// earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
 }
 
 /// Where a run record lives, so that delivery can finish it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RunId {
     pub friend: String,
     pub job: String,
     /// Unique in the store, increasing within a job, and the same on every retry of the
     /// run's delivery.
     pub seq: u64,
+}
+
+/// How a claim of a job's scheduled time ended ([`CronStore::claim_run`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The job moved on to its next time. The run is the one recorded (pending), or
+    /// `None` when none was given or its time had been claimed before.
+    Claimed(Option<RunId>),
+    /// The job's next time was no longer the one read: another replica claimed it, or the
+    /// job was edited, disabled or deleted. The job as it now stands.
+    Moved(Option<Job>),
 }
 
 /// Why a job was not created.
@@ -136,6 +151,28 @@ pub trait CronStore: Send + Sync {
     /// The newest `limit` runs of a job, newest first.
     async fn runs(&self, friend: &str, name: &str, limit: usize) -> StoreResult<Vec<Run>>;
 
-    /// Marks failed every run left pending by a stop mid-delivery; how many.
-    async fn fail_interrupted_runs(&self) -> StoreResult<usize>;
+    /// Claims the job's time `expected` (its `next_run` as read), in one atomic step: if
+    /// the job is enabled and its `next_run` is still `expected`, sets it to `next` and,
+    /// when `run` is given and its `scheduled_for` is later than every time claimed before,
+    /// appends it (keeping the newest `kept`). A scheduled time is recorded at most once,
+    /// whichever replica claims it and whatever edits race with the claim.
+    async fn claim_run(
+        &self,
+        friend: &str,
+        name: &str,
+        expected: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+        run: Option<&Run>,
+        kept: usize,
+    ) -> StoreResult<Claim>;
+
+    /// Every run still pending (being delivered, or left so by a replica that stopped),
+    /// oldest first.
+    async fn pending_runs(&self) -> StoreResult<Vec<(RunId, Run)>>;
+
+    /// Moves on whenever a job changes by a write this process may not have seen (another
+    /// replica's); `None` where every write is this process's own (the embedded store).
+    fn job_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }

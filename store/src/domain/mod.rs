@@ -12,7 +12,7 @@ mod records;
 mod sessions;
 
 pub use audit::{AUDIT_FIELD_MAX, AuditBounds, AuditEntry, AuditLog, AuditQuery};
-pub use crons::{CronStore, Job, JobRefusal, Run, RunId, RunStatus, Trigger};
+pub use crons::{Claim, CronStore, Job, JobRefusal, Run, RunId, RunStatus, Trigger};
 pub use directory::{
     Agent, Directory, Friend, FriendPage, Friendship, NAMESPACE_PREFIX, Retired, StoredFriend,
     namespace_of, still_kept,

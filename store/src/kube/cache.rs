@@ -30,6 +30,8 @@ pub(crate) struct Cache<K> {
     deleted: Mutex<HashMap<String, u64>>,
     /// A relist under way: what it has listed so far.
     relist: Mutex<Option<BTreeMap<String, Arc<K>>>>,
+    /// Counts the watch events applied, so that a reader can wait for others' writes.
+    changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl<K: Resource + Clone> Cache<K> {
@@ -38,7 +40,13 @@ impl<K: Resource + Clone> Cache<K> {
             objects: RwLock::new(BTreeMap::new()),
             deleted: Mutex::new(HashMap::new()),
             relist: Mutex::new(None),
+            changes: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// Moves on with every watch event applied (writes of this process and others').
+    pub(crate) fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<Arc<K>> {
@@ -99,6 +107,12 @@ impl<K: Resource + Clone> Cache<K> {
 
     /// One watch event. Returns true when a full list has just come in.
     pub(crate) fn apply(&self, event: Event<K>) -> bool {
+        let relisted = self.apply_event(event);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+        relisted
+    }
+
+    fn apply_event(&self, event: Event<K>) -> bool {
         match event {
             Event::Apply(object) => self.note(object),
             Event::Delete(object) => {

@@ -133,7 +133,7 @@ pub struct KvEntrySpec {
 }
 
 /// A cron job with its newest runs (at most the runs kept).
-#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 #[kube(group = "store.friendportal.io", version = "v1", kind = "PortalJob")]
 #[kube(namespaced)]
 #[serde(rename_all = "camelCase")]
@@ -151,6 +151,10 @@ pub struct PortalJobSpec {
     /// Oldest first.
     #[serde(default)]
     pub runs: Vec<RunRecord>,
+    /// The latest scheduled time claimed (see `CronStore::claim_run`): kept across edits,
+    /// so that a time is never claimed twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_claimed: Option<DateTime<Utc>>,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
@@ -167,6 +171,9 @@ pub struct RunRecord {
     pub scheduled_for: Option<DateTime<Utc>>,
     #[serde(default)]
     pub attempts: u32,
+    /// The replica that recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replica: Option<String>,
 }
 
 /// A bounded run of consecutive outbox entries (name: `outbox-<index>`).

@@ -3,12 +3,13 @@
 //! jobs quota (see `quota.rs`), taken before the job is made and again after.
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 
 use super::KubeStore;
 use super::crds::{PortalJob, PortalJobSpec, RunRecord};
 use super::names::{FRIEND_LABEL, job_name, jobs_quota, labels};
 use super::objects::Step;
-use crate::domain::{CronStore, Job, JobRefusal, Run, RunId, RunStatus};
+use crate::domain::{Claim, CronStore, Job, JobRefusal, Run, RunId, RunStatus};
 use crate::{StoreError, StoreResult};
 
 fn job_of(spec: &PortalJobSpec) -> Job {
@@ -25,7 +26,8 @@ fn job_of(spec: &PortalJobSpec) -> Job {
     }
 }
 
-fn spec_of(job: &Job, runs: Vec<RunRecord>) -> PortalJobSpec {
+/// The job's fields from `job`; its runs and claims from the object being replaced.
+fn spec_of(job: &Job, kept: &mut PortalJobSpec) -> PortalJobSpec {
     PortalJobSpec {
         friend: job.friend.clone(),
         name: job.name.clone(),
@@ -36,8 +38,35 @@ fn spec_of(job: &Job, runs: Vec<RunRecord>) -> PortalJobSpec {
         enabled: job.enabled,
         created_at: job.created_at,
         next_run: job.next_run,
-        runs,
+        runs: std::mem::take(&mut kept.runs),
+        last_claimed: kept.last_claimed,
     }
+}
+
+/// A new job's spec: no runs, nothing claimed.
+fn new_spec(job: &Job) -> PortalJobSpec {
+    spec_of(job, &mut PortalJobSpec::default())
+}
+
+/// Appends a run to the job's record, keeping its newest `kept`; the run's sequence number.
+fn push_run(spec: &mut PortalJobSpec, run: &Run, kept: usize) -> u64 {
+    // Unique in the store: after every run of the job, and never before the run's own
+    // time (a job made again under the name starts past the old).
+    let last = spec.runs.last().map_or(0, |r| r.seq);
+    let seq = (last + 1).max(run.at.timestamp_micros().max(0) as u64);
+    spec.runs.push(RunRecord {
+        seq,
+        at: run.at,
+        trigger: run.trigger,
+        status: run.status.as_str().to_owned(),
+        error: run.error.clone(),
+        scheduled_for: run.scheduled_for,
+        attempts: run.attempts,
+        replica: run.replica.clone(),
+    });
+    let excess = spec.runs.len().saturating_sub(kept.max(1));
+    spec.runs.drain(..excess);
+    seq
 }
 
 fn status_of(text: &str) -> RunStatus {
@@ -52,12 +81,13 @@ pub(crate) fn run_of(record: &RunRecord) -> Run {
         error: record.error.clone(),
         scheduled_for: record.scheduled_for,
         attempts: record.attempts,
+        replica: record.replica.clone(),
     }
 }
 
 impl KubeStore {
-    fn job_object(&self, job: &Job, runs: Vec<RunRecord>) -> PortalJob {
-        let mut object = PortalJob::new(&job_name(&job.friend, &job.name), spec_of(job, runs));
+    fn job_object(&self, job: &Job) -> PortalJob {
+        let mut object = PortalJob::new(&job_name(&job.friend, &job.name), new_spec(job));
         object.metadata.labels = labels(&[(FRIEND_LABEL, &job.friend)]);
         object
     }
@@ -90,7 +120,7 @@ impl CronStore for KubeStore {
             return Ok(Err(JobRefusal::Limit { max }));
         }
         self.pause("job_quota_taken").await;
-        let Some(made) = self.jobs.create(&self.job_object(job, Vec::new())).await? else {
+        let Some(made) = self.jobs.create(&self.job_object(job)).await? else {
             return Ok(Err(JobRefusal::Exists));
         };
         if self.take(&quota, &job.name, max).await?.is_err() {
@@ -108,8 +138,7 @@ impl CronStore for KubeStore {
             let updated = self
                 .jobs
                 .update(&name, |o| {
-                    let runs = std::mem::take(&mut o.spec.runs);
-                    o.spec = spec_of(job, runs);
+                    o.spec = spec_of(job, &mut o.spec);
                     Ok(Step::Write(()))
                 })
                 .await?;
@@ -119,12 +148,7 @@ impl CronStore for KubeStore {
             self.take(&jobs_quota(&job.friend), &job.name, usize::MAX)
                 .await?
                 .ok();
-            if self
-                .jobs
-                .create(&self.job_object(job, Vec::new()))
-                .await?
-                .is_some()
-            {
+            if self.jobs.create(&self.job_object(job)).await?.is_some() {
                 return Ok(());
             }
         }
@@ -178,22 +202,7 @@ impl CronStore for KubeStore {
         let seq = self
             .jobs
             .update(&job_name(friend, name), |o| {
-                // Unique in the store: after every run of the job, and never before the
-                // run's own time (a job made again under the name starts past the old).
-                let last = o.spec.runs.last().map_or(0, |r| r.seq);
-                let seq = (last + 1).max(run.at.timestamp_micros().max(0) as u64);
-                o.spec.runs.push(RunRecord {
-                    seq,
-                    at: run.at,
-                    trigger: run.trigger,
-                    status: run.status.as_str().to_owned(),
-                    error: run.error.clone(),
-                    scheduled_for: run.scheduled_for,
-                    attempts: run.attempts,
-                });
-                let excess = o.spec.runs.len().saturating_sub(kept.max(1));
-                o.spec.runs.drain(..excess);
-                Ok(Step::Write(seq))
+                Ok(Step::Write(push_run(&mut o.spec, run, kept)))
             })
             .await?
             .ok_or_else(|| StoreError::NotFound(format!("no job '{name}'")))?;
@@ -235,27 +244,66 @@ impl CronStore for KubeStore {
             .unwrap_or_default())
     }
 
-    async fn fail_interrupted_runs(&self) -> StoreResult<usize> {
-        let mut failed = 0;
-        for object in self.jobs.all() {
-            if !object.spec.runs.iter().any(|r| r.status == "pending") {
-                continue;
-            }
-            let name = object.metadata.name.clone().unwrap_or_default();
-            failed += self
-                .jobs
-                .update(&name, |o| {
-                    let mut n = 0;
-                    for r in o.spec.runs.iter_mut().filter(|r| r.status == "pending") {
-                        r.status = RunStatus::Failed.as_str().to_owned();
-                        r.error = Some("the portal stopped before the delivery finished".into());
-                        n += 1;
-                    }
-                    Ok(if n > 0 { Step::Write(n) } else { Step::Keep(0) })
-                })
-                .await?
-                .unwrap_or(0);
-        }
-        Ok(failed)
+    async fn claim_run(
+        &self,
+        friend: &str,
+        name: &str,
+        expected: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+        run: Option<&Run>,
+        kept: usize,
+    ) -> StoreResult<Claim> {
+        let claimed = self
+            .jobs
+            .update(&job_name(friend, name), |o| {
+                if !o.spec.enabled || o.spec.next_run != Some(expected) {
+                    return Ok(Step::Keep(Claim::Moved(Some(job_of(&o.spec)))));
+                }
+                o.spec.next_run = next;
+                let unclaimed = |at: DateTime<Utc>| o.spec.last_claimed.is_none_or(|c| at > c);
+                let Some((run, at)) = run
+                    .and_then(|r| Some((r, r.scheduled_for?)))
+                    .filter(|(_, at)| unclaimed(*at))
+                else {
+                    return Ok(Step::Write(Claim::Claimed(None)));
+                };
+                o.spec.last_claimed = Some(at);
+                let seq = push_run(&mut o.spec, run, kept);
+                Ok(Step::Write(Claim::Claimed(Some(RunId {
+                    friend: friend.to_owned(),
+                    job: name.to_owned(),
+                    seq,
+                }))))
+            })
+            .await?;
+        Ok(claimed.unwrap_or(Claim::Moved(None)))
+    }
+
+    async fn pending_runs(&self) -> StoreResult<Vec<(RunId, Run)>> {
+        let mut pending: Vec<(RunId, Run)> = self
+            .jobs
+            .all()
+            .iter()
+            .flat_map(|o| {
+                o.spec
+                    .runs
+                    .iter()
+                    .filter(|r| r.status == RunStatus::Pending.as_str())
+                    .map(|r| {
+                        let id = RunId {
+                            friend: o.spec.friend.clone(),
+                            job: o.spec.name.clone(),
+                            seq: r.seq,
+                        };
+                        (id, run_of(r))
+                    })
+            })
+            .collect();
+        pending.sort_by_key(|(_, run)| run.at);
+        Ok(pending)
+    }
+
+    fn job_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.jobs.changes())
     }
 }

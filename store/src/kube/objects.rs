@@ -168,6 +168,11 @@ impl<K: Kind> Objects<K> {
         self.cache.with_prefix(prefix)
     }
 
+    /// Moves on with every watch event (see [`Cache::changes`]).
+    pub(crate) fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.cache.changes()
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.cache.len()
     }

@@ -3,6 +3,8 @@
 //! * `cron_jobs`: `friend \0 name` -> [`Job`] (JSON). A friend's jobs are one prefix scan.
 //! * `cron_runs`: `friend \0 name \0 seq (BE)` -> [`Run`] (JSON), oldest first; only the
 //!   newest `kept` of each job are kept.
+//! * `cron_claims`: `friend \0 name` -> the latest scheduled time claimed (RFC 3339), kept
+//!   apart from the job so that an edit never rewinds it.
 
 use std::sync::Mutex;
 
@@ -10,11 +12,16 @@ use async_trait::async_trait;
 
 use super::SledStore;
 use super::table::{decode, encode};
-use crate::{CronStore, Job, JobRefusal, Run, RunId, RunStatus, StoreResult};
+use chrono::{DateTime, Utc};
+
+use crate::{Claim, CronStore, Job, JobRefusal, Run, RunId, RunStatus, StoreResult};
 
 pub(super) struct CronTrees {
     pub(super) jobs: sled::Tree,
     pub(super) runs: sled::Tree,
+    claims: sled::Tree,
+    /// Held from reading a job's next time to moving it on.
+    claiming: Mutex<()>,
     /// Held from counting a friend's jobs to adding one: the data dir is this process's
     /// alone (sled locks it), so creates are exact without a count kept on disk.
     creating: Mutex<()>,
@@ -63,6 +70,8 @@ impl CronTrees {
         Ok(Self {
             jobs: db.open_tree("cron_jobs")?,
             runs: db.open_tree("cron_runs")?,
+            claims: db.open_tree("cron_claims")?,
+            claiming: Mutex::new(()),
             creating: Mutex::new(()),
         })
     }
@@ -169,6 +178,7 @@ impl CronStore for SledStore {
 
     async fn remove_job(&self, friend: &str, name: &str) -> StoreResult<bool> {
         let existed = self.crons.jobs.remove(job_key(friend, name))?.is_some();
+        self.crons.claims.remove(job_key(friend, name))?;
         for key in self
             .crons
             .runs
@@ -238,26 +248,68 @@ impl CronStore for SledStore {
             .collect()
     }
 
-    /// Runs left pending by a stop mid-delivery are marked failed at the next start.
-    async fn fail_interrupted_runs(&self) -> StoreResult<usize> {
-        let mut count = 0;
+    async fn claim_run(
+        &self,
+        friend: &str,
+        name: &str,
+        expected: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+        run: Option<&Run>,
+        kept: usize,
+    ) -> StoreResult<Claim> {
+        let key = job_key(friend, name);
+        let claimed = {
+            let _claiming = self
+                .crons
+                .claiming
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let Some(mut job) = self
+                .crons
+                .jobs
+                .get(&key)?
+                .map(|v| decode::<Job>(&v))
+                .transpose()?
+            else {
+                return Ok(Claim::Moved(None));
+            };
+            if !job.enabled || job.next_run != Some(expected) {
+                return Ok(Claim::Moved(Some(job)));
+            }
+            job.next_run = next;
+            self.crons.jobs.insert(&key, encode(&job)?)?;
+            let last: Option<DateTime<Utc>> = self
+                .crons
+                .claims
+                .get(&key)?
+                .map(|v| decode(&v))
+                .transpose()?;
+            match run.and_then(|r| Some((r, r.scheduled_for?))) {
+                Some((run, at)) if last.is_none_or(|c| at > c) => {
+                    self.crons.claims.insert(&key, encode(&at)?)?;
+                    let seq = self.generate_id()?;
+                    Some(self.crons.append_run(friend, name, seq, run, kept)?)
+                }
+                _ => None,
+            }
+        };
+        self.flush().await?;
+        Ok(Claim::Claimed(claimed))
+    }
+
+    async fn pending_runs(&self) -> StoreResult<Vec<(RunId, Run)>> {
+        let mut pending = Vec::new();
         for item in self.crons.runs.iter() {
             let (key, value) = item?;
             let run: Run = decode(&value)?;
-            if run.status == RunStatus::Pending {
-                self.crons.finish(
-                    &key,
-                    RunStatus::Failed,
-                    Some("the portal stopped before the delivery finished".into()),
-                    None,
-                )?;
-                count += 1;
+            if run.status == RunStatus::Pending
+                && let Some(id) = run_id_of(&key)
+            {
+                pending.push((id, run));
             }
         }
-        if count > 0 {
-            self.flush().await?;
-        }
-        Ok(count)
+        pending.sort_by_key(|(_, run)| run.at);
+        Ok(pending)
     }
 }
 

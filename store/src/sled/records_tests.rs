@@ -121,6 +121,7 @@ async fn every_kind(store: &SledStore) {
             error: None,
             scheduled_for: Some(at(minute)),
             attempts: 0,
+            replica: None,
         };
         let id = store.add_run("alice", "daily", &run, 50).await.unwrap();
         store
