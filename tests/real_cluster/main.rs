@@ -16,6 +16,8 @@ mod exposure;
 mod install;
 mod provisioning;
 mod purge;
+mod replicas;
+mod replicas_support;
 mod secrets;
 mod store_conformance;
 mod store_kube;

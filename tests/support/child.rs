@@ -117,6 +117,17 @@ impl Child {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// `GET <url><path>` with a bearer token: the status and the body as text.
+    pub async fn get_text(&self, path: &str, token: &str) -> (reqwest::StatusCode, String) {
+        let r = reqwest::Client::new()
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.text().await.unwrap_or_default())
+    }
+
     pub fn stderr_text(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
