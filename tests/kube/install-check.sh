@@ -43,16 +43,16 @@ pass "deploy/policies.yaml matches policies/, and the Deployment mounts every na
 # ---- apply -------------------------------------------------------------------------
 
 # The test cluster has no storage provisioner: a PersistentVolume of its own
-# stands in, for the claim to bind and the pod to be scheduled.
+# stands in, for the workspace claim (ReadWriteMany) to bind and the pods to be scheduled.
 k apply --server-side -f - >/dev/null <<'EOF'
 apiVersion: v1
 kind: PersistentVolume
 metadata:
-  name: friend-portal-test-data
+  name: friend-portal-test-workspace
 spec:
   capacity:
     storage: 5Gi
-  accessModes: ["ReadWriteOnce"]
+  accessModes: ["ReadWriteMany"]
   hostPath:
     path: /var/lib/friend-portal-test
 EOF
@@ -61,6 +61,9 @@ warnings="$(
 	{
 		k apply --server-side -f "$repo/deploy/crds/"
 		k apply -f "$repo/deploy/namespace.yaml"
+		# README's install: the admin token every replica takes.
+		k -n $ns create secret generic friend-portal-admin --from-literal=token="$(openssl rand -hex 32)" \
+			--dry-run=client -o yaml | k apply -f -
 		k apply -f "$repo/deploy/rbac.yaml"
 		k apply -f "$repo/deploy/admission-policy.yaml"
 		k apply -f "$repo/deploy/policies.yaml"
@@ -76,9 +79,24 @@ pass "deploy/ applied cleanly to namespace $ns (enforce=restricted), with no Pod
 
 k -n $ns rollout status deployment/friend-portal --timeout=90s >/dev/null ||
 	fail "the portal's Deployment did not become available: $(k -n $ns get events -o custom-columns=R:.reason,M:.message --no-headers | tail -5)"
-phase="$(k -n $ns get pods -l app.kubernetes.io/name=friend-portal -o jsonpath='{.items[0].status.phase}')"
-[[ "$phase" == Running ]] || fail "the portal's pod is $phase"
-pass "the portal's pod was admitted under restricted and is Running on the kwok node"
+phases="$(k -n $ns get pods -l app.kubernetes.io/name=friend-portal -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}' | sort | uniq -c | xargs)"
+[[ "$phases" == "3 Running" ]] || fail "the portal's pods are: $phases (want 3 Running)"
+pass "the portal's 3 pods were admitted under restricted and are Running on the kwok node"
+
+# A rolling restart keeps 3 available throughout (maxUnavailable 0); a PDB guards drains.
+[[ "$(k -n $ns get pdb friend-portal -o jsonpath='{.spec.maxUnavailable}')" == 1 ]] ||
+	fail "no PodDisruptionBudget of maxUnavailable 1 for the portal"
+k -n $ns rollout restart deployment/friend-portal >/dev/null
+least=3
+started=$SECONDS
+until k -n $ns rollout status deployment/friend-portal --timeout=1s >/dev/null 2>&1; do
+	available="$(k -n $ns get deployment friend-portal -o jsonpath='{.status.availableReplicas}')"
+	if ((${available:-0} < least)); then least=${available:-0}; fi
+	((SECONDS - started < 300)) || fail "the rolling restart did not finish in 5 minutes"
+	sleep 0.5
+done
+((least >= 3)) || fail "only $least replicas were available during the rolling restart"
+pass "a rolling restart replaced the 3 replicas one at a time, 3 available throughout"
 
 # ---- the level is really enforced ----------------------------------------------------
 

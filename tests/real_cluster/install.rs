@@ -29,6 +29,9 @@ fn deploy_installs_under_restricted() {
         "reads no Secrets outside friends' namespaces",
         "RoleBindings to friend-*",
         "keeps its state in the cluster",
+        "3 pods were admitted",
+        "one at a time, 3 available throughout",
+        "elect their scheduler by a Lease",
     ] {
         assert!(
             stdout.contains(check),
