@@ -111,6 +111,22 @@ struct ServeArgs {
     /// A file holding the agent gateway's token (instead of --agent-gateway-token).
     #[arg(long, env = "PORTAL_AGENT_GATEWAY_TOKEN_FILE")]
     agent_gateway_token_file: Option<PathBuf>,
+    /// Where a plugin uploaded as a file is pushed (`oci://host[:port]/prefix`; each plugin
+    /// becomes `<prefix>/<name>`), so that every replica can pull it (README, Plugins from
+    /// a registry).
+    #[arg(long, env = "PORTAL_PLUGIN_REGISTRY")]
+    plugin_registry: Option<String>,
+    /// Registries (`host[:port]`, comma-separated) spoken to over plain HTTP, e.g. one
+    /// inside the cluster without TLS. Every other registry is HTTPS.
+    #[arg(long, env = "PORTAL_PLUGIN_REGISTRY_PLAIN_HTTP", value_delimiter = ',')]
+    plugin_registry_plain_http: Vec<String>,
+    /// The plugin registry's user name (with PORTAL_PLUGIN_REGISTRY_PASSWORD).
+    #[arg(long, env = "PORTAL_PLUGIN_REGISTRY_USERNAME")]
+    plugin_registry_username: Option<String>,
+    /// The plugin registry's password. Prefer the environment: a flag shows in the
+    /// process list.
+    #[arg(long, env = "PORTAL_PLUGIN_REGISTRY_PASSWORD", hide_env_values = true)]
+    plugin_registry_password: Option<String>,
     /// This replica's name in logs, metrics, the leader lease and the runs it records.
     /// Default: the host's name (in a pod, the pod's name).
     #[arg(long, env = "PORTAL_REPLICA_ID")]
@@ -207,6 +223,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     config.scheduler =
         crate::scheduler::policy::CronPolicy::load(&config.policies)?.scheduler_config();
     config.scheduler.gateway = args.agent_gateway.filter(|url| !url.trim().is_empty());
+    config.registry = crate::releases::RegistrySettings {
+        push_to: args.plugin_registry.filter(|r| !r.trim().is_empty()),
+        plain_http: args.plugin_registry_plain_http,
+        username: args.plugin_registry_username,
+        password: args.plugin_registry_password,
+    };
     if let Some(replica) = args.replica_id.filter(|r| !r.trim().is_empty()) {
         config.scheduler.replica = crate::config::replica_id(replica.trim())?;
     }

@@ -28,6 +28,8 @@ pub struct ServeConfig {
     pub store_cache_bytes: u64,
     /// Cron: the agent gateway (or the local outbox), limits, grace window, retries.
     pub scheduler: crate::scheduler::SchedulerConfig,
+    /// Where plugin releases come from and uploads go.
+    pub registry: crate::releases::RegistrySettings,
 }
 
 impl ServeConfig {
@@ -46,6 +48,7 @@ impl ServeConfig {
             store: StoreMode::Sled,
             store_cache_bytes: portal_store::DEFAULT_CACHE_BYTES,
             scheduler: crate::scheduler::SchedulerConfig::default(),
+            registry: crate::releases::RegistrySettings::default(),
             listen,
             data_dir,
         }

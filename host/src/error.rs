@@ -148,3 +148,21 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A plugin that cannot be installed or rolled back, as the admin API answers it.
+impl From<crate::runtime::LoadError> for ApiError {
+    fn from(e: crate::runtime::LoadError) -> Self {
+        use crate::runtime::LoadError;
+        match e {
+            LoadError::UnknownPlugin(_) => ApiError::not_found(e.to_string()),
+            LoadError::NotAComponent(_) => ApiError::bad_request(e.to_string()),
+            LoadError::Refused(_) => ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "refused",
+                e.to_string(),
+            ),
+            LoadError::NothingToRollBack(_) => ApiError::conflict(e.to_string()),
+            LoadError::Io(e) => ApiError::internal(e),
+        }
+    }
+}

@@ -20,6 +20,7 @@ pub mod leader;
 pub mod mcp;
 pub mod plugin_cli;
 pub mod policy;
+pub mod releases;
 pub mod runtime;
 pub mod scheduler;
 pub mod server;

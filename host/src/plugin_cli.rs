@@ -25,12 +25,14 @@ pub struct Remote {
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
-    /// Upload a component and make it the plugin's current version.
+    /// Make a component the plugin's current version: `oci://host/repository:tag` (a
+    /// release every replica pulls), or a `.wasm` file to upload (pushed to the portal's
+    /// plugin registry when it has one).
     Install {
         /// The plugin's name in the policy (e.g. `secrets`).
         name: String,
-        /// The component to upload (a `.wasm` built for wasm32-wasip2).
-        file: PathBuf,
+        /// `oci://REF`, or the component to upload (a `.wasm` built for wasm32-wasip2).
+        source: String,
         #[command(flatten)]
         remote: Remote,
     },
@@ -82,24 +84,57 @@ async fn answer(response: reqwest::Response) -> anyhow::Result<Value> {
     Ok(body)
 }
 
+/// With releases: says which replicas serve the change, and fails when some do not.
+fn rollout_done(change: &Value) -> anyhow::Result<()> {
+    let Some(rollout) = change.get("rollout") else {
+        return Ok(());
+    };
+    let serving: Vec<&str> = rollout["serving"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    println!("served by: {}", serving.join(", "));
+    if rollout["complete"] == Value::Bool(true) {
+        return Ok(());
+    }
+    let pending: Vec<String> = rollout["pending"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| match p["error"].as_str() {
+            Some(error) => format!("{} ({error})", p["replica"].as_str().unwrap_or("?")),
+            None => p["replica"].as_str().unwrap_or("?").to_owned(),
+        })
+        .collect();
+    anyhow::bail!("released, but not yet served by: {}", pending.join(", "))
+}
+
 pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     match command {
-        PluginCommand::Install { name, file, remote } => {
-            let bytes =
-                std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let response = http
-                .put(remote.endpoint(&format!("/api/admin/plugins/{name}")))
-                .bearer_auth(remote.token()?)
-                .body(bytes)
-                .send()
-                .await?;
-            let swap = answer(response).await?;
+        PluginCommand::Install {
+            name,
+            source,
+            remote,
+        } => {
+            let request = if source.starts_with("oci://") {
+                http.post(remote.endpoint(&format!("/api/admin/plugins/{name}/releases")))
+                    .json(&serde_json::json!({ "reference": source }))
+            } else {
+                let bytes = std::fs::read(&source).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+                http.put(remote.endpoint(&format!("/api/admin/plugins/{name}")))
+                    .body(bytes)
+            };
+            let response = request.bearer_auth(remote.token()?).send().await?;
+            let change = answer(response).await?;
             println!(
                 "{name}: {} (was {})",
-                swap["version"].as_str().unwrap_or("?"),
-                swap["previous"].as_str().unwrap_or("?")
+                change["version"].as_str().unwrap_or("?"),
+                change["previous"].as_str().unwrap_or("?")
             );
+            rollout_done(&change)?;
         }
         PluginCommand::List { remote } => {
             let response = http
@@ -135,6 +170,7 @@ pub async fn run(command: PluginCommand) -> anyhow::Result<()> {
                 .send()
                 .await?;
             let swap = answer(response).await?;
+            rollout_done(&swap)?;
             println!(
                 "{name}: back to {} (was {})",
                 swap["version"].as_str().unwrap_or("?"),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub public_url: std::sync::OnceLock<String>,
     /// Serves the benchmarks' native echo (`native_echo` in the plugin policy).
     pub native_echo: bool,
+    /// Follows the plugin releases (README, Plugins from a registry).
+    pub releases: crate::releases::follow::Follower,
     /// The leader lease's elector (replicas sharing a kube store), given up at shutdown.
     pub elector: std::sync::Mutex<Option<crate::leader::lease::Elector>>,
 }

@@ -42,6 +42,7 @@ pub struct Store {
     pub outbox: Arc<dyn OutboxStore>,
     pub audit: Arc<dyn AuditLog>,
     pub records: Arc<dyn Records>,
+    pub releases: Arc<dyn Releases>,
     /// Points where tests hold an operation between its steps (see [`Pauses`]).
     pub pauses: Arc<Pauses>,
     /// `"sled"` or `"kube"`, for logs and `/api/admin` answers.
@@ -62,6 +63,7 @@ pub trait Backend:
     + OutboxStore
     + AuditLog
     + Records
+    + Releases
     + 'static
 {
 }
@@ -75,6 +77,7 @@ impl<B> Backend for B where
         + OutboxStore
         + AuditLog
         + Records
+        + Releases
         + 'static
 {
 }
@@ -90,7 +93,8 @@ impl Store {
             crons: backend.clone(),
             outbox: backend.clone(),
             audit: backend.clone(),
-            records: backend,
+            records: backend.clone(),
+            releases: backend,
             pauses,
             backend: name,
             local: None,

@@ -47,7 +47,11 @@ shutdown_wait_secs = 5
 
 /// An agent and a friend with a Discord id, made through `replica`: the agent's token and a
 /// token that works for the friend (an unopened link's).
-async fn agent_and_friend(replicas: &Replicas, replica: &str, friend: &str) -> (String, String) {
+pub(crate) async fn agent_and_friend(
+    replicas: &Replicas,
+    replica: &str,
+    friend: &str,
+) -> (String, String) {
     let portal = replicas.child(replica);
     let (status, body) = portal
         .call(
@@ -184,7 +188,7 @@ async fn a_cron_time_reaches_the_agent_once_whatever_happens_to_the_leader() {
     replicas.signal(&leader, "-CONT");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let deadline = stopped + Duration::from_secs(RENEW_DEADLINE_SECS);
-    let late = gateway.from_since(&leader, deadline);
+    let late = gateway.sent_by_since(&leader, deadline);
     assert!(
         late.is_empty(),
         "{leader} sent after its renew deadline: {late:?}"
@@ -202,7 +206,7 @@ async fn a_cron_time_reaches_the_agent_once_whatever_happens_to_the_leader() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     // An attempt started before the deadline may still be answered just after it.
     let deadline = cut + Duration::from_secs(RENEW_DEADLINE_SECS) + Duration::from_millis(500);
-    let late = gateway.from_since(&leader, deadline);
+    let late = gateway.sent_by_since(&leader, deadline);
     assert!(
         late.is_empty(),
         "{leader} sent after its renew deadline: {late:?}"

@@ -84,7 +84,7 @@ impl Gateway {
     }
 
     /// Deliveries by `replica` received after `since`.
-    pub fn from_since(&self, replica: &str, since: Instant) -> Vec<Received> {
+    pub fn sent_by_since(&self, replica: &str, since: Instant) -> Vec<Received> {
         self.received()
             .into_iter()
             .filter(|r| r.replica == replica && r.at > since)
@@ -177,6 +177,8 @@ pub struct Replicas {
     pub gateway: Gateway,
     admin_kubeconfig: PathBuf,
     pub running: HashMap<String, (Child, ApiProxy)>,
+    /// More flags for every replica started from now on.
+    pub extra: Vec<String>,
 }
 
 impl Replicas {
@@ -204,6 +206,7 @@ impl Replicas {
             gateway,
             admin_kubeconfig: plane.admin_kubeconfig.clone(),
             running: HashMap::new(),
+            extra: Vec::new(),
         }
     }
 
@@ -217,24 +220,27 @@ impl Replicas {
         let data = self.work.path().join(id);
         let gateway = self.gateway.base_for(id);
         let policies = self.policies.to_str().unwrap().to_owned();
-        let child = Child::serve_with_env(
-            &data,
-            &[
-                "--store",
-                "kube",
-                "--cluster",
-                "kube",
-                "--policies-dir",
-                &policies,
-                "--agent-gateway",
-                &gateway,
-                "--replica-id",
-                id,
-            ],
-            &[("KUBECONFIG", kubeconfig.as_path())],
-        )
-        .await;
+        let mut args = vec![
+            "--store",
+            "kube",
+            "--cluster",
+            "kube",
+            "--policies-dir",
+            &policies,
+            "--agent-gateway",
+            &gateway,
+            "--replica-id",
+            id,
+        ];
+        args.extend(self.extra.iter().map(String::as_str));
+        let child =
+            Child::serve_with_env(&data, &args, &[("KUBECONFIG", kubeconfig.as_path())]).await;
         self.running.insert(id.to_owned(), (child, proxy));
+    }
+
+    /// The policies every replica reads (a test may change them before starting any).
+    pub fn policies(&self) -> &Path {
+        &self.policies
     }
 
     pub fn child(&self, id: &str) -> &Child {

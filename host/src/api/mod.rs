@@ -273,17 +273,39 @@ pub static NATIVE_ROUTES: &[NativeRoute] = &[
         },
     )
     .bytes_body("application/wasm", crate::runtime::MAX_COMPONENT_BYTES)
-    .replies(&[Reply::json(200, "Installed", schema::<crate::runtime::Swap>)])
-    .errors(&[404]),
+    .replies(&[
+        Reply::json(200, "Installed (on every replica, when releases are in use)", schema::<plugins::Change>),
+        Reply::json(202, "Released; some replicas do not serve it yet (rollout.pending)", schema::<plugins::Change>),
+    ])
+    .errors(&[404, 409, 502]),
+    R::new(
+        Method::POST,
+        "/api/admin/plugins/{name}/releases",
+        ADMIN,
+        "plugins.release",
+        "Releases a plugin from an OCI registry: every replica pulls the component (pinned by \
+         digest), checks it, compiles it and serves it; answered once every live replica \
+         serves it, or after a minute naming those that do not",
+        |m| on(m, plugins::release),
+    )
+    .json_body(schema::<plugins::NewRelease>)
+    .replies(&[
+        Reply::json(200, "Released, served by every replica", schema::<plugins::Change>),
+        Reply::json(202, "Released; some replicas do not serve it yet (rollout.pending)", schema::<plugins::Change>),
+    ])
+    .errors(&[404, 409, 422, 502]),
     R::new(
         Method::POST,
         "/api/admin/plugins/{name}/rollback",
         ADMIN,
         "plugins.rollback",
-        "Returns a plugin to its previous version",
+        "Returns a plugin to its previous version (its previous release, on every replica)",
         |m| on(m, plugins::rollback),
     )
-    .replies(&[Reply::json(200, "Rolled back", schema::<crate::runtime::Swap>)])
+    .replies(&[
+        Reply::json(200, "Rolled back", schema::<plugins::Change>),
+        Reply::json(202, "Rolled back; some replicas do not serve it yet (rollout.pending)", schema::<plugins::Change>),
+    ])
     .errors(&[404, 409]),
     R::new(Method::GET, "/healthz", PUBLIC, "health", "Health, version and plugins", |m| {
         on(m, health::healthz)

@@ -222,6 +222,19 @@ impl Runtime {
         })
     }
 
+    /// The SHA-256 of the component `name` serves now.
+    pub fn serving(&self, name: &str) -> Option<String> {
+        self.plugin(name).map(|p| p.current().sha256.clone())
+    }
+
+    /// The component the policy names for `name` (built into the binary, or its file).
+    pub fn built_in(&self, name: &str) -> Result<Vec<u8>, LoadError> {
+        let plugin = self
+            .plugin(name)
+            .ok_or_else(|| LoadError::UnknownPlugin(name.to_owned()))?;
+        base_bytes(&plugin.policy)
+    }
+
     /// Returns to the version installed before the current one (or the policy's own).
     pub async fn rollback(&self, name: &str) -> Result<Swap, LoadError> {
         let plugin = self

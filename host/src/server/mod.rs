@@ -174,6 +174,7 @@ pub async fn build_state(
         metrics.clone(),
         clock.clone(),
     )?;
+    let registry = config.registry.clone();
     let state = AppState {
         runtime,
         admin_token: admin.secret().to_owned(),
@@ -191,6 +192,7 @@ pub async fn build_state(
         public_url: std::sync::OnceLock::new(),
         native_echo: policy.native_echo,
         elector: std::sync::Mutex::new(elector),
+        releases: crate::releases::follow::Follower::new(&registry),
     };
     Ok((Arc::new(state), admin))
 }
@@ -229,10 +231,17 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
     );
+    // A replica serves the plugins' current releases before it answers anything.
+    state.releases.sync(&state).await;
     let (tx, rx) = oneshot::channel::<()>();
     let app = router(state.clone());
     state.scheduler.start();
     let sweeper = tokio::spawn(housekeeping::sweep_hourly(Arc::downgrade(&state)));
+    let (stop_following, following) = tokio::sync::watch::channel(false);
+    let follower = tokio::spawn(crate::releases::follow::run(
+        Arc::downgrade(&state),
+        following,
+    ));
     let task_state = state.clone();
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app.into_make_service())
@@ -241,6 +250,8 @@ pub async fn start(state: SharedState) -> anyhow::Result<RunningServer> {
             })
             .await;
         // Stopped with the server, whichever way it stopped.
+        stop_following.send_replace(true);
+        let _ = follower.await;
         task_state.scheduler.shutdown().await;
         let elector = task_state
             .elector

@@ -19,6 +19,7 @@ mod hostnames;
 mod kv;
 mod outbox;
 mod records;
+mod releases;
 mod sessions;
 
 pub use audit::*;
@@ -28,6 +29,7 @@ pub use hostnames::*;
 pub use kv::*;
 pub use outbox::*;
 pub use records::*;
+pub use releases::*;
 pub use sessions::*;
 
 use chrono::{DateTime, TimeZone, Utc};
@@ -125,7 +127,8 @@ macro_rules! conformance_tests {
             hostname_limit_holds_under_a_race, kv_keeps_entries_within_budget,
             kv_budget_holds_under_a_race, kv_forgets_a_friend, jobs_and_their_runs,
             job_limit_holds_under_a_race, pending_runs_are_listed, a_time_is_claimed_once,
-            claim_race_has_one_winner, outbox_newest_first_and_capped,
+            claim_race_has_one_winner, releases_publish_and_roll_back,
+            publish_race_has_one_winner, outbox_newest_first_and_capped,
             audit_newest_first_and_bounded, records_move_without_loss,
             import_refuses_a_store_in_use
         );

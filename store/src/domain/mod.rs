@@ -9,6 +9,7 @@ mod hostnames;
 mod kv;
 mod outbox;
 mod records;
+mod releases;
 mod sessions;
 
 pub use audit::{AUDIT_FIELD_MAX, AuditBounds, AuditEntry, AuditLog, AuditQuery};
@@ -21,4 +22,5 @@ pub use hostnames::{ClaimError, ClaimPart, ClaimRequest, HostnameClaim, Hostname
 pub use kv::{KvFull, KvStore, kv_entry_bytes};
 pub use outbox::{OUTBOX_KEPT, OutboxEntry, OutboxStore};
 pub use records::{Record, Records};
+pub use releases::{RELEASES_KEPT, Release, Releases, ReplicaReport, RollbackRefusal};
 pub use sessions::{LinkRefusal, Session, SessionKind, SessionState, Sessions, TokenHash};

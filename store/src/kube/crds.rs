@@ -10,7 +10,9 @@ use kube::{CustomResource, CustomResourceExt};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{AuditEntry, Friend, OutboxEntry, SessionKind, Trigger};
+use crate::domain::{
+    AuditEntry, Friend, OutboxEntry, Release, ReplicaReport, SessionKind, Trigger,
+};
 
 /// The API group of every store kind.
 pub const GROUP: &str = "store.friendportal.io";
@@ -200,6 +202,34 @@ pub struct AuditChunkSpec {
     pub entries: Vec<AuditEntry>,
 }
 
+/// A plugin's releases, the current one first (at most `RELEASES_KEPT`); every replica
+/// serves the current one.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "store.friendportal.io",
+    version = "v1",
+    kind = "PluginRelease"
+)]
+#[kube(namespaced)]
+pub struct PluginReleaseSpec {
+    pub plugin: String,
+    #[serde(default)]
+    pub releases: Vec<Release>,
+}
+
+/// What one replica serves, as it last reported (renewed every few seconds while it runs).
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, PartialEq, JsonSchema)]
+#[kube(
+    group = "store.friendportal.io",
+    version = "v1",
+    kind = "PortalReplica"
+)]
+#[kube(namespaced)]
+pub struct PortalReplicaSpec {
+    #[serde(flatten)]
+    pub report: ReplicaReport,
+}
+
 /// Every store CRD, in the order they are written to `deploy/crds/`.
 pub fn crds() -> Vec<CustomResourceDefinition> {
     vec![
@@ -213,6 +243,8 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
         PortalJob::crd(),
         OutboxChunk::crd(),
         AuditChunk::crd(),
+        PluginRelease::crd(),
+        PortalReplica::crd(),
     ]
 }
 

@@ -17,6 +17,7 @@ mod outbox;
 mod platform_ids;
 mod quota;
 mod records;
+mod releases;
 mod sessions;
 
 use std::sync::{Arc, Mutex};
@@ -24,8 +25,8 @@ use std::sync::{Arc, Mutex};
 use crate::domain::AuditBounds;
 use crate::{Pauses, Store, StoreResult};
 use crds::{
-    AuditChunk, HostnameClaim, KvEntry, OutboxChunk, PlatformId, PortalAgent, PortalFriend,
-    PortalJob, PortalQuota, PortalSession,
+    AuditChunk, HostnameClaim, KvEntry, OutboxChunk, PlatformId, PluginRelease, PortalAgent,
+    PortalFriend, PortalJob, PortalQuota, PortalReplica, PortalSession,
 };
 use objects::Objects;
 
@@ -42,6 +43,8 @@ pub struct KubeStore {
     jobs: Objects<PortalJob>,
     outbox: Objects<OutboxChunk>,
     audit: Objects<AuditChunk>,
+    releases: Objects<PluginRelease>,
+    replicas: Objects<PortalReplica>,
     pauses: Arc<Pauses>,
     audit_bounds: Mutex<AuditBounds>,
 }
@@ -73,6 +76,10 @@ impl KubeStore {
             Objects::start(c(), namespace),
             Objects::start(c(), namespace),
         )?;
+        let (releases, replicas) = tokio::try_join!(
+            Objects::start(c(), namespace),
+            Objects::start(c(), namespace),
+        )?;
         Ok(Self {
             friends,
             agents,
@@ -84,6 +91,8 @@ impl KubeStore {
             jobs,
             outbox,
             audit,
+            releases,
+            replicas,
             pauses,
             audit_bounds: Mutex::new(AuditBounds::default()),
         })

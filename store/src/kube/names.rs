@@ -71,3 +71,11 @@ pub(crate) fn kv_name(plugin: &str, friend: &str, key: &str) -> String {
 pub(crate) fn job_name(friend: &str, name: &str) -> String {
     format!("job-{}", digest(&[friend, name]))
 }
+
+pub(crate) fn release_name(plugin: &str) -> String {
+    format!("release-{}", digest(&[plugin]))
+}
+
+pub(crate) fn replica_name(replica: &str) -> String {
+    format!("replica-{}", digest(&[replica]))
+}

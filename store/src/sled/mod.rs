@@ -17,6 +17,7 @@ mod local;
 mod outbox;
 mod platform_ids;
 mod records;
+mod releases;
 mod sessions;
 mod table;
 
@@ -119,6 +120,7 @@ pub struct SledStore {
     /// Held while an outbox entry is given its id and written.
     outbox_lock: std::sync::Mutex<()>,
     kv: kv::KvTrees,
+    releases: releases::ReleaseTrees,
     /// Points where tests hold an operation between its steps.
     pauses: Arc<Pauses>,
 }
@@ -150,6 +152,7 @@ impl SledStore {
             outbox: db.open_tree("cron_outbox")?,
             outbox_lock: Default::default(),
             kv: kv::KvTrees::open(&db)?,
+            releases: releases::ReleaseTrees::open(&db)?,
             pauses: Default::default(),
             flusher: Flusher::new(db.clone()),
             db,
