@@ -86,13 +86,7 @@ pub async fn run(
     let gateway = gateway(arrivals.clone()).await?;
     let portal = Arc::new(Portal::start_with(binary, dir, &["--agent-gateway", &gateway]).await?);
     // A job's session names an agent its friend has a friendship with.
-    portal
-        .post(
-            "/api/agents",
-            ADMIN,
-            json!({"id": "main", "display_name": "Main"}),
-        )
-        .await?;
+    portal.add_main_agent().await?;
     let first = unix_now() as u64 + bench.seed_budget;
 
     let seeding = std::time::Instant::now();

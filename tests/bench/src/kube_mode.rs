@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::control_plane::{self, ControlPlane};
 use crate::load::{self, LoadResult};
 use crate::portal::Portal;
-use crate::store_backends;
+use crate::{replicas, store_backends};
 
 /// The routes measured in both modes, with the labels of their embedded rows.
 pub const ROUTES: [(&str, &str); 2] = [
@@ -72,14 +72,15 @@ pub async fn page_loads(
 }
 
 /// Runs the kube-mode scenarios, then the store backends' (`store_friends` friends, 0
-/// skips them) on the same control plane; the rows for the table. Call it from the
-/// bench's main task (see `ControlPlane::start`). Stops the portals and the control plane
-/// it starts.
+/// skips them) and the replicas' (`replica_friends`, 0 skips them) on the same control
+/// plane; the rows for the table. Call it from the bench's main task (see
+/// `ControlPlane::start`). Stops the portals and the control plane it starts.
 pub async fn run(
     binary: &str,
     connections: usize,
     duration: Duration,
     store_friends: usize,
+    replica_friends: usize,
 ) -> anyhow::Result<Vec<(String, String)>> {
     control_plane::build()?;
     let plane = ControlPlane::start()?;
@@ -114,24 +115,43 @@ pub async fn run(
     ));
     portal.stop();
 
+    let bench = |friends| store_backends::StoreBench {
+        binary,
+        plane: &plane,
+        friends,
+        connections,
+        duration,
+    };
     if store_friends > 0 {
-        let bench = store_backends::StoreBench {
-            binary,
-            plane: &plane,
-            friends: store_friends,
-            connections,
-            duration,
-        };
-        match store_backends::run(&bench).await {
-            Ok(store_rows) => rows.extend(store_rows),
-            Err(e) => {
-                let story = format!("{e:#}");
-                eprintln!("store backends: not run: {story}");
-                let first = story.lines().next().unwrap_or_default();
-                rows.push(("store sled vs kube".into(), format!("not run: {first}")));
-            }
-        }
+        let store_rows = store_backends::run(&bench(store_friends)).await;
+        rows.extend(crate::or_not_run("store sled vs kube", store_rows));
     }
+    if replica_friends > 0 {
+        let replica_rows = replicas::run(&bench(replica_friends)).await;
+        rows.extend(crate::or_not_run("replicas", replica_rows));
+    }
+    drop(plane);
+    Ok(rows)
+}
+
+/// The replicas' figures alone, on a control plane of their own.
+pub async fn replicas_only(
+    binary: &str,
+    connections: usize,
+    duration: Duration,
+    friends: usize,
+) -> anyhow::Result<Vec<(String, String)>> {
+    control_plane::build()?;
+    let plane = ControlPlane::start()?;
+    eprintln!("kube: control plane ready in {:.1?}", plane.startup);
+    let bench = store_backends::StoreBench {
+        binary,
+        plane: &plane,
+        friends,
+        connections,
+        duration,
+    };
+    let rows = crate::or_not_run("replicas", replicas::run(&bench).await);
     drop(plane);
     Ok(rows)
 }
@@ -139,7 +159,7 @@ pub async fn run(
 /// Loads both pages until a load costs the API server nothing: the first loads start the
 /// caches' watches and read direct until their lists are in. Returns the loads it took
 /// and the API requests (watches included) the first load cost.
-async fn until_cached(portal: &Portal, session: &str) -> anyhow::Result<(usize, u64)> {
+pub async fn until_cached(portal: &Portal, session: &str) -> anyhow::Result<(usize, u64)> {
     const TRIES: usize = 100;
     let mut first_cost = None;
     for loads in 1..=TRIES {

@@ -35,12 +35,24 @@ pub async fn run(
     connections: usize,
     duration: Duration,
 ) -> LoadResult {
-    let url = format!("{base}{path}");
+    run_spread(&[base.to_owned()], path, token, connections, duration).await
+}
+
+/// As `run`, the connections spread round-robin over `bases` (connection i sends every
+/// request to `bases[i % bases.len()]`): a client-side balancer over replicas.
+pub async fn run_spread(
+    bases: &[String],
+    path: &str,
+    token: Option<&str>,
+    connections: usize,
+    duration: Duration,
+) -> LoadResult {
     let started = Instant::now();
     let deadline = started + duration;
     let tasks: Vec<_> = (0..connections)
-        .map(|_| {
-            let (url, token) = (url.clone(), token.map(str::to_owned));
+        .map(|i| {
+            let url = format!("{}{path}", bases[i % bases.len()]);
+            let token = token.map(str::to_owned);
             tokio::spawn(async move {
                 let http = reqwest::Client::builder()
                     .pool_max_idle_per_host(1)

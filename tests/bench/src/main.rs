@@ -7,6 +7,7 @@ mod kube_mode;
 mod load;
 mod peer;
 mod portal;
+mod replicas;
 mod scale;
 mod store_backends;
 
@@ -49,6 +50,13 @@ struct Args {
     /// on the kube-mode control plane; 0 skips them).
     #[arg(long, default_value_t = 1000)]
     store_friends: usize,
+    /// Friends in the store for the replicas' figures (one replica against three, each
+    /// `--store kube`, on the kube-mode control plane, and leader failover; 0 skips them).
+    #[arg(long, default_value_t = 1000)]
+    replica_friends: usize,
+    /// Only the replicas' figures (their own control plane; about 3 minutes).
+    #[arg(long)]
+    only_replicas: bool,
     /// The peer's `wasmtime` binary (`just peer` installs it here).
     #[arg(long, default_value = "target/peer/bin/wasmtime")]
     wasmtime: PathBuf,
@@ -66,6 +74,20 @@ async fn main() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let mut rows: Vec<(String, String)> = Vec::new();
     let duration = Duration::from_secs(args.duration);
+    if args.only_replicas {
+        let rows = or_not_run(
+            "kube mode",
+            kube_mode::replicas_only(
+                &args.portal,
+                args.connections,
+                duration,
+                args.replica_friends,
+            )
+            .await,
+        );
+        print_table(rows);
+        return Ok(());
+    }
 
     let server = portal::Portal::start(&args.portal, data.path()).await?;
     let session = server.seed_alice().await?;
@@ -128,23 +150,17 @@ async fn main() -> anyhow::Result<()> {
 
     // Beside the embedded rows: the same routes in kube mode.
     if !args.no_kube {
-        let kube_rows = match kube_mode::run(
-            &args.portal,
-            args.connections,
-            duration,
-            args.store_friends,
-        )
-        .await
-        {
-            Ok(kube_rows) => kube_rows,
-            Err(e) => {
-                // The whole story on stderr; its first line in the table.
-                let story = format!("{e:#}");
-                eprintln!("kube mode: not run: {story}");
-                let first = story.lines().next().unwrap_or_default();
-                vec![("kube mode".into(), format!("not run: {first}"))]
-            }
-        };
+        let kube_rows = or_not_run(
+            "kube mode",
+            kube_mode::run(
+                &args.portal,
+                args.connections,
+                duration,
+                args.store_friends,
+                args.replica_friends,
+            )
+            .await,
+        );
         rows.splice(after_load..after_load, kube_rows);
     }
 
@@ -200,10 +216,28 @@ async fn main() -> anyhow::Result<()> {
         }
     }
 
+    print_table(rows);
+    Ok(())
+}
+
+/// A section's rows, or one row saying why it was not run (the whole story on stderr, its
+/// first line in the table).
+pub fn or_not_run(
+    section: &str,
+    rows: anyhow::Result<Vec<(String, String)>>,
+) -> Vec<(String, String)> {
+    rows.unwrap_or_else(|e| {
+        let story = format!("{e:#}");
+        eprintln!("{section}: not run: {story}");
+        let first = story.lines().next().unwrap_or_default();
+        vec![(section.to_owned(), format!("not run: {first}"))]
+    })
+}
+
+fn print_table(rows: Vec<(String, String)>) {
     println!("\n{}\n", portal::machine());
     println!("| measure | figure |\n|---|---|");
     for (k, v) in rows {
         println!("| {k} | {v} |");
     }
-    Ok(())
 }

@@ -18,7 +18,7 @@ pub struct Portal {
 
 /// The tests' policies: the default plugins plus the `hello` fixture the load stage uses
 /// (the default policy routes no fixture).
-const POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
+pub const POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../policies");
 
 impl Portal {
     pub async fn start(binary: &str, data_dir: &Path) -> anyhow::Result<Self> {
@@ -36,6 +36,17 @@ impl Portal {
     pub async fn start_with_env(
         binary: &str,
         data_dir: &Path,
+        extra: &[&str],
+        env: &[(&str, &Path)],
+    ) -> anyhow::Result<Self> {
+        Self::start_with_policies(binary, data_dir, Path::new(POLICIES), extra, env).await
+    }
+
+    /// As `start_with_env`, with `policies` as the policies dir in place of the tests'.
+    pub async fn start_with_policies(
+        binary: &str,
+        data_dir: &Path,
+        policies: &Path,
         extra: &[&str],
         env: &[(&str, &Path)],
     ) -> anyhow::Result<Self> {
@@ -57,7 +68,8 @@ impl Portal {
             ])
             .arg("--data-dir")
             .arg(data_dir)
-            .args(["--policies-dir", POLICIES])
+            .arg("--policies-dir")
+            .arg(policies)
             .args(extra)
             .envs(env.iter().copied())
             .env(
@@ -116,6 +128,17 @@ impl Portal {
         Ok(body)
     }
 
+    /// Agent `main`: a friend's cron job names an agent the friend has a friendship with.
+    pub async fn add_main_agent(&self) -> anyhow::Result<()> {
+        self.post(
+            "/api/agents",
+            ADMIN,
+            json!({"id": "main", "display_name": "Main"}),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A portal session for `friend`; returns its token.
     pub async fn session(&self, friend: &str) -> anyhow::Result<String> {
         let session = self
@@ -170,7 +193,7 @@ impl Portal {
     }
 
     /// The text of `/metrics`.
-    async fn metrics(&self) -> anyhow::Result<String> {
+    pub async fn metrics(&self) -> anyhow::Result<String> {
         Ok(self
             .http
             .get(format!("{}/metrics", self.url))

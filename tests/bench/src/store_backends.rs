@@ -39,7 +39,7 @@ const PORTAL_NAMESPACE: &str = "friendportal";
 const STORE_GROUP: &str = "store.friendportal.io";
 
 /// One kind of write, timed request by request.
-struct Writes {
+pub struct Writes {
     count: usize,
     elapsed: Duration,
     micros: Histogram<u64>,
@@ -188,13 +188,7 @@ async fn measure(bench: &StoreBench<'_>, backend: &'static str) -> anyhow::Resul
         .await?,
     );
     // A cron job's session names an agent the friend has a friendship with.
-    portal
-        .post(
-            "/api/agents",
-            ADMIN,
-            json!({"id": "main", "display_name": "Main"}),
-        )
-        .await?;
+    portal.add_main_agent().await?;
     let ids: Arc<Vec<String>> = Arc::new((0..n).map(|i| format!("{backend}-{i:05}")).collect());
     // Discord snowflakes (17-20 digits), one per friend: the cron jobs' chats.
     let discord = |i: usize| (100_000_000_000_000_000 + i as u64).to_string();
@@ -276,7 +270,11 @@ async fn measure(bench: &StoreBench<'_>, backend: &'static str) -> anyhow::Resul
 }
 
 /// `op(0..count)` with `WRITERS` at once, each request timed; the results in order.
-async fn writes<T, F, Fut>(portal: &Portal, count: usize, op: F) -> anyhow::Result<(Writes, Vec<T>)>
+pub async fn writes<T, F, Fut>(
+    portal: &Portal,
+    count: usize,
+    op: F,
+) -> anyhow::Result<(Writes, Vec<T>)>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = anyhow::Result<T>> + Send + 'static,
