@@ -27,6 +27,8 @@ pub struct AppState {
     pub public_url: std::sync::OnceLock<String>,
     /// Serves the benchmarks' native echo (`native_echo` in the plugin policy).
     pub native_echo: bool,
+    /// Sessions whose use is being recorded, so that requests arriving together write once.
+    pub touching: crate::auth::Touching,
     /// Follows the plugin releases (README, Plugins from a registry).
     pub releases: crate::releases::follow::Follower,
     /// The leader lease's elector (replicas sharing a kube store), given up at shutdown.

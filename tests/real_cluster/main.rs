@@ -20,6 +20,7 @@ mod purge;
 mod registry;
 mod replicas;
 mod replicas_support;
+mod rolling;
 mod secrets;
 mod store_conformance;
 mod store_kube;

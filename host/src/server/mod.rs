@@ -193,6 +193,7 @@ pub async fn build_state(
         native_echo: policy.native_echo,
         elector: std::sync::Mutex::new(elector),
         releases: crate::releases::follow::Follower::new(&registry),
+        touching: Default::default(),
     };
     Ok((Arc::new(state), admin))
 }

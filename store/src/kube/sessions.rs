@@ -201,6 +201,12 @@ impl Sessions for KubeStore {
     ) -> StoreResult<()> {
         self.sessions
             .update(&session_name(hash), |o| {
+                // A replica that lost the race to a later use finds it recorded.
+                if o.spec.last_used_at.is_some_and(|at| at >= now)
+                    && (browser.is_none() || browser == o.spec.browser)
+                {
+                    return Ok(Step::Keep(()));
+                }
                 o.spec.last_used_at = Some(now);
                 if browser.is_some() {
                     o.spec.browser.clone_from(&browser);
