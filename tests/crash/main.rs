@@ -5,6 +5,7 @@
 #[path = "../support/child.rs"]
 mod child;
 mod cli_args;
+mod pending_runs;
 mod plugin_cli;
 mod settings;
 

@@ -282,8 +282,11 @@ impl Scheduler {
     async fn run_timer(self, mut stop: watch::Receiver<bool>) {
         let leadership = self.inner.leadership.clone();
         let mut changes = self.inner.jobs.changes();
+        // Whether the timer holds what the store held when this replica began to lead.
+        let mut caught_up = false;
         loop {
             if !leadership.is_leading() {
+                caught_up = false;
                 tokio::select! {
                     () = leadership.leading() => {}
                     _ = stop.changed() => {}
@@ -291,8 +294,12 @@ impl Scheduler {
                 if *stop.borrow() {
                     break;
                 }
-                // Another replica led meanwhile, or none did: what the store holds now.
+            }
+            if !caught_up {
+                // Another replica led meanwhile, or none did (a restart): what the store
+                // holds now, and the runs left pending sent again.
                 self.catch_up().await;
+                caught_up = true;
             }
             if *stop.borrow() {
                 break;
