@@ -39,6 +39,8 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub fn router(state: SharedState) -> Router {
+    // Every request's log lines name the replica that served it (PORTAL_REPLICA_ID).
+    let replica: std::sync::Arc<str> = state.config.scheduler.replica.as_str().into();
     let request_id = HeaderName::from_static(request_id::HEADER);
     let routes = crate::api::routes(state.native_echo)
         .merge(plugin_routes::routes(&state))
@@ -54,10 +56,10 @@ pub fn router(state: SharedState) -> Router {
             ServiceBuilder::new()
                 .layer(axum::middleware::map_request(request_id::admit))
                 .layer(SetRequestIdLayer::new(request_id.clone(), request_id::RandomId))
-                .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
+                .layer(TraceLayer::new_for_http().make_span_with(move |request: &axum::http::Request<_>| {
                     let id = request.headers().get(request_id::HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
                     let path = loggable_path(request.uri().path());
-                    tracing::info_span!("request", request_id = %id, method = %request.method(), path = %path, caller = tracing::field::Empty)
+                    tracing::info_span!("request", replica = %replica, request_id = %id, method = %request.method(), path = %path, caller = tracing::field::Empty)
                 }))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
