@@ -3,6 +3,7 @@
 
 mod control_plane;
 mod cron;
+mod failover;
 mod kube_mode;
 mod load;
 mod peer;

@@ -16,10 +16,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path as UrlPath, State};
 use serde_json::{Value, json};
 
 use crate::control_plane::ControlPlane;
@@ -33,20 +32,20 @@ use crate::store_backends::{self, StoreBench};
 const REPO_POLICIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../policies");
 /// The namespaces of the load figures and of the failover figures.
 const LOAD_NAMESPACE: &str = "portal-replicas";
-const FAILOVER_NAMESPACE: &str = "portal-failover";
+pub(crate) const FAILOVER_NAMESPACE: &str = "portal-failover";
 /// Replicas of the "three replicas" figures and of the failover runs.
-const REPLICAS: usize = 3;
+pub(crate) const REPLICAS: usize = 3;
 /// How long the idle API requests are counted.
 const IDLE: Duration = Duration::from_secs(20);
 /// The failover runs' leases, (lease_duration, renew_deadline, retry_period) in seconds, and
 /// kills: a short lease, then the repository's crons.toml's `[leader]` as it is.
-const SHORT_LEASE: (u64, u64, u64) = (4, 3, 1);
-const SHORT_KILLS: usize = 10;
-const DEFAULT_LEASE: (u64, u64, u64) = (15, 10, 2);
-const DEFAULT_KILLS: usize = 3;
+pub(crate) const SHORT_LEASE: (u64, u64, u64) = (4, 3, 1);
+pub(crate) const SHORT_KILLS: usize = 10;
+pub(crate) const DEFAULT_LEASE: (u64, u64, u64) = (15, 10, 2);
+pub(crate) const DEFAULT_KILLS: usize = 3;
 /// The ids of the friends this section makes begin with it (namespaces `friend-<id>` are
 /// the cluster's, shared with the other kube rows).
-const SEEDED_AS: &str = "rep";
+pub(crate) const SEEDED_AS: &str = "rep";
 
 /// API server requests counted over a while, summed over replicas.
 struct ApiRate {
@@ -78,39 +77,11 @@ struct Scale {
     loaded: ApiRate,
 }
 
-/// Failover times of one lease.
-struct Failovers {
-    lease: (u64, u64, u64),
-    times: Vec<Duration>,
-}
-
-impl std::fmt::Display for Failovers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut sorted = self.times.clone();
-        sorted.sort();
-        let p50 = sorted[(sorted.len() - 1) / 2];
-        let max = sorted[sorted.len() - 1];
-        let each: Vec<String> = self
-            .times
-            .iter()
-            .map(|t| format!("{:.1}", t.as_secs_f64()))
-            .collect();
-        write!(
-            f,
-            "p50 {:.1} s, max {:.1} s over {} kills (each: {} s)",
-            p50.as_secs_f64(),
-            max.as_secs_f64(),
-            self.times.len(),
-            each.join(", ")
-        )
-    }
-}
-
 /// The section's rows.
 pub async fn run(bench: &StoreBench<'_>) -> anyhow::Result<Vec<(String, String)>> {
     let started = Instant::now();
     let (one, three) = load_figures(bench).await?;
-    let short = failovers(bench).await?;
+    let short = crate::failover::failovers(bench).await?;
     let (n, c) = (bench.friends, bench.connections);
     let mut rows = vec![
         (
@@ -167,7 +138,11 @@ pub async fn run(bench: &StoreBench<'_>) -> anyhow::Result<Vec<(String, String)>
 /// role, the store's Role in its namespace), copied from `friendportal`'s. The replicas'
 /// kubeconfig (a token of that account), in `dir`. deploy/admission-policy.yaml names the
 /// `friendportal` account only, so it does not hold this one to its limits.
-fn identity(plane: &ControlPlane, namespace: &str, dir: &Path) -> anyhow::Result<PathBuf> {
+pub(crate) fn identity(
+    plane: &ControlPlane,
+    namespace: &str,
+    dir: &Path,
+) -> anyhow::Result<PathBuf> {
     plane.kubectl(&["create", "namespace", namespace])?;
     plane.kubectl(&["create", "serviceaccount", "friend-portal", "-n", namespace])?;
     let file = tempfile::Builder::new().suffix(".json").tempfile()?;
@@ -226,7 +201,7 @@ fn swap(text: &str, from: &str, to: &str) -> anyhow::Result<String> {
 /// The repository's policies with `tests/policies` over them, in `dir`: cluster.toml's
 /// `portal_namespace` set to `namespace`; crons.toml the repository's, every-second jobs
 /// allowed where `every_second`, with `lease` as its `[leader]` where given.
-fn policies(
+pub(crate) fn policies(
     dir: &Path,
     namespace: &str,
     every_second: bool,
@@ -285,21 +260,25 @@ fn policies(
 }
 
 /// Replicas of one store: their policies, data dirs and processes.
-struct Replicas<'a> {
-    bench: &'a StoreBench<'a>,
-    work: &'a Path,
-    policies: PathBuf,
-    kubeconfig: PathBuf,
+pub(crate) struct Replicas<'a> {
+    pub(crate) bench: &'a StoreBench<'a>,
+    pub(crate) work: &'a Path,
+    pub(crate) policies: PathBuf,
+    pub(crate) kubeconfig: PathBuf,
     /// The stand-in gateway's base URL, if runs are to go there.
-    gateway: Option<String>,
+    pub(crate) gateway: Option<String>,
     /// (replica id, data dir slot, the process).
-    running: Vec<(String, usize, Arc<Portal>)>,
+    pub(crate) running: Vec<(String, usize, Arc<Portal>)>,
 }
 
 impl Replicas<'_> {
     /// Starts replica `id` on data dir `slot` (a replacement reuses the dead one's, so it
     /// finds its compiled plugins cached). Returns the process, not yet counted as running.
-    async fn start(&self, id: &str, slot: usize) -> anyhow::Result<(String, usize, Arc<Portal>)> {
+    pub(crate) async fn start(
+        &self,
+        id: &str,
+        slot: usize,
+    ) -> anyhow::Result<(String, usize, Arc<Portal>)> {
         let data = self.work.join(format!("data-{slot}"));
         let gateway = self.gateway.as_ref().map(|g| format!("{g}/r/{id}"));
         let mut extra = vec!["--cluster", "kube", "--store", "kube", "--replica-id", id];
@@ -318,7 +297,11 @@ impl Replicas<'_> {
     }
 
     /// Starts `ids`, one after the other, on slots `first_slot..`.
-    async fn start_all(&mut self, ids: &[String], first_slot: usize) -> anyhow::Result<()> {
+    pub(crate) async fn start_all(
+        &mut self,
+        ids: &[String],
+        first_slot: usize,
+    ) -> anyhow::Result<()> {
         for (i, id) in ids.iter().enumerate() {
             let started = self.start(id, first_slot + i).await?;
             self.running.push(started);
@@ -343,7 +326,7 @@ impl Replicas<'_> {
 
     /// The index of the one running replica whose `/metrics` says it leads, once exactly
     /// one does.
-    async fn leader(&self, limit: Duration) -> anyhow::Result<usize> {
+    pub(crate) async fn leader(&self, limit: Duration) -> anyhow::Result<usize> {
         let deadline = Instant::now() + limit;
         loop {
             let mut leading = Vec::new();
@@ -366,7 +349,7 @@ impl Replicas<'_> {
     }
 
     /// SIGKILL to running replica `i` (Portal's drop), waited for; its id and slot.
-    fn kill(&mut self, i: usize) -> anyhow::Result<(String, usize)> {
+    pub(crate) fn kill(&mut self, i: usize) -> anyhow::Result<(String, usize)> {
         let (id, slot, portal) = self.running.remove(i);
         anyhow::ensure!(
             Arc::strong_count(&portal) == 1,
@@ -377,7 +360,7 @@ impl Replicas<'_> {
     }
 
     /// SIGTERM to every replica, one after the other (the leader gives up its lease).
-    fn stop_all(&mut self) {
+    pub(crate) fn stop_all(&mut self) {
         for (_, _, portal) in self.running.drain(..) {
             if let Ok(portal) = Arc::try_unwrap(portal) {
                 portal.stop();
@@ -500,145 +483,4 @@ async fn load_figures(bench: &StoreBench<'_>) -> anyhow::Result<(Scale, Scale)> 
     let three = measure(&replicas, &warm, &friend, &format!("{REPLICAS} replicas")).await?;
     replicas.stop_all();
     Ok((one, three))
-}
-
-/// Deliveries the stand-in gateway received: (replica, when).
-type Received = Arc<Mutex<Vec<(String, Instant)>>>;
-
-/// The stand-in agent gateway on loopback (OpenClaw's `/hooks/agent`, under a prefix
-/// naming the replica); its base URL.
-async fn gateway(received: Received) -> anyhow::Result<String> {
-    async fn hook(
-        State(received): State<Received>,
-        UrlPath(replica): UrlPath<String>,
-        axum::Json(_body): axum::Json<Value>,
-    ) -> axum::Json<Value> {
-        received
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push((replica, Instant::now()));
-        axum::Json(json!({"ok": true}))
-    }
-    let app = axum::Router::new()
-        .route("/r/{replica}/hooks/agent", axum::routing::post(hook))
-        .with_state(received);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    Ok(url)
-}
-
-/// The first delivery after `since` from a replica `from` accepts; when it arrived.
-async fn delivery(
-    received: &Received,
-    since: Instant,
-    limit: Duration,
-    from: impl Fn(&str) -> bool,
-) -> anyhow::Result<Instant> {
-    let deadline = Instant::now() + limit;
-    loop {
-        let found = received
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .iter()
-            .find(|(replica, at)| *at > since && from(replica))
-            .map(|(_, at)| *at);
-        if let Some(at) = found {
-            return Ok(at);
-        }
-        anyhow::ensure!(
-            Instant::now() < deadline,
-            "no such delivery within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// The short lease's kills, then the default lease's, on one store holding one friend with
-/// an every-second job.
-async fn failovers(bench: &StoreBench<'_>) -> anyhow::Result<Vec<Failovers>> {
-    let work = tempfile::tempdir()?;
-    let kubeconfig = identity(bench.plane, FAILOVER_NAMESPACE, work.path())?;
-    let received: Received = Arc::default();
-    let url = gateway(received.clone()).await?;
-    let mut figures = Vec::new();
-    let mut next_id = 0;
-    for (lease, kills) in [(Some(SHORT_LEASE), SHORT_KILLS), (None, DEFAULT_KILLS)] {
-        let mut replicas = Replicas {
-            bench,
-            work: work.path(),
-            policies: policies(work.path(), FAILOVER_NAMESPACE, true, lease)?,
-            kubeconfig: kubeconfig.clone(),
-            gateway: Some(url.clone()),
-            running: Vec::new(),
-        };
-        let ids: Vec<String> = (next_id..next_id + REPLICAS)
-            .map(|i| format!("f{i}"))
-            .collect();
-        next_id += REPLICAS;
-        replicas.start_all(&ids, 0).await?;
-        if figures.is_empty() {
-            every_second_job(&replicas.running[0].2).await?;
-        }
-        let mut times = Vec::new();
-        for kill in 0..kills {
-            let leader = replicas.leader(Duration::from_secs(60)).await?;
-            let leader_id = replicas.running[leader].0.clone();
-            // It leads and sends: its next run arrives.
-            delivery(&received, Instant::now(), Duration::from_secs(30), |r| {
-                r == leader_id
-            })
-            .await?;
-            let killed_at = Instant::now();
-            let (_, slot) = replicas.kill(leader)?;
-            let at = delivery(&received, killed_at, Duration::from_secs(90), |r| {
-                r != leader_id
-            })
-            .await?;
-            let took = at - killed_at;
-            eprintln!(
-                "replicas: failover {} of {kills} (lease {}): {leader_id} killed, another delivered after {:.2} s",
-                kill + 1,
-                lease.map_or_else(
-                    || "as in crons.toml".to_owned(),
-                    |(l, d, r)| format!("{l}/{d}/{r}")
-                ),
-                took.as_secs_f64()
-            );
-            times.push(took);
-            let replacement = format!("f{next_id}");
-            next_id += 1;
-            let started = replicas.start(&replacement, slot).await?;
-            replicas.running.push(started);
-        }
-        replicas.stop_all();
-        figures.push(Failovers {
-            lease: lease.unwrap_or(DEFAULT_LEASE),
-            times,
-        });
-    }
-    Ok(figures)
-}
-
-/// Agent `main`, a friend of its, and one job of the friend's firing every second.
-async fn every_second_job(portal: &Portal) -> anyhow::Result<()> {
-    let friend = format!("{SEEDED_AS}-failover");
-    portal.add_main_agent().await?;
-    portal
-        .post(
-            "/api/friends",
-            ADMIN,
-            json!({"id": friend, "display_name": "Failover", "agent_id": "main"}),
-        )
-        .await?;
-    let session = portal.session(&friend).await?;
-    portal
-        .post(
-            "/api/portal/workspace/crons",
-            &session,
-            json!({"name": "tick", "cron": "* * * * * *", "message": "tick",
-                   "session": format!("agent:main:direct:channel:{friend}")}),
-        )
-        .await?;
-    Ok(())
 }
