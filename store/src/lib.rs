@@ -53,6 +53,23 @@ pub struct Store {
     pub local: Option<LocalTrees>,
 }
 
+/// Resolves at the next change a `job_changes` or `release_changes` receiver reports, once
+/// `gather` has let a burst of them come in; never without a receiver (the embedded store,
+/// where every change is this process's own) or once it has closed.
+pub async fn next_change(
+    changes: Option<&mut tokio::sync::watch::Receiver<u64>>,
+    gather: std::time::Duration,
+) {
+    let Some(changes) = changes else {
+        return std::future::pending().await;
+    };
+    if changes.changed().await.is_err() {
+        return std::future::pending().await;
+    }
+    tokio::time::sleep(gather).await;
+    changes.borrow_and_update();
+}
+
 /// Everything a backend implements.
 pub trait Backend:
     Directory

@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::child::{ADMIN, Child};
+use crate::child::Child;
 
 const DISCORD: &str = "323456789012345678";
 
@@ -76,35 +76,7 @@ async fn a_delivery_cut_by_kill_9_is_sent_again_with_its_key() {
     let gateway = Gateway::default();
     let url = gateway.start().await;
     let portal = Child::serve_with(dir.path(), &["--agent-gateway", &url]).await;
-    let (status, body) = portal
-        .call(
-            Method::POST,
-            "/api/agents",
-            ADMIN,
-            Some(json!({"id": "main"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let agent = body["token"].as_str().unwrap().to_owned();
-    let (status, body) = portal
-        .call(
-            Method::POST,
-            "/api/friends",
-            &agent,
-            Some(json!({"id": "ann", "display_name": "Ann", "discord_id": DISCORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let (status, body) = portal
-        .call(
-            Method::POST,
-            "/api/auth/portal-session",
-            &agent,
-            Some(json!({"friend_id": "ann"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let session = body["session_token"].as_str().unwrap().to_owned();
+    let (_, session) = portal.agent_and_friend("ann", DISCORD).await;
     let (status, body) = portal
         .call(
             Method::POST,

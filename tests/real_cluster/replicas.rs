@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::child::ADMIN;
 use crate::control_plane::control_plane;
 use crate::replicas_support::{Gateway, RENEW_DEADLINE_SECS, Replicas};
 
@@ -52,42 +51,10 @@ pub(crate) async fn agent_and_friend(
     replica: &str,
     friend: &str,
 ) -> (String, String) {
-    let portal = replicas.child(replica);
-    let (status, body) = portal
-        .call(
-            Method::POST,
-            "/api/agents",
-            ADMIN,
-            Some(json!({"id": "main", "display_name": "Main"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let agent = body["token"].as_str().unwrap().to_owned();
-    let (status, body) = portal
-        .call(
-            Method::POST,
-            "/api/friends",
-            &agent,
-            Some(json!({"id": friend, "display_name": "Ann", "discord_id": DISCORD})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let session = link(replicas, replica, &agent, friend).await;
-    (agent, session)
-}
-
-async fn link(replicas: &Replicas, replica: &str, agent: &str, friend: &str) -> String {
-    let (status, body) = replicas
+    replicas
         .child(replica)
-        .call(
-            Method::POST,
-            "/api/auth/portal-session",
-            agent,
-            Some(json!({"friend_id": friend})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body["session_token"].as_str().unwrap().to_owned()
+        .agent_and_friend(friend, DISCORD)
+        .await
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -298,7 +265,7 @@ async fn a_link_opens_once_however_many_replicas_race_for_it() {
         let count = if f == 0 { 9 } else { 10 };
         for i in 0..count {
             let issuer = ["a", "b", "c"][i % 3];
-            links.push(link(&replicas, issuer, &agent, &friend).await);
+            links.push(replicas.child(issuer).link(&agent, &friend).await);
         }
     }
     let urls: Vec<String> = replicas

@@ -13,7 +13,7 @@ use std::process::{Command, Output};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::child::{ADMIN, Child, binary};
+use crate::child::{Child, binary};
 use crate::control_plane::{control_plane, repo};
 
 const NAMESPACE: &str = "store-move";
@@ -102,39 +102,7 @@ async fn call(
 /// What a friend's week leaves in a store: an agent, a friend with a platform id, a
 /// session and an unspent link, a cron job, audit entries.
 async fn fill(portal: &Child) -> (String, String) {
-    let (status, body) = call(
-        portal,
-        Method::POST,
-        "/api/agents",
-        ADMIN,
-        Some(json!({"id": "main", "display_name": "Main"})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let agent = body["token"].as_str().expect("an agent token").to_owned();
-    let (status, body) = call(
-        portal,
-        Method::POST,
-        "/api/friends",
-        &agent,
-        Some(json!({"id": "ann", "display_name": "Ann", "discord_id": DISCORD})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let session_for = json!({"friend_id": "ann"});
-    let (status, body) = call(
-        portal,
-        Method::POST,
-        "/api/auth/portal-session",
-        &agent,
-        Some(session_for.clone()),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let session = body["session_token"]
-        .as_str()
-        .expect("a session")
-        .to_owned();
+    let (agent, session) = portal.agent_and_friend("ann", DISCORD).await;
     let (status, body) = call(
         portal,
         Method::POST,

@@ -117,6 +117,49 @@ impl Child {
         (status, r.json().await.unwrap_or(serde_json::Value::Null))
     }
 
+    /// An agent `main` and a friend `friend` (display name Ann) with the Discord id
+    /// `discord`, made through this portal: the agent's token, and a token that works for
+    /// the friend (an unopened link's).
+    pub async fn agent_and_friend(&self, friend: &str, discord: &str) -> (String, String) {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/agents",
+                ADMIN,
+                Some(serde_json::json!({"id": "main", "display_name": "Main"})),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        let agent = body["token"].as_str().unwrap().to_owned();
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/friends",
+                &agent,
+                Some(
+                    serde_json::json!({"id": friend, "display_name": "Ann", "discord_id": discord}),
+                ),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        let session = self.link(&agent, friend).await;
+        (agent, session)
+    }
+
+    /// A magic link for `friend`, asked by the agent whose token is `agent`: its token.
+    pub async fn link(&self, agent: &str, friend: &str) -> String {
+        let (status, body) = self
+            .call(
+                reqwest::Method::POST,
+                "/api/auth/portal-session",
+                agent,
+                Some(serde_json::json!({"friend_id": friend})),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        body["session_token"].as_str().unwrap().to_owned()
+    }
+
     /// `GET <url><path>` with a bearer token: the status and the body as text.
     pub async fn get_text(&self, path: &str, token: &str) -> (reqwest::StatusCode, String) {
         let r = reqwest::Client::new()

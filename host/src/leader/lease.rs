@@ -90,13 +90,9 @@ struct Candidate {
     term: watch::Sender<Term>,
 }
 
-/// A retry period stretched by up to 20 % (client-go's jitter), so candidates spread out.
+/// A retry period stretched by up to 20 %, so candidates spread out.
 fn jittered(period: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    period + period.mul_f64(f64::from(nanos % 1000) / 5000.0)
+    period + period.mul_f64(rand::random::<f64>() * 0.2)
 }
 
 impl Candidate {

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Mutex, Weak};
+use std::time::Duration;
 
 use portal_store::{Release, ReplicaReport};
 
@@ -155,34 +156,22 @@ impl Follower {
 }
 
 /// Follows the releases until the state is gone or `stop` is set: at every change another
-/// replica makes, and every [`REPORT_EVERY`] (which also renews this replica's report).
+/// replica makes, and every [`REPORT_EVERY`] (which also renews this replica's report). The
+/// server has synced once before it serves, so this waits first.
 pub async fn run(state: Weak<AppState>, mut stop: tokio::sync::watch::Receiver<bool>) {
     let mut changes = match state.upgrade() {
         Some(state) => state.store.releases.release_changes(),
         None => return,
     };
     loop {
-        {
-            let Some(state) = state.upgrade() else {
-                return;
-            };
-            state.releases.sync(&state).await;
-        }
         tokio::select! {
             () = tokio::time::sleep(REPORT_EVERY) => {}
-            () = changed(changes.as_mut()) => {}
+            () = portal_store::next_change(changes.as_mut(), Duration::ZERO) => {}
             _ = stop.changed() => return,
         }
-    }
-}
-
-async fn changed(changes: Option<&mut tokio::sync::watch::Receiver<u64>>) {
-    match changes {
-        Some(changes) => {
-            if changes.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending().await,
+        let Some(state) = state.upgrade() else {
+            return;
+        };
+        state.releases.sync(&state).await;
     }
 }

@@ -5,11 +5,10 @@
 use chrono::TimeDelta;
 use portal_store::{Release, RollbackRefusal};
 use serde::Serialize;
-use sha2::Digest;
 
 use super::{REPLICA_GONE_AFTER, ROLLOUT_WAIT};
 use crate::error::{ApiError, ApiResult};
-use crate::runtime::{LoadError, Swap};
+use crate::runtime::{LoadError, Swap, sha256_hex};
 use crate::state::AppState;
 
 /// What a publish or rollback changed here, and where it stands across the replicas.
@@ -39,10 +38,6 @@ pub struct PendingReplica {
     pub error: Option<String>,
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 fn registry_error(what: &str, e: impl std::fmt::Display) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::BAD_GATEWAY,
@@ -59,10 +54,6 @@ pub async fn from_reference(
     reference: &str,
     by: &str,
 ) -> ApiResult<Released> {
-    let previous = state
-        .runtime
-        .serving(plugin)
-        .ok_or_else(|| ApiError::from(LoadError::UnknownPlugin(plugin.to_owned())))?;
     let reference: portal_oci::Reference = reference
         .trim()
         .parse()
@@ -78,16 +69,32 @@ pub async fn from_reference(
     let pinned = reference
         .with_digest(&pulled.manifest_digest)
         .map_err(|e| registry_error("the pulled manifest", e))?;
-    let sha256 = sha256_hex(&pulled.bytes);
     let version = pulled
         .version
-        .clone()
-        .or_else(|| reference.tag().map(str::to_owned))
-        .unwrap_or_else(|| sha256[..12].to_owned());
+        .or_else(|| reference.tag().map(str::to_owned));
+    publish(state, plugin, &pinned, pulled.bytes, version, by).await
+}
+
+/// Installs `bytes` (the component at `pinned`) here, a bad one changing nothing, records
+/// the release, and waits for the other replicas.
+async fn publish(
+    state: &AppState,
+    plugin: &str,
+    pinned: &portal_oci::Reference,
+    bytes: Vec<u8>,
+    version: Option<String>,
+    by: &str,
+) -> ApiResult<Released> {
+    let previous = state
+        .runtime
+        .serving(plugin)
+        .ok_or_else(|| ApiError::from(LoadError::UnknownPlugin(plugin.to_owned())))?;
+    let sha256 = sha256_hex(&bytes);
+    let version = version.unwrap_or_else(|| sha256[..12].to_owned());
     let expected = current_sha(state, plugin).await?;
     state
         .runtime
-        .install(plugin, pulled.bytes)
+        .install(plugin, bytes)
         .await
         .map_err(ApiError::from)?;
     let release = Release {
@@ -122,7 +129,8 @@ pub async fn from_reference(
 }
 
 /// Pushes an uploaded component to the configured registry (`<push_to>/<plugin>`, tagged
-/// with the start of its SHA-256), then publishes it as [`from_reference`] does.
+/// with the start of its SHA-256), then publishes it as [`from_reference`] does (from the
+/// bytes in hand: the push already pinned them by digest).
 pub async fn from_upload(
     state: &AppState,
     plugin: &str,
@@ -145,7 +153,7 @@ pub async fn from_upload(
     let reference: portal_oci::Reference = target
         .parse()
         .map_err(|e| ApiError::internal(anyhow::anyhow!("--plugin-registry: {e}")))?;
-    let annotations = [(
+    let annotations: std::collections::BTreeMap<String, String> = [(
         portal_oci::VERSION_ANNOTATION.to_owned(),
         format!("sha256-{}", &sha256[..12]),
     )]
@@ -158,7 +166,8 @@ pub async fn from_upload(
         .push(&reference, &bytes, &annotations)
         .await
         .map_err(|e| registry_error("could not push the component", e))?;
-    from_reference(state, plugin, &pushed.reference.to_string(), by).await
+    let version = annotations.get(portal_oci::VERSION_ANNOTATION).cloned();
+    publish(state, plugin, &pushed.reference, bytes, version, by).await
 }
 
 /// Drops the plugin's current release: the one before it (or the built-in version) is

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wasmtime::Engine;
 
+pub use compile::sha256_hex;
 pub use invoke::InvokeError;
 pub use plugin::{LoadError, Plugin};
 pub use store_data::Scope;

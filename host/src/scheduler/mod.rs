@@ -309,7 +309,7 @@ impl Scheduler {
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = self.inner.wake.notified() => {}
-                () = others_changed(changes.as_mut()) => changed = true,
+                () = portal_store::next_change(changes.as_mut(), CHANGES_GATHER) => changed = true,
                 () = leadership.lost() => {}
                 _ = stop.changed() => break,
             }
@@ -388,19 +388,6 @@ impl Scheduler {
     fn changed(&self) {
         self.inner.wake.notify_one();
     }
-}
-
-/// Resolves when a job changed in the store (after letting a burst of changes gather);
-/// never with the embedded store, where every change goes through this process's own API.
-async fn others_changed(changes: Option<&mut watch::Receiver<u64>>) {
-    let Some(changes) = changes else {
-        return std::future::pending().await;
-    };
-    if changes.changed().await.is_err() {
-        return std::future::pending().await;
-    }
-    tokio::time::sleep(CHANGES_GATHER).await;
-    changes.borrow_and_update();
 }
 
 mod api;
