@@ -154,7 +154,7 @@ impl Runtime {
                     error = format!("{e:#}"),
                     "describe failed"
                 );
-                let stderr = store.data().stderr.contents();
+                let (_, stderr) = store.data().output();
                 let said = String::from_utf8_lossy(&stderr)
                     .lines()
                     .filter(|l| !l.starts_with("note: "))

@@ -72,16 +72,16 @@ impl Runtime {
         let mut store = self.store_for(plugin, scope);
 
         let instantiated = Instant::now();
-        let outcome = match version.pre.instantiate_async(&mut store).await {
-            Ok(instance) => {
+        let outcome = match version.instantiate(&mut store).await {
+            Ok(handle) => {
                 plugin
                     .metrics
                     .instantiation
                     .observe(instantiated.elapsed().as_secs_f64());
-                instance
-                    .friend_portal_handler()
-                    .call_handle(&mut store, &request)
+                handle
+                    .call_async(&mut store, (&request,))
                     .await
+                    .map(|(response,)| response)
             }
             Err(e) => Err(e),
         };
@@ -155,8 +155,8 @@ impl Runtime {
 
 /// What the guest wrote to stdout/stderr goes to the host's log, line by line.
 fn log_guest_output(plugin: &str, request_id: &str, data: &StoreData) {
-    for (stream, pipe) in [("stdout", &data.stdout), ("stderr", &data.stderr)] {
-        let bytes = pipe.contents();
+    let (stdout, stderr) = data.output();
+    for (stream, bytes) in [("stdout", stdout), ("stderr", stderr)] {
         for line in String::from_utf8_lossy(&bytes)
             .lines()
             .filter(|l| !l.trim().is_empty())

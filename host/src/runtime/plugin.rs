@@ -8,9 +8,12 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use wasmtime::Engine;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{ComponentExportIndex, TypedFunc};
+use wasmtime::{AsContextMut, Engine};
 
 use super::bindings::AllCapabilitiesPre;
+use super::bindings::friend::portal::types::{Request, Response};
 use super::compile::ArtifactCache;
 use super::describe::PluginDocs;
 use super::grants;
@@ -23,6 +26,9 @@ use crate::policy::PluginPolicy;
 pub struct Version {
     pub sha256: String,
     pub pre: AllCapabilitiesPre<StoreData>,
+    /// `friend:portal/handler#handle`, found and type-checked once at load. The
+    /// generated bindings look it up and type-check it again in every instance.
+    handle: ComponentExportIndex,
     pub loaded_at: DateTime<Utc>,
     /// What `describe` answered, asked on first need; `None` when it failed (a version
     /// answers the same every time, so it is not asked again).
@@ -132,6 +138,46 @@ impl Drop for FriendSlot<'_> {
     }
 }
 
+impl Version {
+    /// A fresh instance in `store`, and its `handle`.
+    pub async fn instantiate(
+        &self,
+        mut store: impl AsContextMut<Data = StoreData>,
+    ) -> wasmtime::Result<TypedFunc<(&Request,), (Response,)>> {
+        let instance = self
+            .pre
+            .instance_pre()
+            .instantiate_async(&mut store)
+            .await?;
+        let func = instance
+            .get_func(&mut store, self.handle)
+            .ok_or_else(|| wasmtime::format_err!("the instance has no `handle` export"))?;
+        // SAFETY: `handle` was type-checked against these parameter and result types
+        // when this version was loaded (`handle_export`), and every instance of the
+        // same `InstancePre` has the same export at that index.
+        Ok(unsafe { TypedFunc::new_unchecked(func) })
+    }
+}
+
+/// Finds `friend:portal/handler#handle` and checks it has the type the host calls.
+fn handle_export(pre: &AllCapabilitiesPre<StoreData>) -> wasmtime::Result<ComponentExportIndex> {
+    let instance_pre = pre.instance_pre();
+    let component = instance_pre.component();
+    let (_, interface) = component
+        .get_export(None, "friend:portal/handler@0.1.0")
+        .ok_or_else(|| wasmtime::format_err!("no export friend:portal/handler@0.1.0"))?;
+    let (item, index) = component
+        .get_export(Some(&interface), "handle")
+        .ok_or_else(|| wasmtime::format_err!("friend:portal/handler has no `handle`"))?;
+    match item {
+        ComponentItem::ComponentFunc(func) => {
+            func.typecheck::<(&Request,), (Response,)>(&instance_pre.instance_type())?;
+            Ok(index)
+        }
+        _ => Err(wasmtime::format_err!("`handle` is not a function")),
+    }
+}
+
 /// Why a component cannot serve as a plugin.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -186,9 +232,12 @@ pub fn prepare(
             policy.name
         ))
     })?;
+    let handle = handle_export(&pre)
+        .map_err(|e| LoadError::Refused(format!("plugin '{}': {e:#}", policy.name)))?;
     Ok(Version {
         sha256,
         pre,
+        handle,
         loaded_at: now,
         docs: tokio::sync::OnceCell::new(),
     })

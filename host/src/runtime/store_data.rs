@@ -1,5 +1,6 @@
 //! What one request's wasmtime `Store` carries: the scope every capability reads its
-//! friend, namespace and key prefix from, the WASI context (empty), the memory limiter.
+//! friend, namespace and key prefix from, the WASI context (empty, made on first use),
+//! the memory limiter.
 
 use std::sync::Arc;
 
@@ -45,14 +46,22 @@ pub struct StoreData {
     pub scope: Scope,
     pub services: Arc<Services>,
     pub limiter: MemoryLimiter,
-    wasi: WasiCtx,
+    /// Made when the guest first calls a WASI function: most calls never do (a plugin
+    /// talks to the host through its granted interfaces), and building a WASI context
+    /// (clocks, random sources, pipes) was a measurable part of every request.
+    guest_io: Option<GuestIo>,
     table: ResourceTable,
-    pub stdout: MemoryOutputPipe,
-    pub stderr: MemoryOutputPipe,
 }
 
-impl StoreData {
-    pub fn new(scope: Scope, services: Arc<Services>, memory_cap: usize) -> Self {
+/// The guest's WASI context and the pipes behind its stdout and stderr.
+struct GuestIo {
+    wasi: WasiCtx,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl GuestIo {
+    fn new() -> Self {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPACITY);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPACITY);
         // No preopened directories, no environment, no arguments, no network.
@@ -61,16 +70,32 @@ impl StoreData {
             .stderr(stderr.clone())
             .build();
         Self {
+            wasi,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+impl StoreData {
+    pub fn new(scope: Scope, services: Arc<Services>, memory_cap: usize) -> Self {
+        Self {
             scope,
             services,
             limiter: MemoryLimiter {
                 cap: memory_cap,
                 hit: false,
             },
-            wasi,
+            guest_io: None,
             table: ResourceTable::new(),
-            stdout,
-            stderr,
+        }
+    }
+
+    /// What the guest wrote to stdout and to stderr (empty when it wrote nothing).
+    pub fn output(&self) -> (bytes::Bytes, bytes::Bytes) {
+        match &self.guest_io {
+            Some(io) => (io.stdout.contents(), io.stderr.contents()),
+            None => Default::default(),
         }
     }
 }
@@ -78,7 +103,7 @@ impl StoreData {
 impl WasiView for StoreData {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView {
-            ctx: &mut self.wasi,
+            ctx: &mut self.guest_io.get_or_insert_with(GuestIo::new).wasi,
             table: &mut self.table,
         }
     }

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodFilter, on};
 
@@ -19,6 +20,26 @@ use crate::telemetry::request_id;
 
 /// Request headers a plugin may see.
 const PASSED_HEADERS: &[&str] = &["content-type", "if-match", "if-none-match", "accept"];
+
+/// The request's [`PASSED_HEADERS`], read from the request in place (axum's `HeaderMap`
+/// extractor would copy every header of every request).
+struct PassedHeaders(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for PassedHeaders {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            PASSED_HEADERS
+                .iter()
+                .filter_map(|name| {
+                    let value = parts.headers.get(*name)?.to_str().ok()?;
+                    Some(((*name).to_owned(), value.to_owned()))
+                })
+                .collect(),
+        ))
+    }
+}
 /// Response headers a plugin may set.
 const ALLOWED_RESPONSE_HEADERS: &[&str] = &[
     "content-type",
@@ -54,7 +75,7 @@ pub fn routes(state: &AppState) -> Router<SharedState> {
                                 caller: Caller,
                                 params: Path<Vec<(String, String)>>,
                                 query: RawQuery,
-                                headers: HeaderMap,
+                                headers: PassedHeaders,
                                 body: Bytes| {
                 let target = target.clone();
                 async move { call(state, target, caller, params, query, headers, body).await }
@@ -71,7 +92,7 @@ async fn call(
     caller: Caller,
     Path(params): Path<Vec<(String, String)>>,
     RawQuery(query): RawQuery,
-    headers: HeaderMap,
+    PassedHeaders(headers): PassedHeaders,
     body: Bytes,
 ) -> ApiResult<Response> {
     if !target.callers.contains(&caller.kind()) {
@@ -101,15 +122,7 @@ async fn call(
         route: target.route.clone(),
         params,
         query: query.as_deref().map(url_pairs).unwrap_or_default(),
-        headers: PASSED_HEADERS
-            .iter()
-            .filter_map(|name| {
-                headers
-                    .get(*name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| ((*name).to_owned(), v.to_owned()))
-            })
-            .collect(),
+        headers,
         body: body.to_vec(),
         caller: wit::Caller {
             kind: match caller.kind() {
