@@ -1,7 +1,9 @@
 //! Lists inside one namespace, for the reads friends repeat: in the embedded cluster
-//! through its read cache (`embedded::cache`), else from the API server.
+//! through its read cache (`embedded::cache`), else from the API server. A list is
+//! shared (`Arc`): the embedded cache hands out the one it keeps.
 
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::discovery::ApiResource;
@@ -17,7 +19,7 @@ impl Cluster {
         &self,
         namespace: &str,
         params: &ListParams,
-    ) -> Result<Vec<K>, kube::Error>
+    ) -> Result<Arc<Vec<K>>, kube::Error>
     where
         K: Resource<Scope = NamespaceResourceScope, DynamicType = ()>
             + Clone
@@ -27,8 +29,14 @@ impl Cluster {
             + Sync
             + 'static,
     {
-        let api: Api<K> = Api::namespaced(self.client.clone(), namespace);
-        self.cached_list(namespace, api, params).await
+        // The Rust type tells the kind apart (the cache keys on it), so only the
+        // selectors go into the query; the `Api` is made only when the list is read.
+        let read = async {
+            let api: Api<K> = Api::namespaced(self.client.clone(), namespace);
+            api.list(params).await.map(|list| list.items)
+        };
+        self.cached_list(namespace, String::new(), params, read)
+            .await
     }
 
     /// The same for a kind known at run time (IngressRoutes).
@@ -37,33 +45,36 @@ impl Cluster {
         namespace: &str,
         resource: &ApiResource,
         params: &ListParams,
-    ) -> Result<Vec<DynamicObject>, kube::Error> {
-        let api: Api<DynamicObject> =
-            Api::namespaced_with(self.client.clone(), namespace, resource);
-        self.cached_list(namespace, api, params).await
+    ) -> Result<Arc<Vec<DynamicObject>>, kube::Error> {
+        // Every dynamic kind is the same Rust type: the resource goes into the query.
+        let kind = format!("{}/{}", resource.api_version, resource.plural);
+        let read = async {
+            let api: Api<DynamicObject> =
+                Api::namespaced_with(self.client.clone(), namespace, resource);
+            api.list(params).await.map(|list| list.items)
+        };
+        self.cached_list(namespace, kind, params, read).await
     }
 
+    /// `read`, or in the embedded cluster the list it answered last, while nothing in
+    /// `namespace` was written since. `kind` and the selectors key the list.
     async fn cached_list<K>(
         &self,
         namespace: &str,
-        api: Api<K>,
+        mut kind: String,
         params: &ListParams,
-    ) -> Result<Vec<K>, kube::Error>
+        read: impl Future<Output = Result<Vec<K>, kube::Error>>,
+    ) -> Result<Arc<Vec<K>>, kube::Error>
     where
-        K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+        K: Send + Sync + 'static,
     {
-        let read = async { api.list(params).await.map(|list| list.items) };
-        match &self.embedded {
-            Some(embedded) => {
-                let query = format!(
-                    "{}?{}&{}",
-                    api.resource_url(),
-                    params.label_selector.as_deref().unwrap_or_default(),
-                    params.field_selector.as_deref().unwrap_or_default()
-                );
-                embedded.reads().list(namespace, query, read).await
-            }
-            None => read.await,
+        let Some(embedded) = &self.embedded else {
+            return read.await.map(Arc::new);
+        };
+        for selector in [&params.label_selector, &params.field_selector] {
+            kind.push('?');
+            kind.push_str(selector.as_deref().unwrap_or_default());
         }
+        embedded.reads().list(namespace, kind, read).await
     }
 }

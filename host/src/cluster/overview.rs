@@ -2,6 +2,7 @@
 //! secrets they reference), quota (hard and used) and the exposures' IngressRoutes.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Pod, PodSpec, ResourceQuota, Service};
@@ -164,7 +165,7 @@ impl Cluster {
     pub async fn pods(&self, namespace: &str) -> Result<Vec<Value>, ClusterError> {
         let watch = self.watched(namespace);
         let deployments = match watch.as_deref().filter(|w| w.overview_ready()) {
-            Some(w) => w.deployments.items(),
+            Some(w) => Arc::new(w.deployments.items()),
             None => list_or_empty(
                 self.list_in::<Deployment>(namespace, &ListParams::default())
                     .await,
@@ -180,9 +181,9 @@ impl Cluster {
         &self,
         namespace: &str,
         cached: Option<&NamespaceWatch>,
-    ) -> Result<Vec<Pod>, ClusterError> {
+    ) -> Result<Arc<Vec<Pod>>, ClusterError> {
         match cached {
-            Some(watch) => Ok(watch.pods.items()),
+            Some(watch) => Ok(Arc::new(watch.pods.items())),
             None => list_or_empty(self.list_in::<Pod>(namespace, &ListParams::default()).await),
         }
     }
@@ -192,9 +193,9 @@ impl Cluster {
         let cached = cached.as_deref();
         let (services, deployments, quotas) = match cached {
             Some(watch) => (
-                watch.services.items(),
-                watch.deployments.items(),
-                watch.quotas.items(),
+                Arc::new(watch.services.items()),
+                Arc::new(watch.deployments.items()),
+                Arc::new(watch.quotas.items()),
             ),
             None => {
                 let all = ListParams::default();
@@ -252,7 +253,7 @@ impl Cluster {
             .collect();
         let mut hard = Map::new();
         let mut used = Map::new();
-        for quota in quotas {
+        for quota in quotas.iter() {
             for (k, v) in quota
                 .status
                 .as_ref()
@@ -262,7 +263,12 @@ impl Cluster {
             {
                 hard.insert(k, v.0.into());
             }
-            for (k, v) in quota.status.and_then(|s| s.used).unwrap_or_default() {
+            for (k, v) in quota
+                .status
+                .as_ref()
+                .and_then(|s| s.used.clone())
+                .unwrap_or_default()
+            {
                 used.insert(k, v.0.into());
             }
         }
@@ -291,12 +297,12 @@ impl Cluster {
         &self,
         namespace: &str,
         cached: Option<&NamespaceWatch>,
-    ) -> Result<Vec<DynamicObject>, ClusterError> {
+    ) -> Result<Arc<Vec<DynamicObject>>, ClusterError> {
         if let Some(watch) = cached {
-            return Ok(watch.routes.items());
+            return Ok(Arc::new(watch.routes.items()));
         }
         let Some((resource, _)) = api_resource("IngressRoute") else {
-            return Ok(Vec::new());
+            return Ok(Arc::default());
         };
         match self
             .list_dynamic_in(namespace, &resource, &ListParams::default())
@@ -304,7 +310,7 @@ impl Cluster {
         {
             Ok(items) => Ok(items),
             // No Traefik CRD in this cluster, or no namespace: nothing is exposed.
-            Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(Arc::default()),
             Err(e) => Err(e.into()),
         }
     }
@@ -381,10 +387,10 @@ fn cut(text: &str, limit: usize) -> &str {
 }
 
 /// A list in a namespace that does not exist (yet) is empty, not an error.
-fn list_or_empty<K>(result: Result<Vec<K>, kube::Error>) -> Result<Vec<K>, ClusterError> {
+fn list_or_empty<K>(result: Result<Arc<Vec<K>>, kube::Error>) -> Result<Arc<Vec<K>>, ClusterError> {
     match result {
         Ok(items) => Ok(items),
-        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Vec::new()),
+        Err(kube::Error::Api(s)) if s.code == 404 => Ok(Arc::default()),
         Err(e) => Err(e.into()),
     }
 }

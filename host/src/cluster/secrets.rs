@@ -3,6 +3,7 @@
 //! untouchable through the portal.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
@@ -112,7 +113,7 @@ impl Cluster {
 
     pub async fn list_secrets(&self, namespace: &str) -> Result<Vec<SecretInfo>, ClusterError> {
         let items = match self.watched(namespace).filter(|w| w.secrets_ready()) {
-            Some(watch) => watch.secrets.items(),
+            Some(watch) => Arc::new(watch.secrets.items()),
             None => {
                 let params = ListParams::default().labels(&format!("{MANAGED_BY}={MANAGER}"));
                 match self.list_in::<Secret>(namespace, &params).await {

@@ -80,14 +80,20 @@ impl ReadCache {
     }
 
     /// The kept list of `query` in `namespace` if no write came since; else `read` is
-    /// awaited and its answer kept. Errors are not kept.
-    pub async fn list<K, E, F>(&self, namespace: &str, query: String, read: F) -> Result<Vec<K>, E>
+    /// awaited and its answer kept. Errors are not kept. A kept list is shared, never
+    /// copied: readers only read it.
+    pub async fn list<K, E, F>(
+        &self,
+        namespace: &str,
+        query: String,
+        read: F,
+    ) -> Result<Arc<Vec<K>>, E>
     where
-        K: Clone + Send + Sync + 'static,
+        K: Send + Sync + 'static,
         F: Future<Output = Result<Vec<K>, E>>,
     {
         let Some(version) = self.version(namespace) else {
-            return read.await;
+            return read.await.map(Arc::new);
         };
         let key = ListKey {
             namespace: namespace.to_owned(),
@@ -100,10 +106,10 @@ impl ReadCache {
             .and_then(|kept| kept.items.clone().downcast::<Vec<K>>().ok());
         if let Some(items) = kept {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(items.as_ref().clone());
+            return Ok(items);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        let items = read.await?;
+        let items = Arc::new(read.await?);
         let mut lists = lock(&self.lists);
         if lists.len() >= MAX_LISTS && !lists.contains_key(&key) {
             lists.clear();
@@ -112,7 +118,7 @@ impl ReadCache {
             key,
             Kept {
                 version,
-                items: Arc::new(items.clone()),
+                items: items.clone(),
             },
         );
         Ok(items)
@@ -142,6 +148,7 @@ mod tests {
         cache
             .list(ns, "/pods".into(), async { Ok::<_, ()>(answer) })
             .await
+            .map(|items| items.as_ref().clone())
             .unwrap_or_default()
     }
 
@@ -173,7 +180,7 @@ mod tests {
                 Ok::<_, ()>(vec![1u32])
             })
             .await;
-        assert_eq!(listed, Ok(vec![1]));
+        assert_eq!(listed.as_deref(), Ok(&vec![1]));
         assert_eq!(read(&cache, "a", vec![2]).await, vec![2]);
     }
 
@@ -183,7 +190,7 @@ mod tests {
         let failed = cache
             .list("a", "/pods".into(), async { Err::<Vec<u32>, _>("down") })
             .await;
-        assert_eq!(failed, Err("down"));
+        assert_eq!(failed.err(), Some("down"));
         assert_eq!(read(&cache, "a", vec![1]).await, vec![1]);
         cache.close();
         assert_eq!(read(&cache, "a", vec![2]).await, vec![2]);
