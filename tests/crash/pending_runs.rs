@@ -10,7 +10,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
-use crate::child::Child;
+use crate::child::{Child, idempotency_key};
 
 const DISCORD: &str = "323456789012345678";
 
@@ -26,11 +26,7 @@ async fn hook(
     axum::extract::State(gateway): axum::extract::State<Gateway>,
     headers: HeaderMap,
 ) -> axum::Json<Value> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let key = idempotency_key(&headers);
     let first = {
         let mut keys = gateway.keys.lock().unwrap();
         keys.push(key);

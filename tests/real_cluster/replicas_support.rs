@@ -13,7 +13,7 @@ use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::child::Child;
+use crate::child::{Child, idempotency_key};
 use crate::control_plane::{ControlPlane, repo};
 
 /// The leader lease in the chaos tests: a dead leader is replaced within about 5 s.
@@ -48,11 +48,7 @@ async fn hook(
     headers: HeaderMap,
     _body: axum::Json<Value>,
 ) -> axum::Json<Value> {
-    let key = headers
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
+    let key = idempotency_key(&headers);
     received.lock().unwrap().push(Received {
         replica,
         key: key.clone(),

@@ -22,6 +22,16 @@ pub fn portal(args: &[&str], data_dir: &Path) -> Output {
         .unwrap()
 }
 
+/// The `Idempotency-Key` a delivery carried, as a stand-in agent gateway reads it
+/// (empty when there is none).
+pub fn idempotency_key(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub struct Child {
     pub url: String,
     process: Option<std::process::Child>,
